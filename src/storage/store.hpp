@@ -1,0 +1,86 @@
+#pragma once
+// Storage interfaces. The service store holds users, accounts, orders, fills, positions, the ledger, the
+// stock master, ticks (stock_infos) and bars; the recommend store holds copies of stocks and stock_infos
+// plus weathers and recommendations. Implementations: sqlite/ (embedded) and, later, mysql/.
+// A store object is used from one thread at a time unless its comment says otherwise.
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "market/symbols.hpp"
+#include "market/tick.hpp"
+#include "trading/engine.hpp"
+#include "trading/types.hpp"
+
+namespace ik::storage {
+
+struct UserRecord {
+    std::int64_t id = 0;
+    std::string username;
+    std::string password_hash;  // Argon2id string; empty for synthetic (load-generator) users
+    std::string email;
+    std::string phone;
+    std::string role = "user";  // "user" | "admin"
+    Timestamp created_at = 0;
+};
+
+// One group-commit batch: everything is written in a single transaction ended by a single fsync.
+struct WriteBatch {
+    std::vector<trading::Event> events;
+    std::vector<market::Tick> ticks;  // stored as stock_infos rows
+    std::vector<market::Bar> bars;    // upserted by (symbol, interval, start)
+    bool empty() const { return events.empty() && ticks.empty() && bars.empty(); }
+};
+
+// A broken invariant found by Verify(), described for a person.
+struct Violation {
+    std::string check;    // e.g. "ledger_balanced", "cash_matches_flows"
+    std::string message;  // e.g. "account 7: cash 9,000,000 but deposits − buys − fees + sells = 9,000,105"
+};
+
+class ServiceStore {
+public:
+    virtual ~ServiceStore() = default;
+
+    // Applies pending migrations; idempotent.
+    virtual Status Migrate() = 0;
+    virtual Result<int> SchemaVersion() = 0;
+
+    // Writes a batch atomically and durably (returns after fsync).
+    virtual Status Commit(const WriteBatch& batch) = 0;
+
+    // Open orders, positions, balances, id counters, last quote per symbol, previous closes.
+    // Rows refer to stocks by stock_id, which is the SymbolId (stocks.id); LoadStocks() rebuilds the Universe.
+    virtual Result<trading::EngineSnapshot> LoadEngineState() = 0;
+
+    virtual Result<std::int64_t> CreateUser(const UserRecord& user) = 0;  // kAlreadyExists on duplicate username
+    virtual Result<std::optional<UserRecord>> FindUserByName(const std::string& username) = 0;
+    virtual Result<bool> ClientOrderIdExists(trading::AccountId account, const std::string& client_order_id) = 0;
+
+    // Writes every listing with stocks.id = its SymbolId.
+    virtual Status UpsertStocks(const market::Universe& universe) = 0;
+    // Listings in id order; Upsert()ing them in order into an empty Universe reproduces the ids.
+    virtual Result<std::vector<market::StockInfo>> LoadStocks() = 0;
+
+    // History queries (tests, verify, later the API).
+    virtual Result<std::optional<trading::Order>> GetOrder(trading::OrderId id) = 0;
+    virtual Result<std::vector<trading::Fill>> FillsOfOrder(trading::OrderId id) = 0;
+    virtual Result<std::int64_t> CountRows(const std::string& table) = 0;
+
+    // Checks every ledger invariant (see docs/architecture.md); an empty vector means all hold.
+    virtual Result<std::vector<Violation>> Verify() = 0;
+};
+
+class RecommendStore {
+public:
+    virtual ~RecommendStore() = default;
+    virtual Status Migrate() = 0;
+    virtual Result<int> SchemaVersion() = 0;
+    virtual Status UpsertStocks(const market::Universe& universe) = 0;
+    virtual Status AppendTicks(std::span<const market::Tick> ticks) = 0;
+    virtual Result<std::int64_t> CountRows(const std::string& table) = 0;
+};
+
+}  // namespace ik::storage
