@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 4> kTifs = {"day", "gtc", "ioc", "fok"};
 constexpr std::array<std::string_view, 6> kStatuses = {"new",     "partially_filled", "filled",
                                                        "canceled", "expired",          "replaced"};
 constexpr std::array<std::string_view, 6> kBooks = {"cash",     "securities",         "realized_pnl",
-                                                    "deposits", "commission_income", "tax_payable"};
+                                                    "deposits", "commission", "tax"};
 constexpr std::array<std::string_view, 8> kEvents = {"account_opened", "deposited", "accepted", "triggered",
                                                      "fill",           "canceled",  "expired",  "replaced"};
 

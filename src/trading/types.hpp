@@ -97,17 +97,21 @@ struct AccountBalance {
     Won available() const { return cash - reserved_cash; }
 };
 
-// Double-entry bookkeeping. Each transaction's entries sum to zero. Books per account: kCash and
-// kSecurities (shares at cost) are assets; kDeposits is the capital paid in; kRealizedPnl collects gains
-// (negative amounts) and losses. House books (account 0): kCommissionIncome and kTaxPayable.
-enum class LedgerBook : std::uint8_t { kCash, kSecurities, kRealizedPnl, kDeposits, kCommissionIncome, kTaxPayable };
+// Double-entry bookkeeping, debit positive and credit negative; each transaction's entries sum to zero.
+// All books belong to one account: kCash and kSecurities (shares at cost) are assets; kDeposits is the
+// capital paid in (credit); kRealizedPnl takes gains as credits and losses as debits; kCommission and kTax
+// are the fees the account paid (expenses, debits).
+//   deposit X:                 cash +X, deposits −X
+//   buy q @ p, commission c:   cash −(pq + c), securities +pq, commission +c
+//   sell q @ p, cost k, c, t:  cash +(pq − c − t), securities −k, realized_pnl −(pq − k), commission +c, tax +t
+enum class LedgerBook : std::uint8_t { kCash, kSecurities, kRealizedPnl, kDeposits, kCommission, kTax };
 std::string_view LedgerBookName(LedgerBook b);
 Result<LedgerBook> ParseLedgerBook(std::string_view s);
 
 struct LedgerEntry {
     LedgerBook book = LedgerBook::kCash;
-    AccountId account = 0;        // 0 for house books
-    SymbolId symbol = market::kNoSymbol;  // kSecurities / kRealizedPnl only
+    AccountId account = 0;
+    SymbolId symbol = market::kNoSymbol;  // set on every fill entry; kNoSymbol on deposits
     Won amount = 0;               // debit positive, credit negative
 };
 
@@ -178,6 +182,7 @@ struct ListSymbol {
     SymbolId symbol = market::kNoSymbol;
     Won previous_close = 0;
     Timestamp ts = 0;
+    std::string code;  // for messages ("005930"); may be empty
 };
 
 using Command = std::variant<OpenAccount, Deposit, PlaceOrder, CancelOrder, ReplaceOrder, MarketTick, SessionChange,

@@ -1,0 +1,257 @@
+#include "app/embedded.hpp"
+
+#include <filesystem>
+#include <future>
+#include <sstream>
+
+#include "common/log.hpp"
+#include "market/listing.hpp"
+
+namespace ik::app {
+
+namespace {
+
+std::set<Date> HolidaySet(const std::vector<Date>& holidays) { return {holidays.begin(), holidays.end()}; }
+
+}  // namespace
+
+EmbeddedServer::EmbeddedServer(ServeOptions options, const Clock& clock)
+    : options_(std::move(options)),
+      clock_(clock),
+      calendar_(options_.config.market.session, HolidaySet(options_.config.market.holidays)) {}
+
+EmbeddedServer::~EmbeddedServer() { Stop(); }
+
+Status EmbeddedServer::BuildUniverse() {
+    auto log = GetLogger("app");
+    auto stored = data_->service->LoadStocks();
+    if (!stored) return std::unexpected(stored.error());
+    for (auto& s : *stored) universe_.Upsert(std::move(s));
+
+    const std::string& source_dir = options_.config.market.data_source;
+    std::optional<std::vector<market::StockInfo>> listing;
+    const auto defaults = market::DefaultUniverse();
+    for (const std::string& code : options_.config.market.symbols) {
+        if (auto id = universe_.Find(code)) {
+            active_.push_back(*id);
+            continue;
+        }
+        std::optional<market::StockInfo> info;
+        for (const auto& d : defaults) {
+            if (d.code == code) info = d;
+        }
+        if (!info && !source_dir.empty()) {
+            if (!listing) {
+                auto loaded = market::LoadListing((std::filesystem::path(source_dir) / "krx-listing.csv").string());
+                if (!loaded) return std::unexpected(loaded.error());
+                listing = std::move(*loaded);
+            }
+            for (const auto& s : *listing) {
+                if (s.code == code) info = s;
+            }
+        }
+        if (!info) {
+            return MakeError(ErrorCode::kInvalidArgument,
+                             "market.symbols: " + code +
+                                 " is not a built-in stock; set market.data_source to a folder with krx-listing.csv "
+                                 "and daily/" + code + ".csv");
+        }
+        if (!source_dir.empty()) {
+            const auto daily = std::filesystem::path(source_dir) / "daily" / (code + ".csv");
+            if (std::filesystem::exists(daily)) {
+                auto bars = market::LoadDailyCsv(daily.string());
+                if (!bars) return std::unexpected(bars.error());
+                if (!bars->empty()) info->previous_close = bars->back().close;
+            }
+        }
+        if (info->previous_close <= 0) {
+            return MakeError(ErrorCode::kInvalidArgument,
+                             "market.symbols: no previous close for " + code + " (add daily/" + code +
+                                 ".csv under market.data_source)");
+        }
+        active_.push_back(universe_.Upsert(std::move(*info)));
+        log->info("event=symbol_listed code={}", code);
+    }
+    if (auto s = data_->service->UpsertStocks(universe_); !s) return s;
+    if (auto s = data_->recommend->UpsertStocks(universe_); !s) return s;
+    return {};
+}
+
+Status EmbeddedServer::StartSource() {
+    const auto& m = options_.config.market;
+    if (m.source == config::MarketSource::kNone) {
+        source_ = std::make_unique<market::NullSource>();
+        return {};
+    }
+    market::SimulatorOptions so;
+    so.seed = m.seed;
+    so.tick_interval_ns = static_cast<std::int64_t>(m.tick_interval_ms) * 1'000'000;
+    auto sim = std::make_unique<market::MarketSimulator>(so);
+    for (market::SymbolId id : active_) {
+        const auto& info = universe_.Get(id);
+        market::SimSymbolParams params = market::DefaultSimParams(info.code);
+        if (!m.data_source.empty()) {
+            const auto daily = std::filesystem::path(m.data_source) / "daily" / (info.code + ".csv");
+            if (std::filesystem::exists(daily)) {
+                auto bars = market::LoadDailyCsv(daily.string());
+                if (bars) {
+                    if (auto stats = market::ComputeHistoryStats(*bars)) params = market::SimParamsFromHistory(*stats);
+                }
+            }
+        }
+        params.price_limit_ppm = m.price_limit_ppm;
+        if (auto s = sim->AddSymbol(id, info.previous_close, params); !s) return s;
+    }
+    source_ = std::move(sim);
+    return {};
+}
+
+Status EmbeddedServer::PrepareLoadAccounts(std::vector<trading::AccountId>& accounts) {
+    if (options_.load.rate <= 0) return {};
+    for (std::size_t i = 0; i < options_.load_accounts; ++i) {
+        const std::string name = "load-" + std::to_string(i);
+        auto found = data_->service->FindUserByName(name);
+        if (!found) return std::unexpected(found.error());
+        if (*found) {
+            accounts.push_back(static_cast<trading::AccountId>((*found)->id));
+            continue;
+        }
+        storage::UserRecord u;
+        u.username = name;
+        u.created_at = clock_.Now();
+        auto id = data_->service->CreateUser(u);
+        if (!id) return std::unexpected(id.error());
+        accounts.push_back(static_cast<trading::AccountId>(*id));
+    }
+    return {};
+}
+
+Status EmbeddedServer::Start() {
+    auto log = GetLogger("app");
+    const auto& cfg = options_.config;
+    storage::OpenOptions open;
+    open.create_if_missing = true;
+    open.synchronous = cfg.storage.synchronous == config::Synchronous::kFull ? storage::Synchronous::kFull
+                                                                             : storage::Synchronous::kNormal;
+    auto dir = storage::OpenDataDir(options_.data_dir, open);
+    if (!dir) return std::unexpected(dir.error());
+    data_.emplace(std::move(*dir));
+    if (auto s = data_->service->Migrate(); !s) return s;
+    if (auto s = data_->recommend->Migrate(); !s) return s;
+    if (auto s = BuildUniverse(); !s) return s;
+
+    auto snapshot = data_->service->LoadEngineState();
+    if (!snapshot) return std::unexpected(snapshot.error());
+    const Timestamp now = clock_.Now();
+    trading::EngineOptions eo;
+    eo.fees = cfg.fees.Schedule();
+    eo.price_limit_ppm = cfg.market.price_limit_ppm;
+    eo.calendar = calendar_;
+    eo.session = calendar_.StateAt(now);
+    session_ = eo.session;
+    engine_ = std::make_unique<trading::Engine>(eo);
+    engine_->Restore(*snapshot);
+    log->info("event=state_loaded accounts={} positions={} open_orders={} next_order_id={}", snapshot->accounts.size(),
+              snapshot->positions.size(), snapshot->open_orders.size(), snapshot->next_order_id);
+
+    std::vector<trading::AccountId> load_accounts;
+    if (auto s = PrepareLoadAccounts(load_accounts); !s) return s;
+
+    storage::GroupCommitterOptions gco;
+    gco.max_batch_events = static_cast<std::size_t>(cfg.storage.group_commit_max_batch) * 4;
+    committer_ = std::make_unique<storage::GroupCommitter>(*data_->service, data_->recommend.get(), gco);
+
+    // Listing the active symbols may re-reserve or cancel open orders (a new price band): commit that first.
+    storage::WriteBatch listing;
+    for (market::SymbolId id : active_) {
+        const auto& info = universe_.Get(id);
+        engine_->Apply(trading::ListSymbol{id, info.previous_close, now, info.code}, listing.events);
+    }
+    if (!listing.empty()) {
+        std::promise<Status> done;
+        auto future = done.get_future();
+        committer_->Submit(std::move(listing), [&](const Status& s) { done.set_value(s); });
+        if (auto s = future.get(); !s) return s;
+    }
+
+    pipeline_ = std::make_unique<Pipeline>(*engine_, *committer_,
+                                           static_cast<std::size_t>(cfg.storage.group_commit_max_batch));
+    pipeline_->Start();
+    for (trading::AccountId id : load_accounts) {
+        auto r = pipeline_->Execute(trading::OpenAccount{id, cfg.account.starting_cash, clock_.Now()});
+        if (!r.ok() && r.error->code != ErrorCode::kAlreadyExists) {
+            return MakeError(r.error->code, "opening load account: " + r.error->message);
+        }
+    }
+
+    if (auto s = StartSource(); !s) return s;
+    clock_thread_ = std::thread([this] { RunClock(); });
+
+    if (options_.load.rate > 0) {
+        std::vector<LoadTarget> targets;
+        for (market::SymbolId id : active_) targets.push_back({id, universe_.Get(id).previous_close});
+        load_ = std::make_unique<LoadGenerator>(*pipeline_, load_accounts, targets, options_.load);
+        if (auto s = load_->Start(); !s) return s;
+    }
+    log->info("event=serving data_dir={} symbols={} session_mode={} source={} tick_interval_ms={}", options_.data_dir,
+              active_.size(), cfg.market.session == market::SessionMode::kAlways ? "always" : "krx",
+              config::MarketSourceName(cfg.market.source), cfg.market.tick_interval_ms);
+    return {};
+}
+
+void EmbeddedServer::RunClock() {
+    auto log = GetLogger("market");
+    const auto interval = std::chrono::milliseconds(options_.config.market.tick_interval_ms);
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        lock.unlock();
+        const Timestamp now = clock_.Now();
+        const market::SessionState state = calendar_.StateAt(now);
+        if (state != session_) {
+            log->info("event=session from={} to={}", market::SessionStateName(session_.load()), market::SessionStateName(state));
+            pipeline_->Submit(trading::SessionChange{state, now}, nullptr);
+            session_ = state;
+        }
+        std::vector<market::Tick> ticks;
+        if (state != market::SessionState::kClosed) ticks = source_->Poll(now);
+        for (const auto& t : ticks) pipeline_->SubmitTick(t);
+        lock.lock();
+        for (const auto& t : ticks) {
+            if (t.symbol >= last_.size()) last_.resize(t.symbol + 1);
+            last_[t.symbol] = t;
+        }
+        // The market clock's period, not a readiness wait: wakes early on Stop().
+        cv_.wait_for(lock, interval, [&] { return stopping_; });
+    }
+}
+
+std::string EmbeddedServer::ActivityLine() const {
+    std::ostringstream out;
+    const PipelineStats s = pipeline_ ? pipeline_->stats() : PipelineStats{};
+    out << "event=activity session=" << market::SessionStateName(session_.load()) << " ticks=" << s.ticks
+        << " commands=" << s.commands << " batches=" << s.batches << " events=" << s.events;
+    if (load_) out << " load_acked=" << load_->acknowledged() << " load_refused=" << load_->refused();
+    std::lock_guard lock(mutex_);
+    for (const auto& t : last_) {
+        if (t.price > 0) out << " " << universe_.Get(t.symbol).code << "=" << t.price;
+    }
+    return out.str();
+}
+
+void EmbeddedServer::Stop() {
+    if (load_) load_->Stop();
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (clock_thread_.joinable()) clock_thread_.join();
+    if (pipeline_) pipeline_->Stop();
+    if (committer_) committer_->Stop();
+    load_.reset();
+    pipeline_.reset();
+    committer_.reset();
+    data_.reset();
+}
+
+}  // namespace ik::app

@@ -1,0 +1,71 @@
+#pragma once
+// The embedded all-in-one server behind `investking serve`: opens the data directory, migrates, builds the
+// universe, restores the engine from the store, then runs the group committer, the engine pipeline, the
+// market clock (sessions and the price source) and optionally the load generator. Parts start in that
+// order and stop in reverse. Start()/Stop() from one thread.
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "app/load_generator.hpp"
+#include "app/pipeline.hpp"
+#include "config/config.hpp"
+#include "market/simulator.hpp"
+#include "market/source.hpp"
+#include "storage/data_dir.hpp"
+#include "storage/group_commit.hpp"
+
+namespace ik::app {
+
+struct ServeOptions {
+    std::string data_dir = "./data";
+    config::Config config;
+    LoadOptions load;
+    std::size_t load_accounts = 50;
+};
+
+class EmbeddedServer final {
+public:
+    explicit EmbeddedServer(ServeOptions options, const Clock& clock);
+    ~EmbeddedServer();
+
+    // Errors: kNotFound / kDataLoss / kFailedPrecondition for data problems, kInvalidArgument for config.
+    Status Start();
+    void Stop();
+
+    Pipeline& pipeline() { return *pipeline_; }
+    const market::Universe& universe() const { return universe_; }
+    bool failed() const { return pipeline_ && pipeline_->failed(); }
+    // One line of activity for the log: ticks, commands, batches, last prices.
+    std::string ActivityLine() const;
+
+private:
+    Status BuildUniverse();
+    Status StartSource();
+    Status PrepareLoadAccounts(std::vector<trading::AccountId>& accounts);
+    void RunClock();
+
+    ServeOptions options_;
+    const Clock& clock_;
+    market::MarketCalendar calendar_;
+    market::Universe universe_;
+    std::vector<market::SymbolId> active_;  // the configured symbols, in config order
+    std::optional<storage::DataDir> data_;
+    std::unique_ptr<trading::Engine> engine_;
+    std::unique_ptr<storage::GroupCommitter> committer_;
+    std::unique_ptr<Pipeline> pipeline_;
+    std::unique_ptr<market::PriceSource> source_;
+    std::unique_ptr<LoadGenerator> load_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    std::thread clock_thread_;
+    std::atomic<market::SessionState> session_{market::SessionState::kClosed};
+    std::vector<market::Tick> last_;  // latest tick per symbol, for the activity log (guarded by mutex_)
+};
+
+}  // namespace ik::app
