@@ -14,7 +14,10 @@ function(ik_module NAME)
   if(IK_BUILD_TESTS AND M_TESTS)
     add_executable(ik_${NAME}_test ${M_TESTS})
     target_link_libraries(ik_${NAME}_test PRIVATE ik_${NAME} GTest::gtest GTest::gtest_main ${M_TEST_LIBS})
-    gtest_discover_tests(ik_${NAME}_test PROPERTIES LABELS "unit;${NAME};${M_LABELS}"
+    # ctest labels are a list; escape the separators so gtest_discover_tests passes them through intact.
+    set(_labels unit ${NAME} ${M_LABELS})
+    string(REPLACE ";" "\\;" _labels "${_labels}")
+    gtest_discover_tests(ik_${NAME}_test PROPERTIES LABELS "${_labels}"
                          DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()

@@ -19,13 +19,17 @@ inline constexpr Won kMaxWon = 1'000'000'000'000'000LL;
 
 // amount × rate, rounded down to the won (KRX brokers truncate fees and tax). amount ≥ 0.
 constexpr Won ApplyPpmFloor(Won amount, Ppm rate) {
-    return static_cast<Won>((static_cast<__int128>(amount) * rate) / kPpmOne);
+    // Fast path in 64 bits (the common case); 128-bit only when amount × rate could overflow.
+    if (amount <= kMaxWon && rate <= kPpmOne) return amount * rate / kPpmOne;
+    __extension__ using Int128 = __int128;
+    return static_cast<Won>((static_cast<Int128>(amount) * rate) / kPpmOne);
 }
 
 // price × qty, or nullopt when it exceeds kMaxWon or either factor is negative.
 constexpr std::optional<Won> CheckedNotional(Won price, Qty qty) {
     if (price < 0 || qty < 0) return std::nullopt;
-    const __int128 n = static_cast<__int128>(price) * qty;
+    __extension__ using Int128 = __int128;
+    const Int128 n = static_cast<Int128>(price) * qty;
     if (n > kMaxWon) return std::nullopt;
     return static_cast<Won>(n);
 }

@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
+#include <string_view>
 #include <unordered_set>
 
 namespace ik::trading {
@@ -40,6 +41,12 @@ struct SymbolState {
 
 constexpr OrderId kMaxId = ~OrderId{0};
 
+// cost_basis × q / qty, rounded down, without overflow (cost_basis ≤ kMaxWon, q ≤ qty).
+Won CostOfShares(Won cost_basis, Qty q, Qty qty) {
+    __extension__ using Int128 = __int128;
+    return static_cast<Won>(static_cast<Int128>(cost_basis) * q / qty);
+}
+
 struct AccountState {
     AccountBalance balance;
     std::vector<Position> positions;
@@ -55,11 +62,7 @@ std::string TickGridMessage(const char* what, Won price) {
            FormatWon(market::CeilToTick(price)) + ")";
 }
 
-std::string GeneratedClientId(OrderId id) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012llx", static_cast<unsigned long long>(id));
-    return buf;
-}
+constexpr std::string_view kGeneratedPrefix = kGeneratedClientIdPrefix;
 
 }  // namespace
 
@@ -75,6 +78,8 @@ struct Engine::Impl {
     FillId next_fill_id = 1;
     LedgerTxnId next_txn = 1;
     std::uint64_t next_seq = 1;
+    std::int64_t settle_cache_day = INT64_MIN;
+    Date settle_cache;
 
     // ---- lookups ----------------------------------------------------------------------------------
 
@@ -219,7 +224,7 @@ struct Engine::Impl {
         } else {
             tax = fees.SellTax(notional);
             const Won removed = (q == pos.qty) ? pos.cost_basis
-                                               : static_cast<Won>(static_cast<__int128>(pos.cost_basis) * q / pos.qty);
+                                               : CostOfShares(pos.cost_basis, q, pos.qty);
             pos.qty -= q;
             pos.reserved_qty -= q;
             pos.cost_basis -= removed;
@@ -256,7 +261,17 @@ struct Engine::Impl {
         f.settle_date = SettleDate(ts);
     }
 
-    Date SettleDate(Timestamp ts) const {
+    // T+2 depends only on the KST trade date: computed once per day.
+    Date SettleDate(Timestamp ts) {
+        const std::int64_t day = (ts + kKstOffsetNanos) / kNanosPerDay;
+        if (day != settle_cache_day) {
+            settle_cache_day = day;
+            settle_cache = ComputeSettleDate(ts);
+        }
+        return settle_cache;
+    }
+
+    Date ComputeSettleDate(Timestamp ts) const {
         Date d = ToKst(ts).date;
         // T+2 trading days from the trade date (a weekend/holiday trade counts from the next trading day).
         if (!options.calendar.IsTradingDay(d)) d = options.calendar.NextTradingDay(d);
@@ -462,10 +477,11 @@ struct Engine::Impl {
     }
 
     // Accepts a validated, reserved order: emits it, fills what it can now, applies IOC/FOK, rests the rest.
+    // The order lives on this stack frame until it must rest: orders that complete at once never touch the
+    // open-order map.
     void Accept(Order&& order, AccountState& a, SymbolState& s, Timestamp ts, std::vector<Event>& out) {
-        a.client_ids.insert(order.client_order_id);
-        auto [it, inserted] = orders.emplace(order.id, std::move(order));
-        Order& o = it->second;
+        Order o = std::move(order);
+        if (!o.client_order_id.empty()) a.client_ids.insert(o.client_order_id);
         EmitOrder(out, EventType::kOrderAccepted, o, a, ts);
 
         const bool continuous = session == SessionState::kContinuous;
@@ -483,16 +499,13 @@ struct Engine::Impl {
         } else if (can_trade) {
             TryFill(o, a, s, ts, out);
         }
-        if (o.status == OrderStatus::kFilled) {
-            Retire(o.id);
-            return;
-        }
+        if (o.status == OrderStatus::kFilled) return;
         if (o.tif == TimeInForce::kIoc || o.tif == TimeInForce::kFok) {
             Close(o, a, OrderStatus::kCanceled, EventType::kOrderCanceled, ts, out);
-            Retire(o.id);
             return;
         }
-        AddToBook(s, o);
+        const OrderId id = o.id;
+        AddToBook(s, orders.emplace(id, std::move(o)).first->second);
     }
 
     Result<Order> BuildOrder(const PlaceOrder& c, AccountState& a, SymbolState* s) {
@@ -511,6 +524,10 @@ struct Engine::Impl {
         if (c.client_order_id.size() > kMaxClientOrderIdLength) {
             return MakeError(ErrorCode::kInvalidArgument, "client_order_id must be at most 128 characters");
         }
+        if (c.client_order_id.rfind(kGeneratedPrefix, 0) == 0) {
+            return MakeError(ErrorCode::kInvalidArgument,
+                             "client_order_id may not start with 'ik-' (reserved for ids the server generates)");
+        }
         if (!c.client_order_id.empty() && a.client_ids.contains(c.client_order_id)) {
             return MakeError(ErrorCode::kAlreadyExists, "client_order_id must be unique");
         }
@@ -519,7 +536,7 @@ struct Engine::Impl {
 
     void AssignId(Order& o, const std::string& client_order_id) {
         o.id = next_order_id++;
-        o.client_order_id = client_order_id.empty() ? GeneratedClientId(o.id) : client_order_id;
+        o.client_order_id = client_order_id;
     }
 
     // Re-reserves open market/stop buys at a new upper limit; cancels those the account can no longer cover.
@@ -787,7 +804,9 @@ void Engine::Restore(const EngineSnapshot& snap) {
     }
     for (const auto& o : snap.open_orders) {
         AccountState& a = m.accounts[o.account];
-        a.client_ids.insert(o.client_order_id);
+        if (!o.client_order_id.empty() && o.client_order_id.rfind(kGeneratedPrefix, 0) != 0) {
+            a.client_ids.insert(o.client_order_id);
+        }
         m.orders[o.id] = o;
         m.AddToBook(m.SymGrow(o.symbol), o);
     }

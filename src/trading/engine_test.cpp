@@ -229,7 +229,12 @@ TEST(EngineTest, GeneratesAClientOrderIdWhenNoneIsGiven) {
     ASSERT_TRUE(r.ok());
     const Order* o = e.FindOrder(r.order);
     ASSERT_NE(o, nullptr);
-    EXPECT_EQ(o->client_order_id.size(), 36u);
+    EXPECT_TRUE(o->client_order_id.empty());
+    EXPECT_EQ(ClientOrderIdOf(*o), "ik-" + std::to_string(r.order));
+    // The generated prefix is reserved: a client cannot collide with a future generated id.
+    auto clash = e.Apply(PlaceOrder{1, kSamsung, Side::kBuy, OrderType::kLimit, TimeInForce::kGtc, 1, 60'000, 0, "ik-99", 1}, out);
+    ASSERT_FALSE(clash.ok());
+    EXPECT_EQ(clash.error->code, ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -61,10 +61,19 @@ struct Order {
     Timestamp updated_at = 0;
     OrderId replaces = 0;         // the order this one replaced, 0 = none
     OrderId replaced_by = 0;      // the order that replaced this one, 0 = none
-    std::string client_order_id;  // unique per account; engine-generated when the client gives none
+    std::string client_order_id;  // unique per account; empty = none given (see ClientOrderIdOf)
 
     Qty remaining() const { return qty - filled_qty; }
 };
+
+// Client order ids the server generates start with this prefix, which clients may not use.
+inline constexpr std::string_view kGeneratedClientIdPrefix = "ik-";
+
+// The client order id to show and store: the client's own, or "ik-<order id>" when it gave none. The engine
+// keeps the generated form implicit so the hot path builds no string.
+inline std::string ClientOrderIdOf(const Order& o) {
+    return o.client_order_id.empty() ? std::string(kGeneratedClientIdPrefix) + std::to_string(o.id) : o.client_order_id;
+}
 
 struct Fill {
     FillId id = 0;

@@ -1,0 +1,136 @@
+#pragma once
+// Typed configuration of the whole process, built once at start from built-in defaults, then a YAML file,
+// then INVESTKING_<SECTION>_<KEY> environment variables, each layer overriding the one before. Every value
+// is parsed strictly and checked against its range while loading, so a Config that Load returns is valid.
+// Config is a plain value: the application owns it and hands copies or const references to the modules;
+// it has no internal synchronisation, and Load/Describe keep no state (thread-safe).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/money.hpp"
+#include "common/time.hpp"
+#include "market/rules.hpp"
+#include "market/session.hpp"
+
+namespace ik::config {
+
+// Where market data comes from: the built-in price simulator, or nothing (prices move only by injection).
+enum class MarketSource : std::uint8_t { kSimulator, kNone };
+std::string_view MarketSourceName(MarketSource source);  // "simulator", "none"
+
+// SQLite's PRAGMA synchronous for the store: FULL survives power loss, NORMAL only process crashes in WAL.
+enum class Synchronous : std::uint8_t { kFull, kNormal };
+std::string_view SynchronousName(Synchronous mode);  // "full", "normal"
+
+enum class LogLevel : std::uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kOff };
+std::string_view LogLevelName(LogLevel level);  // "trace" … "off", as ik::SetLogLevel takes them
+
+enum class LogFormat : std::uint8_t { kText, kJson };
+std::string_view LogFormatName(LogFormat format);  // "text", "json"
+
+// The address the HTTP server binds. host is stored without brackets ("::1"); ToString adds them back for
+// IPv6 ("[::1]:8080").
+struct ListenAddress {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+
+    std::string ToString() const;
+    friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
+};
+
+// Parses "host:port" or "[ipv6]:port"; port 1..65535, host non-empty. Does not resolve names.
+Result<ListenAddress> ParseListenAddress(std::string_view text);
+
+// The five symbols of market::DefaultUniverse(), in code order.
+std::vector<std::string> DefaultSymbols();
+
+struct MarketConfig {
+    MarketSource source = MarketSource::kSimulator;
+    // `always` by default so that a newcomer trying the demo at night still sees a live market.
+    market::SessionMode session = market::SessionMode::kAlways;
+    std::vector<Date> holidays;                           // exchange holidays, in the order given
+    int tick_interval_ms = 1000;                          // 1 … 60000
+    std::uint64_t seed = 20210426;                        // simulator seed: same seed, same prices
+    bool allow_injection = false;                         // allow the price-injection API (tests, demos)
+    std::vector<std::string> symbols = DefaultSymbols();  // non-empty, valid KRX codes, no duplicates
+    std::string data_source;                              // folder with krx-listing.csv and daily/; empty = none
+    Ppm price_limit_ppm = market::kDefaultPriceLimitPpm;  // daily band, 1 … 1,000,000
+
+    friend bool operator==(const MarketConfig&, const MarketConfig&) = default;
+};
+
+struct FeesConfig {
+    Ppm commission_ppm = 150;  // 0 … 100,000, charged on both sides
+    Ppm sell_tax_ppm = 2'000;  // 0 … 100,000, charged on sells
+
+    market::FeeSchedule Schedule() const { return market::FeeSchedule{commission_ppm, sell_tax_ppm}; }
+    friend bool operator==(const FeesConfig&, const FeesConfig&) = default;
+};
+
+struct AccountConfig {
+    Won starting_cash = 10'000'000;  // cash of a new account, 0 … 10^12
+    Won max_topup = 100'000'000;     // largest single top-up, 1 … 10^12
+
+    friend bool operator==(const AccountConfig&, const AccountConfig&) = default;
+};
+
+struct HttpConfig {
+    ListenAddress listen;  // 127.0.0.1:8080
+
+    friend bool operator==(const HttpConfig&, const HttpConfig&) = default;
+};
+
+struct StorageConfig {
+    int group_commit_max_batch = 4096;  // 1 … 1,000,000 commands per transaction
+    Synchronous synchronous = Synchronous::kFull;
+
+    friend bool operator==(const StorageConfig&, const StorageConfig&) = default;
+};
+
+struct LogConfig {
+    LogLevel level = LogLevel::kInfo;
+    LogFormat format = LogFormat::kText;
+
+    friend bool operator==(const LogConfig&, const LogConfig&) = default;
+};
+
+// A default-constructed Config is the built-in defaults: what `investking serve` runs with and no file.
+struct Config {
+    MarketConfig market;
+    FeesConfig fees;
+    AccountConfig account;
+    HttpConfig http;
+    StorageConfig storage;
+    LogConfig log;
+
+    friend bool operator==(const Config&, const Config&) = default;
+};
+
+inline constexpr std::string_view kEnvPrefix = "INVESTKING_";
+
+// Builds the effective configuration: defaults < the YAML file at yaml_path (when given) < env.
+// env maps variable names to values; only INVESTKING_<SECTION>_<KEY> names whose section is a Config
+// section are read (others, such as INVESTKING_ADMIN_PASSWORD, belong to someone else and are skipped).
+// Fails on the first problem with a message naming the key and where the value came from: a missing or
+// unreadable file (kNotFound), bad YAML, an unknown key, or an invalid value (kInvalidArgument).
+Result<Config> Load(const std::optional<std::string>& yaml_path, const std::map<std::string, std::string>& env);
+
+// Same, with the INVESTKING_* variables of this process. Reads environ, so must not race with setenv.
+Result<Config> Load(const std::optional<std::string>& yaml_path);
+
+// The INVESTKING_* variables of this process.
+std::map<std::string, std::string> ProcessEnvironment();
+
+// Checks a Config built in code (tests, command-line overrides) against the same rules Load applies.
+Status Validate(const Config& config);
+
+// The effective configuration as a YAML document that Load accepts back unchanged; for
+// `investking config` and the start-up log.
+std::string Describe(const Config& config);
+
+}  // namespace ik::config
