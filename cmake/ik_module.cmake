@@ -14,10 +14,14 @@ function(ik_module NAME)
   if(IK_BUILD_TESTS AND M_TESTS)
     add_executable(ik_${NAME}_test ${M_TESTS})
     target_link_libraries(ik_${NAME}_test PRIVATE ik_${NAME} GTest::gtest GTest::gtest_main ${M_TEST_LIBS})
-    # ctest labels are a list; escape the separators so gtest_discover_tests passes them through intact.
-    set(_labels unit ${NAME} ${M_LABELS})
-    string(REPLACE ";" "\\;" _labels "${_labels}")
-    gtest_discover_tests(ik_${NAME}_test PROPERTIES LABELS "${_labels}"
+    # gtest_discover_tests splits a label list into separate properties, so each module's tests carry one
+    # label: "unit", or the LABELS given (e.g. "concurrent" for tests that the TSan run picks up).
+    if(M_LABELS)
+      set(_label ${M_LABELS})
+    else()
+      set(_label unit)
+    endif()
+    gtest_discover_tests(ik_${NAME}_test PROPERTIES LABELS ${_label}
                          DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()

@@ -115,6 +115,7 @@ int Migrate(const CommonFlags& flags) {
 int Verify(const CommonFlags& flags) {
     storage::OpenOptions open;
     open.create_if_missing = false;
+    open.read_only = true;
     auto dir = storage::OpenDataDir(flags.data_dir, open);
     if (!dir) return Fail(ExitCodeFor(dir.error()), dir.error().message);
     auto violations = dir->service->Verify();

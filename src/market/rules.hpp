@@ -57,6 +57,17 @@ constexpr PriceBand ComputePriceBand(Won previous_close, Ppm limit_ppm = kDefaul
     return PriceBand{CeilToTick(previous_close - delta), FloorToTick(previous_close + delta)};
 }
 
+// The band by KRX's own procedure (유가증권시장 업무규정 시행세칙): the limit width is previous_close × rate
+// truncated to the tick size of previous_close; upper = previous_close + width truncated to its own tick;
+// lower = previous_close − width, which for an on-grid previous close is already on the grid because each tick
+// size divides the larger ones (the ceiling only matters for an off-grid reference). It can be narrower than
+// ComputePriceBand, never wider: e.g. 249,500 → 175,000 … 324,000 here, 174,700 … 324,000 there.
+constexpr PriceBand ComputeKrxPriceBand(Won previous_close, Ppm limit_ppm = kDefaultPriceLimitPpm) {
+    Won width = ApplyPpmFloor(previous_close, limit_ppm);
+    width -= width % TickSize(previous_close);
+    return PriceBand{CeilToTick(previous_close - width), FloorToTick(previous_close + width)};
+}
+
 // Commission on both sides and securities transaction tax on sells, each rounded down to the won.
 struct FeeSchedule {
     Ppm commission_ppm = 150;  // 0.015 %

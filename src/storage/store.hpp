@@ -2,7 +2,9 @@
 // Storage interfaces. The service store holds users, accounts, orders, fills, positions, the ledger, the
 // stock master, ticks (stock_infos) and bars; the recommend store holds copies of stocks and stock_infos
 // plus weathers and recommendations. Implementations: sqlite/ (embedded) and, later, mysql/.
-// A store object is used from one thread at a time unless its comment says otherwise.
+// Implementations are thread-safe: calls on one store object are serialised internally, because the group
+// committer's writer thread and request threads share a store.
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -17,7 +19,7 @@
 namespace ik::storage {
 
 struct UserRecord {
-    std::int64_t id = 0;
+    std::int64_t id = 0;        // 0 on CreateUser = assign the next id
     std::string username;
     std::string password_hash;  // Argon2id string; empty for synthetic (load-generator) users
     std::string email;
@@ -27,16 +29,18 @@ struct UserRecord {
 };
 
 // One group-commit batch: everything is written in a single transaction ended by a single fsync.
+// Persisting is idempotent: events carry state snapshots (upserted, and a row is only overwritten by an
+// event with a sequence number at least its own), fills/ledger entries/deposits/ticks are keyed by their ids.
 struct WriteBatch {
     std::vector<trading::Event> events;
-    std::vector<market::Tick> ticks;  // stored as stock_infos rows
+    std::vector<market::Tick> ticks;  // stored as stock_infos rows; (symbol, ts) is unique
     std::vector<market::Bar> bars;    // upserted by (symbol, interval, start)
     bool empty() const { return events.empty() && ticks.empty() && bars.empty(); }
 };
 
 // A broken invariant found by Verify(), described for a person.
 struct Violation {
-    std::string check;    // e.g. "ledger_balanced", "cash_matches_flows"
+    std::string check;    // e.g. "ledger_txn_balanced", "cash_matches_flows"
     std::string message;  // e.g. "account 7: cash 9,000,000 but deposits − buys − fees + sells = 9,000,105"
 };
 
@@ -44,32 +48,46 @@ class ServiceStore {
 public:
     virtual ~ServiceStore() = default;
 
-    // Applies pending migrations; idempotent.
+    // Applies pending migrations; idempotent. kFailedPrecondition (and no change) if the database is newer.
     virtual Status Migrate() = 0;
     virtual Result<int> SchemaVersion() = 0;
+    // The newest schema version this binary knows.
+    virtual int LatestSchemaVersion() const = 0;
 
-    // Writes a batch atomically and durably (returns after fsync).
-    virtual Status Commit(const WriteBatch& batch) = 0;
+    // Writes all batches in one transaction ended by one fsync (synchronous=FULL); returns after it is
+    // durable. On error nothing of the batches is written. Events are applied in order.
+    virtual Status CommitGroup(std::span<const WriteBatch> batches) = 0;
+    Status Commit(const WriteBatch& batch) { return CommitGroup(std::span<const WriteBatch>(&batch, 1)); }
 
-    // Open orders, positions, balances, id counters, last quote per symbol, previous closes.
-    // Rows refer to stocks by stock_id, which is the SymbolId (stocks.id); LoadStocks() rebuilds the Universe.
+    // Open orders, positions (including qty 0), balances, id counters, last tick per listed symbol, previous
+    // closes. Rows refer to stocks by stock_id, which is the SymbolId (stocks.id); LoadStocks() rebuilds the
+    // Universe.
     virtual Result<trading::EngineSnapshot> LoadEngineState() = 0;
 
     virtual Result<std::int64_t> CreateUser(const UserRecord& user) = 0;  // kAlreadyExists on duplicate username
     virtual Result<std::optional<UserRecord>> FindUserByName(const std::string& username) = 0;
+    virtual Result<std::optional<UserRecord>> FindUserById(std::int64_t id) = 0;
     virtual Result<bool> ClientOrderIdExists(trading::AccountId account, const std::string& client_order_id) = 0;
 
-    // Writes every listing with stocks.id = its SymbolId.
+    // Writes every listing with stocks.id = its SymbolId. kFailedPrecondition if a code is stored under
+    // another id (the Universe was not rebuilt from LoadStocks()).
     virtual Status UpsertStocks(const market::Universe& universe) = 0;
-    // Listings in id order; Upsert()ing them in order into an empty Universe reproduces the ids.
+    // Listings in id order; Upsert()ing them in order into an empty Universe reproduces the ids. kDataLoss if
+    // the stored ids are not dense from 0.
     virtual Result<std::vector<market::StockInfo>> LoadStocks() = 0;
 
     // History queries (tests, verify, later the API).
     virtual Result<std::optional<trading::Order>> GetOrder(trading::OrderId id) = 0;
+    virtual Result<std::optional<trading::Order>> GetOrderByClientOrderId(trading::AccountId account,
+                                                                          const std::string& client_order_id) = 0;
     virtual Result<std::vector<trading::Fill>> FillsOfOrder(trading::OrderId id) = 0;
+    // Bars of one symbol and interval with start in [from, to), oldest first.
+    virtual Result<std::vector<market::Bar>> LoadBars(market::SymbolId symbol, std::int64_t interval_s,
+                                                      Timestamp from, Timestamp to) = 0;
+    // Rows of a table of this database; kInvalidArgument for an unknown table name.
     virtual Result<std::int64_t> CountRows(const std::string& table) = 0;
 
-    // Checks every ledger invariant (see docs/architecture.md); an empty vector means all hold.
+    // Checks every ledger invariant on one consistent snapshot; an empty vector means all hold.
     virtual Result<std::vector<Violation>> Verify() = 0;
 };
 
@@ -78,7 +96,9 @@ public:
     virtual ~RecommendStore() = default;
     virtual Status Migrate() = 0;
     virtual Result<int> SchemaVersion() = 0;
+    virtual int LatestSchemaVersion() const = 0;
     virtual Status UpsertStocks(const market::Universe& universe) = 0;
+    // Appends ticks in one transaction; a tick already stored (same symbol and ts) is ignored.
     virtual Status AppendTicks(std::span<const market::Tick> ticks) = 0;
     virtual Result<std::int64_t> CountRows(const std::string& table) = 0;
 };

@@ -784,7 +784,7 @@ void Engine::List(const ListSymbol& c) {
     s.listed = true;
     if (!c.code.empty()) s.code = c.code;
     s.previous_close = c.previous_close;
-    s.band = market::ComputePriceBand(c.previous_close, m.options.price_limit_ppm);
+    s.band = market::ComputeKrxPriceBand(c.previous_close, m.options.price_limit_ppm);
 }
 
 void Engine::Restore(const EngineSnapshot& snap) {

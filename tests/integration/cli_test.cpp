@@ -15,14 +15,14 @@ namespace {
 const Env kQuiet = {{"INVESTKING_LOG_LEVEL", "warn"}};
 
 TEST(CliTest, PrintsItsVersion) {
-    auto r = Run({"version"});
+    auto r = RunCli({"version"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.out.find("investking 0.1.0"), std::string::npos) << r.out;
 }
 
 TEST(CliTest, RejectsAnInvalidEnvironmentSettingNamingTheKey) {
     TempDir dir;
-    auto r = Run({"serve", "--data-dir", dir / "data"}, {{"INVESTKING_MARKET_SESSION", "sometimes"}});
+    auto r = RunCli({"serve", "--data-dir", dir / "data"}, {{"INVESTKING_MARKET_SESSION", "sometimes"}});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("market.session"), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "data/service.db")) << "nothing may be written on bad config";
@@ -31,19 +31,19 @@ TEST(CliTest, RejectsAnInvalidEnvironmentSettingNamingTheKey) {
 TEST(CliTest, RejectsAnUnknownKeyInTheConfigFile) {
     TempDir dir;
     std::ofstream(dir / "c.yaml") << "market:\n  sesion: krx\n";
-    auto r = Run({"--config", dir / "c.yaml", "config"});
+    auto r = RunCli({"--config", dir / "c.yaml", "config"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("market.sesion"), std::string::npos) << r.err;
 }
 
 TEST(CliTest, RejectsAMissingConfigFile) {
-    auto r = Run({"--config", "/nonexistent/investking.yaml", "config"});
+    auto r = RunCli({"--config", "/nonexistent/investking.yaml", "config"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("/nonexistent/investking.yaml"), std::string::npos) << r.err;
 }
 
 TEST(CliTest, ConfigShowsEnvironmentOverrides) {
-    auto r = Run({"config"}, {{"INVESTKING_HTTP_LISTEN", "127.0.0.1:9000"}, {"INVESTKING_MARKET_SESSION", "krx"}});
+    auto r = RunCli({"config"}, {{"INVESTKING_HTTP_LISTEN", "127.0.0.1:9000"}, {"INVESTKING_MARKET_SESSION", "krx"}});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("127.0.0.1:9000"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("krx"), std::string::npos) << r.out;
@@ -51,19 +51,19 @@ TEST(CliTest, ConfigShowsEnvironmentOverrides) {
 
 TEST(CliTest, VerifyOfAMissingDirectoryFailsClearly) {
     TempDir dir;
-    auto r = Run({"verify", "--data-dir", dir / "nope"});
+    auto r = RunCli({"verify", "--data-dir", dir / "nope"});
     EXPECT_EQ(r.exit_code, 3);
     EXPECT_NE(r.err.find(dir / "nope"), std::string::npos) << r.err;
 }
 
 TEST(CliTest, MigrateThenVerifyIsClean) {
     TempDir dir;
-    auto m = Run({"migrate", "--data-dir", dir / "data"}, kQuiet);
+    auto m = RunCli({"migrate", "--data-dir", dir / "data"}, kQuiet);
     ASSERT_EQ(m.exit_code, 0) << m.err;
     EXPECT_NE(m.out.find("service.db at version"), std::string::npos);
     EXPECT_TRUE(std::filesystem::exists(dir / "data/service.db"));
     EXPECT_TRUE(std::filesystem::exists(dir / "data/recommend.db"));
-    auto v = Run({"verify", "--data-dir", dir / "data"}, kQuiet);
+    auto v = RunCli({"verify", "--data-dir", dir / "data"}, kQuiet);
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
     EXPECT_NE(v.out.find("verify: ok"), std::string::npos) << v.out;
 }
@@ -76,7 +76,7 @@ TEST(CliTest, CorruptDatabaseIsReportedNotCrashedOn) {
         for (int i = 0; i < 4096; ++i) f.put(static_cast<char>(i * 7));
     }
     for (const char* cmd : {"serve", "verify", "migrate"}) {
-        auto r = Run({cmd, "--data-dir", dir / "data"}, kQuiet);
+        auto r = RunCli({cmd, "--data-dir", dir / "data"}, kQuiet);
         EXPECT_EQ(r.exit_code, 3) << cmd << ": " << r.err;
         EXPECT_NE(r.err.find("service.db"), std::string::npos) << cmd << ": " << r.err;
     }
@@ -84,18 +84,18 @@ TEST(CliTest, CorruptDatabaseIsReportedNotCrashedOn) {
 
 TEST(CliTest, TruncatedDatabaseIsReported) {
     TempDir dir;
-    ASSERT_EQ(Run({"migrate", "--data-dir", dir / "data"}, kQuiet).exit_code, 0);
+    ASSERT_EQ(RunCli({"migrate", "--data-dir", dir / "data"}, kQuiet).exit_code, 0);
     std::filesystem::resize_file(dir / "data/service.db", 1000);
-    auto r = Run({"verify", "--data-dir", dir / "data"}, kQuiet);
+    auto r = RunCli({"verify", "--data-dir", dir / "data"}, kQuiet);
     EXPECT_NE(r.exit_code, 0);
     EXPECT_GE(r.exit_code, 1);
     EXPECT_NE((r.err + r.out).find("service.db"), std::string::npos) << r.err << r.out;
 }
 
 TEST(CliTest, SimPrintsDeterministicTicksOnTheGrid) {
-    auto a = Run({"sim", "--symbol", "005930", "--count", "50", "--seed", "7"});
-    auto b = Run({"sim", "--symbol", "005930", "--count", "50", "--seed", "7"});
-    auto c = Run({"sim", "--symbol", "005930", "--count", "50", "--seed", "8"});
+    auto a = RunCli({"sim", "--symbol", "005930", "--count", "50", "--seed", "7"});
+    auto b = RunCli({"sim", "--symbol", "005930", "--count", "50", "--seed", "7"});
+    auto c = RunCli({"sim", "--symbol", "005930", "--count", "50", "--seed", "8"});
     ASSERT_EQ(a.exit_code, 0) << a.err;
     EXPECT_EQ(a.out, b.out);
     EXPECT_NE(a.out, c.out);
@@ -117,7 +117,7 @@ TEST(CliTest, SimPrintsDeterministicTicksOnTheGrid) {
 }
 
 TEST(CliTest, SimRejectsAnUnknownSymbol) {
-    auto r = Run({"sim", "--symbol", "12345"});
+    auto r = RunCli({"sim", "--symbol", "12345"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("12345"), std::string::npos);
 }
@@ -129,13 +129,13 @@ TEST(CliTest, ServeStartsStopsGracefullyAndRefusesASecondServerOnTheSameData) {
     ASSERT_TRUE(WaitFor([&] { return ReadFile(dir / "serve.log").find("event=ready") != std::string::npos; },
                         std::chrono::seconds(60)))
         << ReadFile(dir / "serve.log");
-    auto second = Run({"serve", "--data-dir", dir / "data"}, kQuiet);
+    auto second = RunCli({"serve", "--data-dir", dir / "data"}, kQuiet);
     EXPECT_EQ(second.exit_code, 3) << second.err;
     EXPECT_NE(second.err.find(dir / "data"), std::string::npos) << second.err;
     // Simulated prices are flowing into the database.
     EXPECT_EQ(server.Kill(SIGTERM), 0) << ReadFile(dir / "serve.log");
     EXPECT_NE(ReadFile(dir / "serve.log").find("event=stopped"), std::string::npos);
-    auto v = Run({"verify", "--data-dir", dir / "data"}, kQuiet);
+    auto v = RunCli({"verify", "--data-dir", dir / "data"}, kQuiet);
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
 }
 

@@ -70,7 +70,7 @@ TEST(CrashTest, EveryAcknowledgedOrderSurvivesSigkillAndVerifyStaysClean) {
         ASSERT_TRUE(progressed) << "no progress: " << ReadLines(ack).size() << " acks";
         EXPECT_EQ(server.Kill(SIGKILL), -SIGKILL);
 
-        auto verify = Run({"verify", "--data-dir", data}, env);
+        auto verify = RunCli({"verify", "--data-dir", data}, env);
         ASSERT_EQ(verify.exit_code, 0) << verify.out << verify.err;
         ASSERT_NE(verify.out.find("verify: ok"), std::string::npos) << verify.out;
 

@@ -94,7 +94,7 @@ std::vector<std::string> ReadLines(const std::string& path) {
     return lines;
 }
 
-RunResult Run(const std::vector<std::string>& args, const Env& env) {
+RunResult RunCli(const std::vector<std::string>& args, const Env& env) {
     TempDir io;
     const pid_t pid = Spawn(args, env, io / "out", io / "err");
     int status = 0;

@@ -31,7 +31,7 @@ private:
     std::string path_;
 };
 
-RunResult Run(const std::vector<std::string>& args, const Env& env = {});
+RunResult RunCli(const std::vector<std::string>& args, const Env& env = {});
 
 class Child {
 public:

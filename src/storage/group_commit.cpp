@@ -1,0 +1,107 @@
+#include "storage/group_commit.hpp"
+
+#include <algorithm>
+
+#include "common/log.hpp"
+
+namespace ik::storage {
+
+GroupCommitter::GroupCommitter(ServiceStore& service, RecommendStore* recommend, GroupCommitterOptions options)
+    : service_(service), recommend_(recommend), options_(options), writer_([this] { Run(); }) {}
+
+GroupCommitter::~GroupCommitter() { Stop(); }
+
+void GroupCommitter::Submit(WriteBatch batch, Done done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopping_) {
+            queue_.push_back(Pending{std::move(batch), std::move(done)});
+            wake_.notify_one();
+            return;
+        }
+    }
+    done(MakeError(ErrorCode::kUnavailable, "storage is shutting down; the batch was not written"));
+}
+
+void GroupCommitter::Stop() {
+    std::lock_guard stop_lock(stop_mutex_);
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (writer_.joinable()) writer_.join();
+}
+
+GroupCommitterStats GroupCommitter::Stats() const {
+    std::lock_guard lock(stats_mutex_);
+    return stats_;
+}
+
+void GroupCommitter::Run() {
+    auto log = GetLogger("storage");
+    std::vector<WriteBatch> batches;
+    std::vector<Done> dones;
+    std::vector<market::Tick> ticks;
+    for (;;) {
+        batches.clear();
+        dones.clear();
+        std::size_t events = 0;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, and everything submitted before Stop() is committed
+            // Take everything queued, up to the event budget; the first submission always goes.
+            while (!queue_.empty()) {
+                const std::size_t next = queue_.front().batch.events.size();
+                if (!batches.empty() && events + next > options_.max_batch_events) break;
+                events += next;
+                batches.push_back(std::move(queue_.front().batch));
+                dones.push_back(std::move(queue_.front().done));
+                queue_.pop_front();
+            }
+        }
+
+        const Status status = service_.CommitGroup(batches);
+        if (!status) {
+            log->error("event=group_commit_failed submissions={} events={} code={} error=\"{}\"", batches.size(), events,
+                       ErrorCodeName(status.error().code), status.error().message);
+        }
+        std::size_t tick_count = 0;
+        for (const WriteBatch& b : batches) tick_count += b.ticks.size();
+        // Counted before the callbacks run, so a submitter that saw its batch done also sees it in Stats().
+        RecordCommit(batches.size(), events, tick_count, static_cast<bool>(status));
+        for (Done& done : dones) {
+            if (done) done(status);
+        }
+
+        if (status && recommend_ != nullptr && tick_count > 0) {
+            ticks.clear();
+            for (const WriteBatch& b : batches) ticks.insert(ticks.end(), b.ticks.begin(), b.ticks.end());
+            if (auto ok = recommend_->AppendTicks(ticks); !ok) {
+                {
+                    std::lock_guard lock(stats_mutex_);
+                    stats_.recommend_failures += 1;
+                }
+                log->warn("event=recommend_ticks_failed ticks={} code={} error=\"{}\"", ticks.size(),
+                          ErrorCodeName(ok.error().code), ok.error().message);
+            }
+        }
+    }
+}
+
+void GroupCommitter::RecordCommit(std::size_t submissions, std::size_t events, std::size_t ticks, bool ok) {
+    std::lock_guard lock(stats_mutex_);
+    stats_.submissions += submissions;
+    stats_.commits += 1;
+    if (!ok) stats_.failed_commits += 1;
+    stats_.events += events;
+    stats_.ticks += ticks;
+    stats_.max_submissions_per_commit = std::max<std::uint64_t>(stats_.max_submissions_per_commit, submissions);
+    stats_.max_events_per_commit = std::max<std::uint64_t>(stats_.max_events_per_commit, events);
+    const auto& bounds = GroupCommitterStats::kBucketBounds;
+    const auto bucket = std::lower_bound(bounds.begin(), bounds.end(), static_cast<std::uint64_t>(submissions));
+    stats_.submissions_per_commit[static_cast<std::size_t>(bucket - bounds.begin())] += 1;
+}
+
+}  // namespace ik::storage

@@ -1,0 +1,23 @@
+#pragma once
+// Mapping between trading::Order and a row of the orders table, in one place for writes and reads.
+// Stateless; internal to the SQLite stores.
+#include <string>
+
+#include "common/error.hpp"
+#include "storage/sqlite/db.hpp"
+#include "trading/types.hpp"
+
+// The order columns in bind/read order (?1 … ?19); a macro so statements can be concatenated at compile time.
+#define IK_ORDER_COLUMNS                                                                                       \
+    "id, account_id, stock_id, client_order_id, side, type, time_in_force, status, triggered, qty, filled_qty, " \
+    "limit_price, stop_price, filled_notional, reserved_cash, replaces, replaced_by, created_at, updated_at"
+
+namespace ik::storage::impl {
+
+// Binds ?1 … ?19 in IK_ORDER_COLUMNS order (replaces/replaced_by 0 → NULL).
+void BindOrder(Stmt& stmt, const trading::Order& o);
+
+// Reads a row selected with IK_ORDER_COLUMNS as its first columns; kDataLoss for an unknown enum name.
+Result<trading::Order> ReadOrder(const Stmt& stmt, const std::string& file);
+
+}  // namespace ik::storage::impl

@@ -1,0 +1,98 @@
+#pragma once
+// The embedded stores: ServiceStore and RecommendStore on one SQLite file each (WAL, synchronous=FULL by
+// default, foreign keys on, prepared statements cached per connection). Normally opened together through
+// OpenDataDir (sqlite/data_dir.hpp); Open() here is for tools and tests that want one file.
+// Thread-safe: each store owns one connection and serialises its calls with a mutex. For reads that must not
+// wait behind a commit, open a second store on the same file (WAL lets readers run beside the writer).
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "storage/store.hpp"
+
+namespace ik::storage {
+
+namespace impl {
+class Database;
+}
+
+enum class Synchronous : std::uint8_t {
+    kFull,    // fsync the WAL on every commit: a commit that returned survives power loss
+    kNormal,  // fsync only at checkpoints: survives a process crash, may lose the last commits on power loss
+};
+
+struct SqliteOptions {
+    bool create = true;      // create the file when missing (otherwise kNotFound)
+    bool read_only = false;  // SQLITE_OPEN_READONLY: Migrate and writes fail, Verify and loads work
+    Synchronous synchronous = Synchronous::kFull;
+    int busy_timeout_ms = 5'000;  // how long a statement waits for another connection's write lock
+    bool quick_check = true;      // run PRAGMA quick_check on open (kDataLoss on failure)
+};
+
+class SqliteServiceStore final : public ServiceStore {
+public:
+    // Opens or creates `path` (service.db). kDataLoss for a file that is not a database or fails quick_check,
+    // kFailedPrecondition for a schema newer than this binary. Does not migrate: call Migrate().
+    static Result<std::unique_ptr<SqliteServiceStore>> Open(const std::string& path, const SqliteOptions& options);
+    ~SqliteServiceStore() override;
+
+    Status Migrate() override;
+    Result<int> SchemaVersion() override;
+    int LatestSchemaVersion() const override;
+    Status CommitGroup(std::span<const WriteBatch> batches) override;
+    Result<trading::EngineSnapshot> LoadEngineState() override;
+    Result<std::int64_t> CreateUser(const UserRecord& user) override;
+    Result<std::optional<UserRecord>> FindUserByName(const std::string& username) override;
+    Result<std::optional<UserRecord>> FindUserById(std::int64_t id) override;
+    Result<bool> ClientOrderIdExists(trading::AccountId account, const std::string& client_order_id) override;
+    Status UpsertStocks(const market::Universe& universe) override;
+    Result<std::vector<market::StockInfo>> LoadStocks() override;
+    Result<std::optional<trading::Order>> GetOrder(trading::OrderId id) override;
+    Result<std::optional<trading::Order>> GetOrderByClientOrderId(trading::AccountId account,
+                                                                  const std::string& client_order_id) override;
+    Result<std::vector<trading::Fill>> FillsOfOrder(trading::OrderId id) override;
+    Result<std::vector<market::Bar>> LoadBars(market::SymbolId symbol, std::int64_t interval_s, Timestamp from,
+                                              Timestamp to) override;
+    Result<std::int64_t> CountRows(const std::string& table) override;
+    Result<std::vector<Violation>> Verify() override;
+
+    const std::string& path() const { return path_; }
+
+private:
+    SqliteServiceStore(std::unique_ptr<impl::Database> db, std::string path);
+
+    Status ApplyEvent(const trading::Event& event);
+    Status WriteTicks(std::span<const market::Tick> ticks);
+    Status WriteBars(std::span<const market::Bar> bars);
+    Result<std::optional<UserRecord>> FindUser(const char* sql, const std::string* name, std::int64_t id);
+    Result<std::vector<Violation>> VerifyLocked();
+
+    std::mutex mutex_;
+    std::unique_ptr<impl::Database> db_;
+    std::string path_;
+};
+
+class SqliteRecommendStore final : public RecommendStore {
+public:
+    // Opens or creates `path` (recommend.db); errors as SqliteServiceStore::Open.
+    static Result<std::unique_ptr<SqliteRecommendStore>> Open(const std::string& path, const SqliteOptions& options);
+    ~SqliteRecommendStore() override;
+
+    Status Migrate() override;
+    Result<int> SchemaVersion() override;
+    int LatestSchemaVersion() const override;
+    Status UpsertStocks(const market::Universe& universe) override;
+    Status AppendTicks(std::span<const market::Tick> ticks) override;
+    Result<std::int64_t> CountRows(const std::string& table) override;
+
+    const std::string& path() const { return path_; }
+
+private:
+    SqliteRecommendStore(std::unique_ptr<impl::Database> db, std::string path);
+
+    std::mutex mutex_;
+    std::unique_ptr<impl::Database> db_;
+    std::string path_;
+};
+
+}  // namespace ik::storage
