@@ -9,6 +9,7 @@
 #include "app/embedded.hpp"
 #include "app/exit_codes.hpp"
 #include "app/version.hpp"
+#include "common/allocator.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
 #include "market/listing.hpp"
@@ -263,6 +264,7 @@ int Main(int argc, char** argv) {
 }  // namespace ik::app
 
 int main(int argc, char** argv) {
+    ik::TuneAllocator();
     try {
         return ik::app::Main(argc, argv);
     } catch (const std::exception& e) {

@@ -9,6 +9,9 @@
 #include "storage/sqlite/shared.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
+#include <map>
+#include <unordered_map>
+
 namespace ik::storage {
 
 namespace {
@@ -161,10 +164,27 @@ Status SqliteServiceStore::CommitGroup(std::span<const WriteBatch> batches) {
     std::lock_guard lock(mutex_);
     auto txn = Transaction::Begin(*db_, Transaction::Kind::kImmediate);
     if (!txn) return std::unexpected(txn.error());
+    // Rows that hold state (accounts, orders, positions) are written once per commit, from the last event that
+    // touches them: an order accepted and filled in one batch is one upsert, not two. Fills, deposits and
+    // ledger entries are all inserted. Foreign keys are checked at commit, since a fill may now precede the
+    // upsert of its order.
+    if (auto ok = db_->Exec("PRAGMA defer_foreign_keys = ON", "defer foreign keys"); !ok) return ok;
+    std::unordered_map<std::uint64_t, const trading::Event*> last_account, last_order;
+    std::map<std::pair<std::uint64_t, std::uint32_t>, const trading::Event*> last_position;
+    for (const WriteBatch& batch : batches) {
+        for (const trading::Event& e : batch.events) {
+            if (e.balance.id != 0) last_account[e.balance.id] = &e;
+            if (e.has_order) last_order[e.order.id] = &e;
+            if (e.has_position) last_position[{e.position.account, e.position.symbol}] = &e;
+        }
+    }
     std::uint64_t max_seq = 0;
     for (const WriteBatch& batch : batches) {
         for (const trading::Event& e : batch.events) {
-            if (auto ok = ApplyEvent(e); !ok) return ok;
+            const bool account = e.balance.id != 0 && last_account[e.balance.id] == &e;
+            const bool order = e.has_order && last_order[e.order.id] == &e;
+            const bool position = e.has_position && last_position[{e.position.account, e.position.symbol}] == &e;
+            if (auto ok = ApplyEvent(e, account, order, position); !ok) return ok;
             max_seq = std::max(max_seq, e.seq);
         }
         if (auto ok = WriteTicks(batch.ticks); !ok) return ok;
@@ -179,7 +199,8 @@ Status SqliteServiceStore::CommitGroup(std::span<const WriteBatch> batches) {
     return txn->Commit();
 }
 
-Status SqliteServiceStore::ApplyEvent(const trading::Event& e) {
+Status SqliteServiceStore::ApplyEvent(const trading::Event& e, bool write_account, bool write_order,
+                                      bool write_position) {
     if (auto ok = CheckLedger(e); !ok) return ok;
     const auto seq = AsInt(e.seq);
 
@@ -191,7 +212,7 @@ Status SqliteServiceStore::ApplyEvent(const trading::Event& e) {
         stmt->Bind(1, AsInt(e.balance.id)).Bind(2, e.balance.cash).Bind(3, e.balance.reserved_cash);
         stmt->Bind(4, e.ts).Bind(5, seq);
         if (auto ok = stmt->Run(); !ok) return ok;
-    } else if (e.balance.id != 0) {
+    } else if (e.balance.id != 0 && write_account) {
         auto stmt = db_->Prepare(kUpdateAccount);
         if (!stmt) return std::unexpected(stmt.error());
         stmt->Bind(1, AsInt(e.balance.id)).Bind(2, e.balance.cash).Bind(3, e.balance.reserved_cash);
@@ -209,7 +230,7 @@ Status SqliteServiceStore::ApplyEvent(const trading::Event& e) {
         }
     }
 
-    if (e.has_order) {
+    if (e.has_order && write_order) {
         const trading::Order& o = e.order;
         auto stmt = db_->Prepare(kUpsertOrder);
         if (!stmt) return std::unexpected(stmt.error());
@@ -218,7 +239,7 @@ Status SqliteServiceStore::ApplyEvent(const trading::Event& e) {
         if (auto ok = stmt->Run(); !ok) return ok;
     }
 
-    if (e.has_position) {
+    if (e.has_position && write_position) {
         const trading::Position& p = e.position;
         auto stmt = db_->Prepare(kUpsertPosition);
         if (!stmt) return std::unexpected(stmt.error());

@@ -61,7 +61,9 @@ public:
 private:
     SqliteServiceStore(std::unique_ptr<impl::Database> db, std::string path);
 
-    Status ApplyEvent(const trading::Event& event);
+    // Writes one event's rows; the state rows (account, order, position) only when told to, since a commit
+    // writes each of them once, from the last event that touches it.
+    Status ApplyEvent(const trading::Event& event, bool write_account, bool write_order, bool write_position);
     Status WriteTicks(std::span<const market::Tick> ticks);
     Status WriteBars(std::span<const market::Bar> bars);
     Result<std::optional<UserRecord>> FindUser(const char* sql, const std::string* name, std::int64_t id);

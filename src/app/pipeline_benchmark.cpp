@@ -1,0 +1,219 @@
+// Durable accepted orders per second through the embedded write path: Pipeline (engine thread) →
+// GroupCommitter (writer thread) → SQLite (WAL, synchronous=FULL), measured beside the raw fdatasync rate
+// of the same disk in the same run.
+//   build/release/bench/ik_pipeline_benchmark   (IK_BENCH_DIR chooses the disk; default the temp dir)
+// Clients are closed loops: each keeps one order in flight and sends the next when the previous one is
+// acknowledged (durable). clients=1 is one fsync per order; more clients share fsyncs (group commit).
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+#include "app/pipeline.hpp"
+#include "common/allocator.hpp"
+#include "common/log.hpp"
+#include "storage/data_dir.hpp"
+
+namespace ik::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+double g_fdatasync_rate = 0;
+double g_single_rate = 0;
+
+std::string BenchDir(const std::string& name) {
+    const char* env = std::getenv("IK_BENCH_DIR");
+    const fs::path base = env ? fs::path(env) : fs::temp_directory_path();
+    const fs::path dir = base / ("ik-pipeline-bench-" + std::to_string(::getpid()) + "-" + name);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir.string();
+}
+
+void BM_RawFdatasync(benchmark::State& state) {
+    const std::string dir = BenchDir("raw");
+    const std::string path = dir + "/sync.bin";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char page[4096] = {};
+    off_t offset = 0;
+    for (auto _ : state) {
+        if (::pwrite(fd, page, sizeof page, offset) != sizeof page || ::fdatasync(fd) != 0) {
+            state.SkipWithError("write or fdatasync failed");
+            break;
+        }
+        offset = (offset + 4096) % (64 << 20);
+    }
+    ::close(fd);
+    fs::remove_all(dir);
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_RawFdatasync)->MinTime(2.0)->UseRealTime();
+
+// The whole embedded write path with `clients` closed-loop clients; each iteration acknowledges `orders`.
+class Rig {
+public:
+    explicit Rig(const std::string& name) : dir_(BenchDir(name)) {
+        storage::OpenOptions options;
+        // IK_BENCH_SYNC=normal measures the same path without the per-commit fsync (CPU cost only).
+        if (const char* sync = std::getenv("IK_BENCH_SYNC"); sync && std::string(sync) == "normal") {
+            options.synchronous = storage::Synchronous::kNormal;
+        }
+        auto d = storage::OpenDataDir(dir_, options);
+        if (!d) throw std::runtime_error(d.error().message);
+        data_.emplace(std::move(*d));
+        (void)data_->service->Migrate();
+        (void)data_->recommend->Migrate();
+        for (auto& s : market::DefaultUniverse()) universe_.Upsert(s);
+        (void)data_->service->UpsertStocks(universe_);
+        engine_ = std::make_unique<trading::Engine>(trading::EngineOptions{});
+        committer_ = std::make_unique<storage::GroupCommitter>(*data_->service, data_->recommend.get());
+        pipeline_ = std::make_unique<Pipeline>(*engine_, *committer_);
+        pipeline_->Start();
+        for (market::SymbolId id = 0; id < universe_.size(); ++id) {
+            pipeline_->Execute(trading::ListSymbol{id, universe_.Get(id).previous_close, 0, universe_.Get(id).code});
+            market::Tick t;
+            t.symbol = id;
+            t.bid = universe_.Get(id).previous_close;
+            t.ask = market::TickUp(t.bid);
+            t.price = t.bid;
+            t.volume = 1'000'000'000'000LL;
+            pipeline_->SubmitTick(t);
+        }
+        for (trading::AccountId a = 1; a <= kAccounts; ++a) {
+            pipeline_->Execute(trading::OpenAccount{a, 1'000'000'000'000LL, 0});
+        }
+    }
+    ~Rig() {
+        pipeline_->Stop();
+        committer_->Stop();
+        pipeline_.reset();
+        committer_.reset();
+        data_.reset();
+        fs::remove_all(dir_);
+    }
+
+    // Runs `clients` closed loops until `orders` orders are acknowledged; returns refusals.
+    std::int64_t Run(int clients, std::int64_t orders) {
+        std::mutex m;
+        std::condition_variable cv;
+        std::int64_t sent = 0, acked = 0, refused = 0;
+        std::function<void(int)> send = [&](int client) {
+            trading::PlaceOrder p;
+            // Each client trades its own account and alternates buy and sell, so positions stay small and every
+            // order is a market order that fills: accepted + filled events, fill, position, ledger rows.
+            const std::uint64_t k = round_[static_cast<std::size_t>(client)]++;
+            p.account = 1 + static_cast<trading::AccountId>(client);
+            p.symbol = static_cast<market::SymbolId>((k / 2) % universe_.size());
+            p.side = (k & 1) ? trading::Side::kSell : trading::Side::kBuy;
+            p.type = trading::OrderType::kMarket;
+            p.qty = 1;
+            pipeline_->Submit(p, [&, client](const trading::CommandResult& r, const std::vector<trading::Event>&) {
+                bool again = false;
+                {
+                    std::lock_guard lock(m);
+                    ++acked;
+                    if (!r.ok()) ++refused;
+                    if (sent < orders) {
+                        ++sent;
+                        again = true;
+                    }
+                    if (acked == orders) cv.notify_all();
+                }
+                if (again) send(client);
+            });
+        };
+        {
+            std::lock_guard lock(m);
+            sent = std::min<std::int64_t>(clients, orders);
+        }
+        for (int c = 0; c < clients && c < orders; ++c) send(c);
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return acked == orders; });
+        return refused;
+    }
+
+    storage::GroupCommitterStats stats() const { return committer_->Stats(); }
+
+private:
+    static constexpr trading::AccountId kAccounts = 1'024;
+    std::string dir_;
+    std::optional<storage::DataDir> data_;
+    market::Universe universe_;
+    std::unique_ptr<trading::Engine> engine_;
+    std::unique_ptr<storage::GroupCommitter> committer_;
+    std::unique_ptr<Pipeline> pipeline_;
+    std::vector<std::uint64_t> round_ = std::vector<std::uint64_t>(kAccounts, 0);
+};
+
+void BM_DurableOrders(benchmark::State& state) {
+    const int clients = static_cast<int>(state.range(0));
+    const std::int64_t orders = clients == 1 ? 2'000 : 40'000;
+    Rig rig("clients-" + std::to_string(clients));
+    const auto before = rig.stats();
+    std::int64_t total = 0, refused = 0;
+    for (auto _ : state) {
+        refused += rig.Run(clients, orders);
+        total += orders;
+    }
+    const auto after = rig.stats();
+    state.SetItemsProcessed(total);
+    const double commits = static_cast<double>(after.commits - before.commits);
+    state.counters["orders_per_fsync"] = commits > 0 ? static_cast<double>(total) / commits : 0;
+    state.counters["refused"] = static_cast<double>(refused);
+}
+BENCHMARK(BM_DurableOrders)->Arg(1)->Arg(64)->Arg(256)->Arg(1024)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Collects items_per_second of the reference runs so the summary can print ratios.
+class RatioReporter : public benchmark::ConsoleReporter {
+public:
+    void ReportRuns(const std::vector<Run>& runs) override {
+        for (const Run& r : runs) {
+            const auto it = r.counters.find("items_per_second");
+            if (it == r.counters.end()) continue;
+            const double rate = it->second.value;
+            const std::string name = r.benchmark_name();
+            if (name.rfind("BM_RawFdatasync", 0) == 0) g_fdatasync_rate = rate;
+            if (name.rfind("BM_DurableOrders/1/", 0) == 0) g_single_rate = rate;
+            if (name.rfind("BM_DurableOrders/", 0) == 0 && g_fdatasync_rate > 0 && g_single_rate > 0) {
+                lines_.push_back(name + ": " + std::to_string(static_cast<long long>(rate)) +
+                                 " durable orders/s = " + Fixed(rate / g_fdatasync_rate) + "x raw fdatasync, " +
+                                 Fixed(rate / g_single_rate) + "x one fsync per order");
+            }
+        }
+        ConsoleReporter::ReportRuns(runs);
+    }
+    void Finalize() override {
+        ConsoleReporter::Finalize();
+        std::printf("raw fdatasync (4 KiB): %.0f/s\n", g_fdatasync_rate);
+        for (const auto& l : lines_) std::printf("%s\n", l.c_str());
+    }
+
+private:
+    static std::string Fixed(double v) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", v);
+        return buf;
+    }
+    std::vector<std::string> lines_;
+};
+
+}  // namespace
+}  // namespace ik::app
+
+int main(int argc, char** argv) {
+    ik::TuneAllocator();
+    ik::SetLogLevel("warn");
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    ik::app::RatioReporter reporter;
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::Shutdown();
+    return 0;
+}
