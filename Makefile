@@ -18,6 +18,8 @@ BENCH_ARGS ?=
 CTEST_ARGS ?=
 
 FORMAT_DIRS := src bench tests
+# Test programs holding the `concurrent` tests: the TSan run builds only these.
+TSAN_TARGETS ?= ik_app_test ik_storage_concurrent_test
 APP := ./build/release/src/app/investking
 
 # Targets call each other in a fixed order (deps before build before run); never run them side by side.
@@ -58,7 +60,7 @@ test-tsan:
 	else \
 		echo "test-tsan: $$count concurrent test(s) under ThreadSanitizer"; \
 		cmake --preset tsan && \
-		cmake --build --preset tsan -j$(JOBS) && \
+		cmake --build --preset tsan -j$(JOBS) --target $(TSAN_TARGETS) && \
 		ctest --preset tsan -L concurrent; \
 	fi
 
