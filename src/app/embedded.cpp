@@ -102,6 +102,7 @@ Status EmbeddedServer::StartSource() {
         params.price_limit_ppm = m.price_limit_ppm;
         if (auto s = sim->AddSymbol(id, info.previous_close, params); !s) return s;
     }
+    simulator_ = sim.get();
     source_ = std::move(sim);
     return {};
 }
@@ -143,6 +144,21 @@ Status EmbeddedServer::Start() {
     auto snapshot = data_->service->LoadEngineState();
     if (!snapshot) return std::unexpected(snapshot.error());
     const Timestamp now = clock_.Now();
+    // With real sessions, a server that was down over a close starts the new day from the last trade.
+    if (calendar_.mode() == market::SessionMode::kKrx) {
+        const Date today = ToKst(now).date;
+        bool rolled = false;
+        for (const market::Tick& t : snapshot->last_ticks) {
+            if (t.symbol >= universe_.size() || t.price <= 0 || !(ToKst(t.ts).date < today)) continue;
+            universe_.GetMutable(t.symbol).previous_close = t.price;
+            rolled = true;
+        }
+        if (rolled) {
+            if (auto s = data_->service->UpsertStocks(universe_); !s) return s;
+            if (auto s = data_->recommend->UpsertStocks(universe_); !s) return s;
+            log->info("event=day_rolled reason=start previous_close=last_trade");
+        }
+    }
     trading::EngineOptions eo;
     eo.fees = cfg.fees.Schedule();
     eo.price_limit_ppm = cfg.market.price_limit_ppm;
@@ -151,6 +167,14 @@ Status EmbeddedServer::Start() {
     session_ = eo.session;
     engine_ = std::make_unique<trading::Engine>(eo);
     engine_->Restore(*snapshot);
+    // The clock rolls the day when it opens a session on a date after the last trade it knows of.
+    for (const market::Tick& t : snapshot->last_ticks) {
+        if (t.symbol >= last_.size()) last_.resize(t.symbol + 1);
+        last_[t.symbol] = t;
+        const Date d = ToKst(t.ts).date;
+        if (!session_date_ || *session_date_ < d) session_date_ = d;
+    }
+    if (eo.session != market::SessionState::kClosed) session_date_ = ToKst(now).date;
     log->info("event=state_loaded accounts={} positions={} open_orders={} next_order_id={}", snapshot->accounts.size(),
               snapshot->positions.size(), snapshot->open_orders.size(), snapshot->next_order_id);
 
@@ -209,6 +233,9 @@ void EmbeddedServer::RunClock() {
         const market::SessionState state = calendar_.StateAt(now);
         if (state != session_) {
             log->info("event=session from={} to={}", market::SessionStateName(session_.load()), market::SessionStateName(state));
+            const Date today = ToKst(now).date;
+            if (state != market::SessionState::kClosed && session_date_ && *session_date_ < today) RollDay(now);
+            if (state != market::SessionState::kClosed) session_date_ = today;
             pipeline_->Submit(trading::SessionChange{state, now}, nullptr);
             session_ = state;
         }
@@ -223,6 +250,21 @@ void EmbeddedServer::RunClock() {
         // The market clock's period, not a readiness wait: wakes early on Stop().
         cv_.wait_for(lock, interval, [&] { return stopping_; });
     }
+}
+
+void EmbeddedServer::RollDay(Timestamp now) {
+    std::vector<market::Tick> last;
+    {
+        std::lock_guard lock(mutex_);
+        last = last_;
+    }
+    for (market::SymbolId id : active_) {
+        if (id >= last.size() || last[id].price <= 0) continue;
+        // The engine re-reserves open market buys at the new upper limit (canceling those that no longer fit).
+        pipeline_->Submit(trading::ListSymbol{id, last[id].price, now, universe_.Get(id).code}, nullptr);
+    }
+    if (simulator_ != nullptr) simulator_->RollDay();
+    GetLogger("market")->info("event=day_rolled reason=new_session");
 }
 
 std::string EmbeddedServer::ActivityLine() const {

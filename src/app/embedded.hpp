@@ -47,6 +47,8 @@ private:
     Status StartSource();
     Status PrepareLoadAccounts(std::vector<trading::AccountId>& accounts);
     void RunClock();
+    // A new trading day: the previous close becomes the last trade, which moves the price band.
+    void RollDay(Timestamp now);
 
     ServeOptions options_;
     const Clock& clock_;
@@ -58,6 +60,8 @@ private:
     std::unique_ptr<storage::GroupCommitter> committer_;
     std::unique_ptr<Pipeline> pipeline_;
     std::unique_ptr<market::PriceSource> source_;
+    market::MarketSimulator* simulator_ = nullptr;  // source_ when it is the simulator
+    std::optional<Date> session_date_;               // KST date of the last session the clock opened
     std::unique_ptr<LoadGenerator> load_;
 
     mutable std::mutex mutex_;

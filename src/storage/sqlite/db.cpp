@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <stdexcept>
+#include <cstdio>
+#include <cstdlib>
 
 namespace ik::storage::impl {
 
@@ -138,6 +140,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenFl
 }
 
 Database::~Database() {
+    if (std::getenv("IK_DEBUG_STMTS")) for (auto& [sql, stmt] : cache_) fprintf(stderr, "REPREP %d RUN %d: %.80s\n", sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 0), sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_RUN, 0), sql);
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
 }
