@@ -41,10 +41,10 @@ Result<int> LockDirectory(const std::string& dir) {
         }
         ::close(fd);
         if (err == EWOULDBLOCK) {
-            return MakeError(ErrorCode::kUnavailable,
-                             "data directory " + dir + " is in use by another investking process" +
-                                 (holder.empty() ? std::string() : " (pid " + holder + ")") +
-                                 "; two servers cannot share a data directory");
+            return MakeError(ErrorCode::kUnavailable, "data directory " + dir +
+                                                          " is in use by another investking process" +
+                                                          (holder.empty() ? std::string() : " (pid " + holder + ")") +
+                                                          "; two servers cannot share a data directory");
         }
         return MakeError(ErrorCode::kUnavailable, "cannot lock " + path + ": " + std::strerror(err));
     }
@@ -59,9 +59,7 @@ Result<int> LockDirectory(const std::string& dir) {
 }  // namespace
 
 DataDir::DataDir(DataDir&& other) noexcept
-    : path_(std::move(other.path_)),
-      options_(other.options_),
-      lock_fd_(other.lock_fd_) {
+    : path_(std::move(other.path_)), options_(other.options_), lock_fd_(other.lock_fd_) {
     service = std::move(other.service);
     recommend = std::move(other.recommend);
     other.lock_fd_ = -1;
@@ -150,10 +148,11 @@ Result<DataDir> OpenDataDir(const std::string& dir, const OpenOptions& options) 
     }
     auto service_version = out.service->SchemaVersion();
     auto recommend_version = out.recommend->SchemaVersion();
-    GetLogger("storage")->info("event=data_dir_opened dir={} read_only={} synchronous={} service_schema={} "
-                               "recommend_schema={}",
-                               dir, options.read_only, options.synchronous == Synchronous::kFull ? "full" : "normal",
-                               service_version.value_or(-1), recommend_version.value_or(-1));
+    GetLogger("storage")->info(
+        "event=data_dir_opened dir={} read_only={} synchronous={} service_schema={} "
+        "recommend_schema={}",
+        dir, options.read_only, options.synchronous == Synchronous::kFull ? "full" : "normal",
+        service_version.value_or(-1), recommend_version.value_or(-1));
     return out;
 }
 

@@ -1,13 +1,15 @@
 // OpenDataDir on real directories: creation, must-exist, locking, files that are not databases or are
 // corrupt, schemas from a newer binary, read-only inspection beside a writer.
-#include <gtest/gtest.h>
+#include "storage/data_dir.hpp"
+
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <optional>
 
-#include "storage/data_dir.hpp"
+#include <gtest/gtest.h>
+
 #include "storage/test_events.hpp"
 
 namespace ik::storage {

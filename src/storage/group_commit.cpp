@@ -7,7 +7,11 @@
 namespace ik::storage {
 
 GroupCommitter::GroupCommitter(ServiceStore& service, RecommendStore* recommend, GroupCommitterOptions options)
-    : service_(service), recommend_(recommend), options_(options), writer_([this] { Run(); }) {}
+    : service_(service),
+      recommend_(recommend),
+      options_(options),
+      completer_([this] { RunCompleter(); }),
+      writer_([this] { RunWriter(); }) {}
 
 GroupCommitter::~GroupCommitter() { Stop(); }
 
@@ -20,7 +24,7 @@ void GroupCommitter::Submit(WriteBatch batch, Done done) {
             return;
         }
     }
-    done(MakeError(ErrorCode::kUnavailable, "storage is shutting down; the batch was not written"));
+    if (done) done(MakeError(ErrorCode::kUnavailable, "storage is shutting down; the batch was not written"));
 }
 
 void GroupCommitter::Stop() {
@@ -30,7 +34,13 @@ void GroupCommitter::Stop() {
         stopping_ = true;
     }
     wake_.notify_one();
-    if (writer_.joinable()) writer_.join();
+    if (writer_.joinable()) writer_.join();  // everything queued is committed and handed to the completer
+    {
+        std::lock_guard lock(done_mutex_);
+        writer_finished_ = true;
+    }
+    done_wake_.notify_one();
+    if (completer_.joinable()) completer_.join();  // and completed
 }
 
 GroupCommitterStats GroupCommitter::Stats() const {
@@ -38,14 +48,12 @@ GroupCommitterStats GroupCommitter::Stats() const {
     return stats_;
 }
 
-void GroupCommitter::Run() {
+void GroupCommitter::RunWriter() {
     auto log = GetLogger("storage");
     std::vector<WriteBatch> batches;
-    std::vector<Done> dones;
-    std::vector<market::Tick> ticks;
     for (;;) {
         batches.clear();
-        dones.clear();
+        std::vector<Done> dones;
         std::size_t events = 0;
         {
             std::unique_lock lock(mutex_);
@@ -62,22 +70,49 @@ void GroupCommitter::Run() {
             }
         }
 
-        const Status status = service_.CommitGroup(batches);
+        Status status = service_.CommitGroup(batches);
         if (!status) {
-            log->error("event=group_commit_failed submissions={} events={} code={} error=\"{}\"", batches.size(), events,
-                       ErrorCodeName(status.error().code), status.error().message);
+            log->error("event=group_commit_failed submissions={} events={} code={} error=\"{}\"", batches.size(),
+                       events, ErrorCodeName(status.error().code), status.error().message);
         }
         std::size_t tick_count = 0;
         for (const WriteBatch& b : batches) tick_count += b.ticks.size();
-        // Counted before the callbacks run, so a submitter that saw its batch done also sees it in Stats().
-        RecordCommit(batches.size(), events, tick_count, static_cast<bool>(status));
-        for (Done& done : dones) {
-            if (done) done(status);
-        }
-
+        std::vector<market::Tick> ticks;
         if (status && recommend_ != nullptr && tick_count > 0) {
-            ticks.clear();
+            ticks.reserve(tick_count);
             for (const WriteBatch& b : batches) ticks.insert(ticks.end(), b.ticks.begin(), b.ticks.end());
+        }
+        // Counted before the completions run, so a submitter that saw its batch done also sees it in Stats().
+        RecordCommit(batches.size(), events, tick_count, static_cast<bool>(status));
+        {
+            std::lock_guard lock(done_mutex_);
+            completed_.push_back(Completed{std::move(status), std::move(dones), std::move(ticks)});
+        }
+        done_wake_.notify_one();
+    }
+}
+
+void GroupCommitter::RunCompleter() {
+    auto log = GetLogger("storage");
+    std::deque<Completed> work;
+    std::vector<market::Tick> ticks;
+    for (;;) {
+        {
+            std::unique_lock lock(done_mutex_);
+            done_wake_.wait(lock, [this] { return writer_finished_ || !completed_.empty(); });
+            if (completed_.empty()) return;  // the writer has finished and everything is completed
+            work.swap(completed_);
+        }
+        ticks.clear();
+        for (Completed& c : work) {
+            for (Done& done : c.dones) {
+                if (done) done(c.status);
+            }
+            ticks.insert(ticks.end(), c.ticks.begin(), c.ticks.end());
+        }
+        work.clear();
+        // One recommend transaction for every commit completed in this round.
+        if (!ticks.empty()) {
             if (auto ok = recommend_->AppendTicks(ticks); !ok) {
                 {
                     std::lock_guard lock(stats_mutex_);

@@ -1,7 +1,7 @@
 // GroupCommitter against real SQLite files: concurrent submitters, batching, draining on Stop, failures
-// reported to every submitter of a transaction, tick copies to the recommend store. Run under
-// ThreadSanitizer (ctest label `concurrent`).
-#include <gtest/gtest.h>
+// reported to every submitter of a transaction, tick copies to the recommend store, completion order. Run
+// under ThreadSanitizer (ctest label `concurrent`).
+#include "storage/group_commit.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -11,8 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "storage/data_dir.hpp"
-#include "storage/group_commit.hpp"
 #include "storage/test_events.hpp"
 
 namespace ik::storage {
@@ -27,17 +28,23 @@ OpenOptions Create() {
     return o;
 }
 
-// Holds the writer thread inside the first `done` callback until released, so the test can queue more
-// submissions behind it deterministically (no sleeps, no timing assumptions).
-class Gate final {
+// The real SQLite store with a gate in front of CommitGroup: the first commit waits inside until the test
+// opens the gate, so the test can queue submissions behind it deterministically (no sleeps, no timing).
+class GatedStore final : public ServiceStore {
 public:
-    GroupCommitter::Done Blocker() {
-        return [this](const Status&) {
+    explicit GatedStore(ServiceStore& store) : store_(store) {}
+
+    Status CommitGroup(std::span<const WriteBatch> batches) override {
+        {
             std::unique_lock lock(mutex_);
-            entered_ = true;
-            cv_.notify_all();
-            cv_.wait(lock, [this] { return open_; });
-        };
+            if (!passed_first_) {
+                passed_first_ = true;
+                entered_ = true;
+                cv_.notify_all();
+                cv_.wait(lock, [this] { return open_; });
+            }
+        }
+        return store_.CommitGroup(batches);
     }
     void WaitEntered() {
         std::unique_lock lock(mutex_);
@@ -49,9 +56,34 @@ public:
         cv_.notify_all();
     }
 
+    Status Migrate() override { return store_.Migrate(); }
+    Result<int> SchemaVersion() override { return store_.SchemaVersion(); }
+    int LatestSchemaVersion() const override { return store_.LatestSchemaVersion(); }
+    Result<trading::EngineSnapshot> LoadEngineState() override { return store_.LoadEngineState(); }
+    Result<std::int64_t> CreateUser(const UserRecord& u) override { return store_.CreateUser(u); }
+    Result<std::optional<UserRecord>> FindUserByName(const std::string& n) override { return store_.FindUserByName(n); }
+    Result<std::optional<UserRecord>> FindUserById(std::int64_t id) override { return store_.FindUserById(id); }
+    Result<bool> ClientOrderIdExists(trading::AccountId a, const std::string& c) override {
+        return store_.ClientOrderIdExists(a, c);
+    }
+    Status UpsertStocks(const market::Universe& u) override { return store_.UpsertStocks(u); }
+    Result<std::vector<market::StockInfo>> LoadStocks() override { return store_.LoadStocks(); }
+    Result<std::optional<trading::Order>> GetOrder(trading::OrderId id) override { return store_.GetOrder(id); }
+    Result<std::optional<trading::Order>> GetOrderByClientOrderId(trading::AccountId a, const std::string& c) override {
+        return store_.GetOrderByClientOrderId(a, c);
+    }
+    Result<std::vector<trading::Fill>> FillsOfOrder(trading::OrderId id) override { return store_.FillsOfOrder(id); }
+    Result<std::vector<market::Bar>> LoadBars(market::SymbolId s, std::int64_t i, Timestamp f, Timestamp t) override {
+        return store_.LoadBars(s, i, f, t);
+    }
+    Result<std::int64_t> CountRows(const std::string& table) override { return store_.CountRows(table); }
+    Result<std::vector<Violation>> Verify() override { return store_.Verify(); }
+
 private:
+    ServiceStore& store_;
     std::mutex mutex_;
     std::condition_variable cv_;
+    bool passed_first_ = false;
     bool entered_ = false;
     bool open_ = false;
 };
@@ -155,18 +187,18 @@ TEST(GroupCommitTest, QueuedSubmissionsShareOneTransaction) {
     TempDir tmp;
     auto data = OpenDataDir(tmp.path(), Create());
     ASSERT_TRUE(data);
-    GroupCommitter committer(*data->service, data->recommend.get());
+    GatedStore gated(*data->service);
+    GroupCommitter committer(gated, data->recommend.get());
     EventBuilder b;
-    Gate gate;
     Completions completions;
-    committer.Submit(WriteBatch{{b.OpenAccount(1, 100'000'000)}, {}, {}}, gate.Blocker());
-    gate.WaitEntered();  // the writer is parked after its first commit
+    committer.Submit(WriteBatch{{b.OpenAccount(1, 100'000'000)}, {}, {}}, completions.Callback());
+    gated.WaitEntered();  // the writer is parked in its first commit
     constexpr int kQueued = 100;
     for (int i = 0; i < kQueued; ++i) {
         committer.Submit(WriteBatch{{b.AcceptBuy(1, 0, 1, 10'000)}, {}, {}}, completions.Callback());
     }
-    gate.Open();
-    ASSERT_TRUE(completions.WaitFor(kQueued));
+    gated.Open();
+    ASSERT_TRUE(completions.WaitFor(kQueued + 1));
     EXPECT_TRUE(completions.errors().empty());
     const auto stats = committer.Stats();
     EXPECT_EQ(stats.commits, 2u);  // the first alone, then all 100 in one transaction
@@ -184,12 +216,12 @@ TEST(GroupCommitTest, MaxBatchEventsBoundsATransaction) {
     ASSERT_TRUE(data);
     GroupCommitterOptions options;
     options.max_batch_events = 6;
-    GroupCommitter committer(*data->service, nullptr, options);
+    GatedStore gated(*data->service);
+    GroupCommitter committer(gated, nullptr, options);
     EventBuilder b;
-    Gate gate;
     Completions completions;
-    committer.Submit(WriteBatch{{b.OpenAccount(1, 100'000'000)}, {}, {}}, gate.Blocker());
-    gate.WaitEntered();
+    committer.Submit(WriteBatch{{b.OpenAccount(1, 100'000'000)}, {}, {}}, completions.Callback());
+    gated.WaitEntered();
     for (int i = 0; i < 10; ++i) {  // 10 submissions of 3 events: two fit in a transaction
         WriteBatch batch;
         for (int j = 0; j < 3; ++j) batch.events.push_back(b.AcceptBuy(1, 0, 1, 10'000));
@@ -199,8 +231,8 @@ TEST(GroupCommitTest, MaxBatchEventsBoundsATransaction) {
     WriteBatch big;
     for (int j = 0; j < 9; ++j) big.events.push_back(b.AcceptBuy(1, 0, 1, 10'000));
     committer.Submit(std::move(big), completions.Callback());
-    gate.Open();
-    ASSERT_TRUE(completions.WaitFor(11));
+    gated.Open();
+    ASSERT_TRUE(completions.WaitFor(12));
     const auto stats = committer.Stats();
     EXPECT_EQ(stats.commits, 1u + 5u + 1u);
     EXPECT_EQ(stats.max_events_per_commit, 9u);
@@ -240,23 +272,49 @@ TEST(GroupCommitTest, StopDrainsEverythingSubmittedBefore) {
     EXPECT_EQ(data->recommend->CountRows("stock_infos").value(), kSubmissions);
 }
 
+TEST(GroupCommitTest, CompletionsRunInSubmissionOrder) {
+    TempDir tmp;
+    auto data = OpenDataDir(tmp.path(), Create());
+    ASSERT_TRUE(data);
+    std::mutex mutex;
+    std::vector<int> order;
+    {
+        GroupCommitter committer(*data->service, data->recommend.get());
+        EventBuilder b;
+        committer.Submit(WriteBatch{{b.OpenAccount(1, 100'000'000)}, {}, {}}, nullptr);
+        for (int i = 0; i < 300; ++i) {
+            committer.Submit(WriteBatch{{b.AcceptBuy(1, 0, 1, 10'000)}, {}, {}}, [&, i](const Status& s) {
+                EXPECT_TRUE(s);
+                std::lock_guard lock(mutex);
+                order.push_back(i);
+            });
+        }
+    }  // the destructor stops: commits and completes everything first
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(order.size(), 300u);
+    for (int i = 0; i < 300; ++i) EXPECT_EQ(order[static_cast<std::size_t>(i)], i);
+}
+
 TEST(GroupCommitTest, AFailedTransactionFailsEverySubmissionInIt) {
     TempDir tmp;
     auto data = OpenDataDir(tmp.path(), Create());
     ASSERT_TRUE(data);
-    GroupCommitter committer(*data->service, data->recommend.get());
+    GatedStore gated(*data->service);
+    GroupCommitter committer(gated, data->recommend.get());
     EventBuilder b;
-    Gate gate;
+    Completions opened;
     Completions completions;
-    committer.Submit(WriteBatch{{b.OpenAccount(1, 100'000'000)}, {}, {}}, gate.Blocker());
-    gate.WaitEntered();
+    committer.Submit(WriteBatch{{b.OpenAccount(1, 100'000'000)}, {}, {}}, opened.Callback());
+    gated.WaitEntered();
     committer.Submit(WriteBatch{{b.AcceptBuy(1, 0, 1, 10'000)}, {market::Tick{0, 1, 10'000, 0, 0, 1}}, {}},
                      completions.Callback());
     auto bad = b.Deposit(1, 100);
     bad.ledger.entries[0].amount = 101;  // unbalanced: the whole transaction must be refused
     committer.Submit(WriteBatch{{bad}, {}, {}}, completions.Callback());
     committer.Submit(WriteBatch{{b.AcceptBuy(1, 0, 1, 10'000)}, {}, {}}, completions.Callback());
-    gate.Open();
+    gated.Open();
+    ASSERT_TRUE(opened.WaitFor(1));
+    EXPECT_TRUE(opened.errors().empty());
     ASSERT_TRUE(completions.WaitFor(3));
     const auto errors = completions.errors();
     ASSERT_EQ(errors.size(), 3u);

@@ -19,7 +19,7 @@
 namespace ik::storage {
 
 struct UserRecord {
-    std::int64_t id = 0;        // 0 on CreateUser = assign the next id
+    std::int64_t id = 0;  // 0 on CreateUser = assign the next id
     std::string username;
     std::string password_hash;  // Argon2id string; empty for synthetic (load-generator) users
     std::string email;
@@ -82,8 +82,8 @@ public:
                                                                           const std::string& client_order_id) = 0;
     virtual Result<std::vector<trading::Fill>> FillsOfOrder(trading::OrderId id) = 0;
     // Bars of one symbol and interval with start in [from, to), oldest first.
-    virtual Result<std::vector<market::Bar>> LoadBars(market::SymbolId symbol, std::int64_t interval_s,
-                                                      Timestamp from, Timestamp to) = 0;
+    virtual Result<std::vector<market::Bar>> LoadBars(market::SymbolId symbol, std::int64_t interval_s, Timestamp from,
+                                                      Timestamp to) = 0;
     // Rows of a table of this database; kInvalidArgument for an unknown table name.
     virtual Result<std::int64_t> CountRows(const std::string& table) = 0;
 

@@ -1,6 +1,5 @@
 #include "storage/test_events.hpp"
 
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +8,8 @@
 #include <random>
 #include <stdexcept>
 #include <vector>
+
+#include <sqlite3.h>
 
 namespace ik::storage::testing {
 

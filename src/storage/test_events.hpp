@@ -53,9 +53,7 @@ public:
 
     const trading::AccountBalance& balance(trading::AccountId id) const { return accounts_.at(id); }
     const trading::Order& order(trading::OrderId id) const { return orders_.at(id); }
-    const trading::Position& position(trading::AccountId a, market::SymbolId s) const {
-        return positions_.at({a, s});
-    }
+    const trading::Position& position(trading::AccountId a, market::SymbolId s) const { return positions_.at({a, s}); }
     const market::FeeSchedule& fees() const { return fees_; }
     std::uint64_t last_seq() const { return seq_; }
     Timestamp now() const { return ts_; }

@@ -1,34 +1,28 @@
 #include "storage/sqlite/db.hpp"
 
-#include <sqlite3.h>
-
 #include <stdexcept>
-#include <cstdio>
-#include <cstdlib>
+
+#include <sqlite3.h>
 
 namespace ik::storage::impl {
 
 Error SqliteError(sqlite3* db, int rc, std::string_view file, std::string_view what) {
     const int primary = rc & 0xff;
     std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    std::string message = std::string(file) + ": " + std::string(what) + ": " + detail + " (sqlite code " +
-                          std::to_string(rc) + ")";
+    std::string message =
+        std::string(file) + ": " + std::string(what) + ": " + detail + " (sqlite code " + std::to_string(rc) + ")";
     switch (primary) {
         case SQLITE_CORRUPT:
-        case SQLITE_NOTADB:
-            return Error(ErrorCode::kDataLoss, std::move(message));
+        case SQLITE_NOTADB: return Error(ErrorCode::kDataLoss, std::move(message));
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
         case SQLITE_IOERR:
         case SQLITE_FULL:
         case SQLITE_CANTOPEN:
         case SQLITE_READONLY:
-        case SQLITE_PROTOCOL:
-            return Error(ErrorCode::kUnavailable, std::move(message));
-        case SQLITE_CONSTRAINT:
-            return Error(ErrorCode::kFailedPrecondition, std::move(message));
-        default:
-            return Error(ErrorCode::kInternal, std::move(message));
+        case SQLITE_PROTOCOL: return Error(ErrorCode::kUnavailable, std::move(message));
+        case SQLITE_CONSTRAINT: return Error(ErrorCode::kFailedPrecondition, std::move(message));
+        default: return Error(ErrorCode::kInternal, std::move(message));
     }
 }
 
@@ -39,8 +33,8 @@ namespace {
 // A failed bind means a wrong index or an out-of-memory condition: a programming error, not an expected one.
 void CheckBind(int rc, sqlite3_stmt* stmt, int index) {
     if (rc != SQLITE_OK) {
-        throw std::logic_error("sqlite bind of parameter " + std::to_string(index) + " failed: " +
-                               sqlite3_errmsg(sqlite3_db_handle(stmt)) + " in: " + sqlite3_sql(stmt));
+        throw std::logic_error("sqlite bind of parameter " + std::to_string(index) +
+                               " failed: " + sqlite3_errmsg(sqlite3_db_handle(stmt)) + " in: " + sqlite3_sql(stmt));
     }
 }
 
@@ -118,15 +112,9 @@ void Stmt::Reset() {
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenFlags flags) {
     int open_flags = SQLITE_OPEN_NOMUTEX;  // callers serialise use of a connection
     switch (flags) {
-        case OpenFlags::kReadWriteCreate:
-            open_flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-            break;
-        case OpenFlags::kReadWrite:
-            open_flags |= SQLITE_OPEN_READWRITE;
-            break;
-        case OpenFlags::kReadOnly:
-            open_flags |= SQLITE_OPEN_READONLY;
-            break;
+        case OpenFlags::kReadWriteCreate: open_flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+        case OpenFlags::kReadWrite: open_flags |= SQLITE_OPEN_READWRITE; break;
+        case OpenFlags::kReadOnly: open_flags |= SQLITE_OPEN_READONLY; break;
     }
     sqlite3* db = nullptr;
     const int rc = sqlite3_open_v2(path.c_str(), &db, open_flags, nullptr);
@@ -140,7 +128,6 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenFl
 }
 
 Database::~Database() {
-    if (std::getenv("IK_DEBUG_STMTS")) for (auto& [sql, stmt] : cache_) fprintf(stderr, "REPREP %d RUN %d: %.80s\n", sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 0), sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_RUN, 0), sql);
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
 }

@@ -109,7 +109,7 @@ CREATE INDEX orders_open ON orders (status) WHERE status IN ('new', 'partially_f
 
 CREATE TABLE fills (
     id          INTEGER PRIMARY KEY,                 -- the engine's FillId
-    order_id    INTEGER NOT NULL REFERENCES orders (id),
+    order_id    INTEGER NOT NULL REFERENCES orders (id) DEFERRABLE INITIALLY DEFERRED,  -- see CommitGroup
     account_id  INTEGER NOT NULL REFERENCES accounts (id),
     stock_id    INTEGER NOT NULL,
     side        TEXT    NOT NULL CHECK (side IN ('buy', 'sell')),
@@ -266,9 +266,9 @@ Status CheckSchemaCompatible(Database& db, std::span<const Migration> migrations
     if (!version) return std::unexpected(version.error());
     const int known = static_cast<int>(migrations.size());
     if (*version > known) {
-        return MakeError(ErrorCode::kFailedPrecondition,
-                         db.path() + ": schema version " + std::to_string(*version) + " is newer than this binary's " +
-                             std::to_string(known) + "; run a newer investking (nothing was changed)");
+        return MakeError(ErrorCode::kFailedPrecondition, db.path() + ": schema version " + std::to_string(*version) +
+                                                             " is newer than this binary's " + std::to_string(known) +
+                                                             "; run a newer investking (nothing was changed)");
     }
     if (*version == 0) return {};
     auto stmt = db.Prepare(kAppliedMigrations);
@@ -280,10 +280,10 @@ Status CheckSchemaCompatible(Database& db, std::span<const Migration> migrations
         const auto v = stmt->Int(0);
         const std::string name = stmt->Text(1);
         if (v < 1 || v > known || migrations[static_cast<std::size_t>(v - 1)].name != name) {
-            return MakeError(ErrorCode::kFailedPrecondition,
-                             db.path() + ": applied migration " + std::to_string(v) + " '" + name +
-                                 "' is not this binary's migration " + std::to_string(v) +
-                                 "; the database comes from a different build");
+            return MakeError(ErrorCode::kFailedPrecondition, db.path() + ": applied migration " + std::to_string(v) +
+                                                                 " '" + name + "' is not this binary's migration " +
+                                                                 std::to_string(v) +
+                                                                 "; the database comes from a different build");
         }
     }
     return {};

@@ -12,9 +12,9 @@
 namespace ik::storage::impl {
 
 struct Migration {
-    int version = 0;         // 1, 2, 3 … without gaps
-    std::string_view name;   // snake_case, recorded with the version
-    std::string_view sql;    // one or more statements
+    int version = 0;        // 1, 2, 3 … without gaps
+    std::string_view name;  // snake_case, recorded with the version
+    std::string_view sql;   // one or more statements
 };
 
 std::span<const Migration> ServiceMigrations();

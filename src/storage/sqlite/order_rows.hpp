@@ -8,7 +8,7 @@
 #include "trading/types.hpp"
 
 // The order columns in bind/read order (?1 … ?19); a macro so statements can be concatenated at compile time.
-#define IK_ORDER_COLUMNS                                                                                       \
+#define IK_ORDER_COLUMNS                                                                                         \
     "id, account_id, stock_id, client_order_id, side, type, time_in_force, status, triggered, qty, filled_qty, " \
     "limit_price, stop_price, filled_notional, reserved_cash, replaces, replaced_by, created_at, updated_at"
 

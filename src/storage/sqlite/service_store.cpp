@@ -1,6 +1,8 @@
-#include <sqlite3.h>
-
 #include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include <sqlite3.h>
 
 #include "common/log.hpp"
 #include "storage/sqlite/db.hpp"
@@ -8,9 +10,6 @@
 #include "storage/sqlite/order_rows.hpp"
 #include "storage/sqlite/shared.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
-
-#include <map>
-#include <unordered_map>
 
 namespace ik::storage {
 
@@ -122,8 +121,8 @@ Status CheckLedger(const trading::Event& e) {
         }
     }
     if (sum != 0) {
-        return Invalid(e, "ledger transaction " + std::to_string(l.id) + " does not balance (sums to " +
-                              FormatWon(sum) + ")");
+        return Invalid(
+            e, "ledger transaction " + std::to_string(l.id) + " does not balance (sums to " + FormatWon(sum) + ")");
     }
     return {};
 }
@@ -166,9 +165,10 @@ Status SqliteServiceStore::CommitGroup(std::span<const WriteBatch> batches) {
     if (!txn) return std::unexpected(txn.error());
     // Rows that hold state (accounts, orders, positions) are written once per commit, from the last event that
     // touches them: an order accepted and filled in one batch is one upsert, not two. Fills, deposits and
-    // ledger entries are all inserted. Foreign keys are checked at commit, since a fill may now precede the
-    // upsert of its order.
-    if (auto ok = db_->Exec("PRAGMA defer_foreign_keys = ON", "defer foreign keys"); !ok) return ok;
+    // ledger entries are all inserted. A fill may therefore precede the upsert of its order: that foreign key is
+    // DEFERRABLE INITIALLY DEFERRED in the schema and checked at COMMIT. (Not `PRAGMA defer_foreign_keys`: a
+    // pragma that changes connection flags expires every prepared statement, and re-preparing them all on each
+    // commit cost two thirds of a commit's CPU.)
     std::unordered_map<std::uint64_t, const trading::Event*> last_account, last_order;
     std::map<std::pair<std::uint64_t, std::uint32_t>, const trading::Event*> last_position;
     for (const WriteBatch& batch : batches) {
@@ -259,8 +259,7 @@ Status SqliteServiceStore::ApplyEvent(const trading::Event& e, bool write_accoun
         if (auto ok = stmt->Run(); !ok) return ok;
     }
 
-    const bool posts_deposit =
-        e.type == trading::EventType::kAccountOpened || e.type == trading::EventType::kDeposited;
+    const bool posts_deposit = e.type == trading::EventType::kAccountOpened || e.type == trading::EventType::kDeposited;
     if (posts_deposit && e.deposit_amount != 0) {
         if (e.ledger.id == 0) return Invalid(e, "deposit without a ledger transaction");
         auto stmt = db_->Prepare(kInsertDeposit);
@@ -276,8 +275,8 @@ Status SqliteServiceStore::ApplyEvent(const trading::Event& e, bool write_accoun
             const trading::LedgerEntry& entry = e.ledger.entries[i];
             stmt->Bind(1, AsInt(e.ledger.id)).Bind(2, static_cast<std::int64_t>(i));
             stmt->Bind(3, trading::LedgerBookName(entry.book)).Bind(4, AsInt(entry.account));
-            stmt->BindOptional(5, entry.symbol == market::kNoSymbol ? std::nullopt
-                                                                    : std::optional<std::int64_t>(entry.symbol));
+            stmt->BindOptional(
+                5, entry.symbol == market::kNoSymbol ? std::nullopt : std::optional<std::int64_t>(entry.symbol));
             stmt->Bind(6, entry.amount).Bind(7, e.ts);
             if (auto ok = stmt->Run(); !ok) return ok;
         }
@@ -314,8 +313,8 @@ Result<trading::EngineSnapshot> SqliteServiceStore::LoadEngineState() {
             auto row = stmt->Step();
             if (!row) return std::unexpected(row.error());
             if (!*row) break;
-            snap.accounts.push_back(trading::AccountBalance{static_cast<trading::AccountId>(stmt->Int(0)),
-                                                            stmt->Int(1), stmt->Int(2)});
+            snap.accounts.push_back(
+                trading::AccountBalance{static_cast<trading::AccountId>(stmt->Int(0)), stmt->Int(1), stmt->Int(2)});
         }
     }
     {
@@ -412,8 +411,8 @@ Result<std::vector<market::StockInfo>> SqliteServiceStore::LoadStocks() {
         info.name_ko = stmt->Text(2);
         info.name_en = stmt->Text(3);
         auto exchange = market::ParseExchange(stmt->Text(4));
-        if (!exchange) return MakeError(ErrorCode::kDataLoss, path_ + ": stock " + info.code + ": " +
-                                                                  exchange.error().message);
+        if (!exchange)
+            return MakeError(ErrorCode::kDataLoss, path_ + ": stock " + info.code + ": " + exchange.error().message);
         info.market = *exchange;
         info.sector = stmt->Text(5);
         info.previous_close = stmt->Int(6);
@@ -520,7 +519,7 @@ Result<std::optional<trading::Order>> SqliteServiceStore::GetOrder(trading::Orde
 }
 
 Result<std::optional<trading::Order>> SqliteServiceStore::GetOrderByClientOrderId(trading::AccountId account,
-                                                                                   const std::string& client_order_id) {
+                                                                                  const std::string& client_order_id) {
     std::lock_guard lock(mutex_);
     auto stmt = db_->Prepare(kOrderByClientId);
     if (!stmt) return std::unexpected(stmt.error());
@@ -549,8 +548,9 @@ Result<std::vector<trading::Fill>> SqliteServiceStore::FillsOfOrder(trading::Ord
         f.account = static_cast<trading::AccountId>(stmt->Int(2));
         f.symbol = static_cast<market::SymbolId>(stmt->Int(3));
         auto side = trading::ParseSide(stmt->Text(4));
-        if (!side) return MakeError(ErrorCode::kDataLoss, path_ + ": fill " + std::to_string(f.id) + ": " +
-                                                              side.error().message);
+        if (!side)
+            return MakeError(ErrorCode::kDataLoss,
+                             path_ + ": fill " + std::to_string(f.id) + ": " + side.error().message);
         f.side = *side;
         f.qty = stmt->Int(5);
         f.price = stmt->Int(6);
@@ -558,8 +558,9 @@ Result<std::vector<trading::Fill>> SqliteServiceStore::FillsOfOrder(trading::Ord
         f.tax = stmt->Int(8);
         f.ts = stmt->Int(9);
         auto date = ParseDate(stmt->Text(10));
-        if (!date) return MakeError(ErrorCode::kDataLoss, path_ + ": fill " + std::to_string(f.id) +
-                                                              ": settle_date: " + date.error().message);
+        if (!date)
+            return MakeError(ErrorCode::kDataLoss,
+                             path_ + ": fill " + std::to_string(f.id) + ": settle_date: " + date.error().message);
         f.settle_date = *date;
         out.push_back(f);
     }

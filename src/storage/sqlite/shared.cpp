@@ -1,9 +1,9 @@
 #include "storage/sqlite/shared.hpp"
 
-#include <sqlite3.h>
-
 #include <filesystem>
 #include <system_error>
+
+#include <sqlite3.h>
 
 namespace ik::storage::impl {
 
@@ -62,8 +62,8 @@ Result<std::unique_ptr<Database>> OpenConfigured(const std::string& path, const 
             return MakeError(ErrorCode::kUnavailable, path + ": could not switch to WAL journal mode");
         }
     }
-    const char* sync = options.synchronous == Synchronous::kFull ? "PRAGMA synchronous = FULL"
-                                                                 : "PRAGMA synchronous = NORMAL";
+    const char* sync =
+        options.synchronous == Synchronous::kFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
     if (auto ok = (*db)->Exec(sync, "set synchronous"); !ok) return std::unexpected(ok.error());
     if (auto ok = (*db)->Exec("PRAGMA foreign_keys = ON", "enable foreign keys"); !ok) {
         return std::unexpected(ok.error());
@@ -129,9 +129,9 @@ Status UpsertStocksIn(Database& db, const market::Universe& universe) {
             auto row = stmt->Step();
             if (!row) return std::unexpected(row.error());
             if (*row && stmt->Text(0) != info.code) {
-                return MakeError(ErrorCode::kFailedPrecondition,
-                                 db.path() + ": stock id " + std::to_string(id) + " belongs to " + stmt->Text(0) +
-                                     ", not " + info.code + "; stock ids are permanent");
+                return MakeError(ErrorCode::kFailedPrecondition, db.path() + ": stock id " + std::to_string(id) +
+                                                                     " belongs to " + stmt->Text(0) + ", not " +
+                                                                     info.code + "; stock ids are permanent");
             }
         }
         auto stmt = db.Prepare(kUpsertStock);

@@ -1,15 +1,16 @@
 // SqliteServiceStore and SqliteRecommendStore on real files: migrations, commit round trips, idempotent
 // redelivery, atomicity, users, stocks, bars.
-#include <gtest/gtest.h>
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
+#include <gtest/gtest.h>
+
 #include "storage/sqlite/db.hpp"
 #include "storage/sqlite/migrations.hpp"
-#include "storage/sqlite/sqlite_store.hpp"
 #include "storage/test_events.hpp"
 
 namespace ik::storage {
@@ -85,8 +86,8 @@ Day MakeDay() {
 // Everything a store holds, as text, to compare before and after a redelivery.
 std::string Dump(const std::string& path) {
     std::string out;
-    for (const char* table : {"accounts", "orders", "fills", "positions", "deposits", "ledger_entries",
-                              "stock_infos", "bars", "engine_meta"}) {
+    for (const char* table : {"accounts", "orders", "fills", "positions", "deposits", "ledger_entries", "stock_infos",
+                              "bars", "engine_meta"}) {
         out += std::string(table) + ":\n" + testing::DumpTable(path, table);
     }
     return out;
@@ -325,6 +326,49 @@ TEST(SqliteStoreTest, CommitIsAllOrNothing) {
     // The store stays usable after a failed transaction.
     ASSERT_TRUE(store->Commit(ok_batch));
     EXPECT_EQ(store->CountRows("accounts").value(), 1);
+}
+
+TEST(SqliteStoreTest, StateRowsTouchedTwiceInOneCommitKeepTheLastSnapshot) {
+    TempDir dir;
+    auto store = OpenService(dir.File("service.db"));
+    EventBuilder b;
+    WriteBatch batch;
+    batch.events.push_back(b.OpenAccount(1, 10'000'000));
+    auto buy = b.AcceptBuy(1, 2, 10, 300'000);
+    batch.events.push_back(buy);
+    batch.events.push_back(b.Fill(buy.order.id, 3, 299'000));
+    batch.events.push_back(b.Fill(buy.order.id, 7, 300'000));
+    batch.events.push_back(b.Deposit(1, 1'000));
+    ASSERT_TRUE(store->Commit(batch));
+    auto order = store->GetOrder(buy.order.id).value();
+    ASSERT_TRUE(order.has_value());
+    EXPECT_EQ(order->status, trading::OrderStatus::kFilled);
+    EXPECT_EQ(order->filled_qty, 10);
+    EXPECT_EQ(order->filled_notional, 3 * 299'000 + 7 * 300'000);
+    EXPECT_EQ(store->FillsOfOrder(buy.order.id).value().size(), 2u);
+    auto snap = store->LoadEngineState().value();
+    ASSERT_EQ(snap.accounts.size(), 1u);
+    EXPECT_EQ(snap.accounts[0].cash, b.balance(1).cash);
+    EXPECT_EQ(snap.accounts[0].reserved_cash, 0);
+    ASSERT_EQ(snap.positions.size(), 1u);
+    EXPECT_EQ(snap.positions[0].qty, 10);
+    EXPECT_TRUE(store->Verify().value().empty());
+}
+
+TEST(SqliteStoreTest, AFillOfAnUnknownOrderFailsTheWholeCommit) {
+    TempDir dir;
+    auto store = OpenService(dir.File("service.db"));
+    EventBuilder b;
+    ASSERT_TRUE(store->Commit(WriteBatch{{b.OpenAccount(1, 10'000'000)}, {}, {}}));
+    auto buy = b.AcceptBuy(1, 0, 1, 10'000);  // never committed
+    auto fill = b.Fill(buy.order.id, 1, 10'000);
+    fill.has_order = false;  // so nothing writes the order row: the deferred foreign key must catch it
+    auto result = store->Commit(WriteBatch{{b.Deposit(1, 5), fill}, {}, {}});
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, ErrorCode::kFailedPrecondition) << result.error().message;
+    EXPECT_EQ(store->CountRows("fills").value(), 0);
+    EXPECT_EQ(store->CountRows("deposits").value(), 1);                 // only the opening deposit
+    ASSERT_TRUE(store->Commit(WriteBatch{{b.Deposit(1, 5)}, {}, {}}));  // the connection is usable again
 }
 
 TEST(SqliteStoreTest, RejectsMalformedEvents) {

@@ -129,7 +129,8 @@ public:
             if (++found <= kMaxReportsPerCheck) out_.push_back(Violation{check, describe(*stmt)});
         }
         if (found > kMaxReportsPerCheck) {
-            out_.push_back(Violation{check, "… and " + N(found - kMaxReportsPerCheck) + " more rows breaking " + check});
+            out_.push_back(
+                Violation{check, "… and " + N(found - kMaxReportsPerCheck) + " more rows breaking " + check});
         }
         return {};
     }
@@ -204,9 +205,9 @@ Result<std::vector<Violation>> SqliteServiceStore::VerifyLocked() {
         {"cash_matches_flows",
          {kCashVsFlows,
           [](const Stmt& s) {
-              return "account " + N(s.Int(0)) + ": cash " + W(s.Int(1)) + " but deposits " + W(s.Int(2)) +
-                     " − buys " + W(s.Int(3)) + " − commissions " + W(s.Int(5)) + " − taxes " + W(s.Int(6)) +
-                     " + sells " + W(s.Int(4)) + " = " + W(s.Int(7));
+              return "account " + N(s.Int(0)) + ": cash " + W(s.Int(1)) + " but deposits " + W(s.Int(2)) + " − buys " +
+                     W(s.Int(3)) + " − commissions " + W(s.Int(5)) + " − taxes " + W(s.Int(6)) + " + sells " +
+                     W(s.Int(4)) + " = " + W(s.Int(7));
           }}},
         {"position_matches_fills",
          {kPositionVsFills,
@@ -235,7 +236,8 @@ Result<std::vector<Violation>> SqliteServiceStore::VerifyLocked() {
          {kReservedQtyVsOrders,
           [](const Stmt& s) {
               if (s.Int(4) == 0) {
-                  return PositionName(s) + ": open sell orders hold " + N(s.Int(3)) + " shares but there is no position";
+                  return PositionName(s) + ": open sell orders hold " + N(s.Int(3)) +
+                         " shares but there is no position";
               }
               return PositionName(s) + ": reserved_qty " + N(s.Int(2)) + " but open sell orders hold " + N(s.Int(3));
           }}},

@@ -1,9 +1,9 @@
 // Verify(): clean on consistent data; each invariant reported, with ids and won amounts, when a row is
 // corrupted behind the store's back with raw SQL.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "storage/data_dir.hpp"
 #include "storage/test_events.hpp"
@@ -19,16 +19,16 @@ using testing::TempDir;
 void WriteConsistentDay(ServiceStore& store) {
     EventBuilder b;
     WriteBatch batch;
-    batch.events.push_back(b.OpenAccount(1, 10'000'000));             // txn 1
-    batch.events.push_back(b.OpenAccount(2, 5'000'000));              // txn 2
-    batch.events.push_back(b.AcceptBuy(1, 3, 10, 70'000));            // order 1, reserves 700,105
-    batch.events.push_back(b.Fill(1, 10, 70'000));                    // fill 1, txn 3: cash −700,105
-    batch.events.push_back(b.AcceptBuy(1, 3, 5, 69'000));             // order 2 stays open: reserves 345,051
-    batch.events.push_back(b.AcceptSell(1, 3, 4, 71'000));            // order 3
-    batch.events.push_back(b.Fill(3, 2, 71'000));                     // fill 2, txn 4: cash +142,000 −21 −284
-    batch.events.push_back(b.AcceptBuy(2, 0, 1, 1'759'000));          // order 4
+    batch.events.push_back(b.OpenAccount(1, 10'000'000));     // txn 1
+    batch.events.push_back(b.OpenAccount(2, 5'000'000));      // txn 2
+    batch.events.push_back(b.AcceptBuy(1, 3, 10, 70'000));    // order 1, reserves 700,105
+    batch.events.push_back(b.Fill(1, 10, 70'000));            // fill 1, txn 3: cash −700,105
+    batch.events.push_back(b.AcceptBuy(1, 3, 5, 69'000));     // order 2 stays open: reserves 345,051
+    batch.events.push_back(b.AcceptSell(1, 3, 4, 71'000));    // order 3
+    batch.events.push_back(b.Fill(3, 2, 71'000));             // fill 2, txn 4: cash +142,000 −21 −284
+    batch.events.push_back(b.AcceptBuy(2, 0, 1, 1'759'000));  // order 4
     batch.events.push_back(b.Cancel(4));
-    batch.events.push_back(b.Deposit(2, 1'000'000));                  // txn 5
+    batch.events.push_back(b.Deposit(2, 1'000'000));  // txn 5
     ASSERT_TRUE(store.Commit(batch));
     ASSERT_EQ(b.balance(1).cash, 9'441'590);
     ASSERT_EQ(b.balance(1).reserved_cash, 345'051);
@@ -86,8 +86,8 @@ TEST_P(VerifyTest, ReportsTheBrokenInvariant) {
 const Corruption kCorruptions[] = {
     {"UnbalancedTransaction", "UPDATE ledger_entries SET amount = amount + 1 WHERE txn_id = 3 AND idx = 2",
      "ledger_txn_balanced", "ledger transaction 3: its 3 entries sum to 1 won, not 0"},
-    {"UnbalancedLedger", "UPDATE ledger_entries SET amount = amount + 1 WHERE txn_id = 3 AND idx = 2", "ledger_balanced",
-     "ledger entries sum to 1 won, not 0"},
+    {"UnbalancedLedger", "UPDATE ledger_entries SET amount = amount + 1 WHERE txn_id = 3 AND idx = 2",
+     "ledger_balanced", "ledger entries sum to 1 won, not 0"},
     {"CashDiffersFromLedger", "UPDATE accounts SET cash = cash + 5 WHERE id = 1", "cash_matches_ledger",
      "account 1: cash 9,441,595 but its ledger cash book sums to 9,441,590"},
     {"CashDiffersFromDepositsAndTrades", "UPDATE accounts SET cash = cash + 5 WHERE id = 1", "cash_matches_flows",
@@ -117,7 +117,8 @@ const Corruption kCorruptions[] = {
      "order 3: filled_qty 3"},
     {"FilledStatusWithQtyLeft", "UPDATE orders SET status = 'filled' WHERE id = 3", "order_quantities",
      "order 3: status filled, qty 4, filled_qty 2"},
-    {"FilledQtyAboveQty", "UPDATE orders SET qty = 1 WHERE id = 3", "order_quantities", "order 3: status partially_filled, qty 1, filled_qty 2"},
+    {"FilledQtyAboveQty", "UPDATE orders SET qty = 1 WHERE id = 3", "order_quantities",
+     "order 3: status partially_filled, qty 1, filled_qty 2"},
     {"FullyFilledButStillOpen", "UPDATE orders SET status = 'partially_filled' WHERE id = 1", "order_quantities",
      "order 1: status partially_filled, qty 10, filled_qty 10"},
     {"FillOnTheWrongSide", "UPDATE fills SET side = 'sell' WHERE id = 1", "fill_matches_order",
