@@ -101,6 +101,10 @@ Status EmbeddedServer::StartSource() {
         }
         params.price_limit_ppm = m.price_limit_ppm;
         if (auto s = sim->AddSymbol(id, info.previous_close, params); !s) return s;
+        // After a restart the walk continues from the last stored trade, so charts do not jump back.
+        if (id < last_.size() && last_[id].price > 0) {
+            if (auto s = sim->Resume(id, last_[id].price); !s) return s;
+        }
     }
     simulator_ = sim.get();
     source_ = std::move(sim);

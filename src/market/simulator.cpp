@@ -131,6 +131,19 @@ Status MarketSimulator::AddSymbol(SymbolId symbol, Won previous_close, SimSymbol
 
 bool MarketSimulator::RemoveSymbol(SymbolId symbol) { return symbols_.erase(symbol) > 0; }
 
+Status MarketSimulator::Resume(SymbolId symbol, Won last_price) {
+    const auto it = symbols_.find(symbol);
+    if (it == symbols_.end()) {
+        return MakeError(ErrorCode::kNotFound, "simulator: symbol " + std::to_string(symbol) + " was not added");
+    }
+    if (last_price <= 0) return MakeError(ErrorCode::kInvalidArgument, "simulator: resume price must be positive");
+    SymbolState& s = it->second;
+    s.mid = std::clamp(static_cast<double>(last_price), static_cast<double>(s.band.lower),
+                       static_cast<double>(s.band.upper));
+    s.last_price = std::clamp(last_price, s.band.lower, s.band.upper);
+    return {};
+}
+
 Tick MarketSimulator::Advance(SymbolId symbol, SymbolState& s, Timestamp now) {
     // Every tick draws the same count of numbers (12 + 1 + 1), so a stream's position depends only on how
     // many ticks it produced.

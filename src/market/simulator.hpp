@@ -67,6 +67,10 @@ public:
     // Starts a new trading day: each symbol's previous close becomes its last trade and its band moves with
     // it (a band too narrow to quote in keeps the old one).
     void RollDay();
+
+    // Continues a symbol's walk from a price seen before a restart, clamped into its band, so prices do not
+    // jump back to the previous close. kNotFound for an unknown symbol, kInvalidArgument for price ≤ 0.
+    Status Resume(SymbolId symbol, Won last_price);
     std::optional<PriceBand> Band(SymbolId symbol) const;
     std::optional<Won> PreviousClose(SymbolId symbol) const;
     const SimulatorOptions& options() const { return options_; }

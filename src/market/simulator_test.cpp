@@ -274,3 +274,27 @@ TEST(SimulatorTest, DefaultParametersCoverTheFiveStocksAndFallBackForOthers) {
 
 }  // namespace
 }  // namespace ik::market
+
+namespace ik::market {
+namespace {
+
+TEST(SimulatorResumeTest, ContinuesFromTheLastTradeInsteadOfThePreviousClose) {
+    MarketSimulator sim(SimulatorOptions{});
+    ASSERT_TRUE(sim.AddSymbol(0, 249'500).has_value());
+    ASSERT_TRUE(sim.Resume(0, 300'000).has_value());
+    auto t = sim.NextTick(0, 1);
+    ASSERT_TRUE(t.has_value());
+    // One tick moves a few ticks at most: the walk continues near 300,000, far from the close of 249,500.
+    EXPECT_GT(t->bid, 290'000);
+    EXPECT_LT(t->ask, 310'000);
+    // Out of the band (175,000 … 324,000): clamped to it.
+    ASSERT_TRUE(sim.Resume(0, 400'000).has_value());
+    auto u = sim.NextTick(0, 2);
+    ASSERT_TRUE(u.has_value());
+    EXPECT_LE(u->ask, 324'000);
+    EXPECT_FALSE(sim.Resume(9, 1'000).has_value());
+    EXPECT_FALSE(sim.Resume(0, 0).has_value());
+}
+
+}  // namespace
+}  // namespace ik::market
