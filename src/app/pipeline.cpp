@@ -121,10 +121,8 @@ void Pipeline::Run() {
             stats_.batches += 1;
             stats_.events += batch.events.size();
         }
-        if (batch.empty()) {
-            for (auto& c : *completions) c.done(c.result, c.events);
-            continue;
-        }
+        // Even a batch with nothing to write goes through the committer: its refusals may rest on state from
+        // an earlier batch that is still being written, and completions must keep their order.
         committer_.Submit(std::move(batch), [this, completions, log](const Status& status) {
             if (!status) {
                 const bool first = !failed_.exchange(true);
