@@ -180,7 +180,7 @@ struct Engine::Impl {
         if (!s.has_tick) return 0;
         const Won px = o.side == Side::kBuy ? (s.last.ask > 0 ? s.last.ask : s.last.price)
                                             : (s.last.bid > 0 ? s.last.bid : s.last.price);
-        if (px <= 0) return 0;
+        if (px <= 0 || !s.band.Contains(px)) return 0;  // never trade outside today's band
         const bool priced = o.type == OrderType::kLimit || (o.type == OrderType::kStopLimit && o.triggered);
         if (priced) {
             if (o.side == Side::kBuy && px > o.limit_price) return 0;
@@ -375,7 +375,7 @@ struct Engine::Impl {
     // up to the volume reported during the auction.
     void Uncross(SymbolState& s, Timestamp ts, std::vector<Event>& out) {
         const Won px = s.auction_price;
-        if (px <= 0) return;
+        if (px <= 0 || !s.band.Contains(px)) return;
         s.volume_left = s.auction_volume;
         TriggerStops(s, px, ts, out);
         for (auto it = s.markets.begin(); it != s.markets.end() && s.volume_left > 0;) {
@@ -560,6 +560,8 @@ struct Engine::Impl {
             }
             a.balance.reserved_cash += need - o.reserved_cash;
             o.reserved_cash = need;
+            o.updated_at = ts;
+            EmitOrder(out, EventType::kOrderRereserved, o, a, ts);
         }
     }
 };
@@ -721,7 +723,12 @@ void Engine::OnTick(const market::Tick& t, std::vector<Event>& out) {
     auto& m = *impl_;
     SymbolState* s = m.Sym(t.symbol);
     if (s == nullptr || !s->listed) return;
-    if (t.price <= 0 || t.volume < 0 || t.bid < 0 || t.ask < 0 || (t.bid > 0 && t.ask > 0 && t.bid > t.ask)) return;
+    // Volume above 10^12 shares in one tick is not market data; refusing it also keeps sums far from overflow.
+    constexpr Qty kMaxTickVolume = 1'000'000'000'000LL;
+    if (t.price <= 0 || t.volume < 0 || t.volume > kMaxTickVolume || t.bid < 0 || t.ask < 0 ||
+        (t.bid > 0 && t.ask > 0 && t.bid > t.ask)) {
+        return;
+    }
     if (!s->band.Contains(t.price) || (t.bid > 0 && !s->band.Contains(t.bid)) ||
         (t.ask > 0 && !s->band.Contains(t.ask))) {
         return;
@@ -730,7 +737,7 @@ void Engine::OnTick(const market::Tick& t, std::vector<Event>& out) {
     s->last = t;
     s->volume_left = t.volume;
     if (m.session == SessionState::kClosingAuction) {
-        s->auction_volume += t.volume;
+        s->auction_volume = std::min(s->auction_volume + t.volume, kMaxTickVolume * 1'000);
         s->auction_price = t.price;
         s->volume_left = 0;
         return;
@@ -783,8 +790,22 @@ void Engine::List(const ListSymbol& c) {
     if (c.previous_close <= 0) return;
     s.listed = true;
     if (!c.code.empty()) s.code = c.code;
+    const market::PriceBand band = market::ComputeKrxPriceBand(c.previous_close, m.options.price_limit_ppm);
+    if (s.previous_close != c.previous_close) {
+        // A new reference price: liquidity, quotes and auction prices seen under the old band are not
+        // tradable under the new one.
+        s.volume_left = 0;
+        if (s.has_tick && (!band.Contains(s.last.price) || (s.last.bid > 0 && !band.Contains(s.last.bid)) ||
+                           (s.last.ask > 0 && !band.Contains(s.last.ask)))) {
+            s.has_tick = false;
+        }
+        if (s.auction_price > 0 && !band.Contains(s.auction_price)) {
+            s.auction_price = 0;
+            s.auction_volume = 0;
+        }
+    }
     s.previous_close = c.previous_close;
-    s.band = market::ComputeKrxPriceBand(c.previous_close, m.options.price_limit_ppm);
+    s.band = band;
 }
 
 void Engine::Restore(const EngineSnapshot& snap) {

@@ -27,8 +27,9 @@ constexpr std::array<std::string_view, 6> kStatuses = {"new",     "partially_fil
                                                        "canceled", "expired",          "replaced"};
 constexpr std::array<std::string_view, 6> kBooks = {"cash",     "securities",         "realized_pnl",
                                                     "deposits", "commission", "tax"};
-constexpr std::array<std::string_view, 8> kEvents = {"account_opened", "deposited", "accepted", "triggered",
-                                                     "fill",           "canceled",  "expired",  "replaced"};
+constexpr std::array<std::string_view, 9> kEvents = {"account_opened", "deposited", "accepted",
+                                                     "triggered",      "fill",      "canceled",
+                                                     "expired",        "replaced",  "rereserved"};
 
 }  // namespace
 

@@ -209,6 +209,7 @@ enum class EventType : std::uint8_t {
     kOrderCanceled,   // order, balance, position (reservation released)
     kOrderExpired,    // order, balance, position
     kOrderReplaced,   // order (the old one, status replaced); the new order follows as kOrderAccepted
+    kOrderRereserved, // order, balance: a new price band changed what an open market/stop buy holds
 };
 std::string_view EventTypeName(EventType t);
 
