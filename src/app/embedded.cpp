@@ -203,7 +203,8 @@ Status EmbeddedServer::Start() {
     }
 
     pipeline_ = std::make_unique<Pipeline>(*engine_, *committer_,
-                                           static_cast<std::size_t>(cfg.storage.group_commit_max_batch));
+                                           static_cast<std::size_t>(cfg.storage.group_commit_max_batch),
+                                           data_->service.get());
     pipeline_->Start();
     for (trading::AccountId id : load_accounts) {
         auto r = pipeline_->Execute(trading::OpenAccount{id, cfg.account.starting_cash, clock_.Now()});

@@ -6,8 +6,24 @@
 
 namespace ik::app {
 
-Pipeline::Pipeline(trading::Engine& engine, storage::GroupCommitter& committer, std::size_t max_batch)
-    : engine_(engine), committer_(committer), max_batch_(max_batch) {}
+Pipeline::Pipeline(trading::Engine& engine, storage::GroupCommitter& committer, std::size_t max_batch,
+                   storage::ServiceStore* history)
+    : engine_(engine), committer_(committer), max_batch_(max_batch), history_(history) {}
+
+namespace {
+// The client order id a command would claim, if any.
+const std::string* ClaimedClientOrderId(const trading::Command& c, trading::AccountId& account) {
+    if (const auto* p = std::get_if<trading::PlaceOrder>(&c); p && !p->client_order_id.empty()) {
+        account = p->account;
+        return &p->client_order_id;
+    }
+    if (const auto* r = std::get_if<trading::ReplaceOrder>(&c); r && !r->client_order_id.empty()) {
+        account = r->account;
+        return &r->client_order_id;
+    }
+    return nullptr;
+}
+}  // namespace
 
 Pipeline::~Pipeline() { Stop(); }
 
@@ -32,6 +48,19 @@ void Pipeline::Submit(trading::Command command, Done done) {
     if (failed_.load()) {
         if (done) done({Error{ErrorCode::kUnavailable, "storage failed; the server must restart"}, 0}, {});
         return;
+    }
+    // Ids used before start-up are only on disk; ids used since are known to the engine. Checking here keeps
+    // a reused id from reaching the store's unique index, where it would fail a whole batch.
+    trading::AccountId account = 0;
+    if (const std::string* id = history_ ? ClaimedClientOrderId(command, account) : nullptr) {
+        auto used = history_->ClientOrderIdExists(account, *id);
+        if (!used || *used) {
+            if (done) {
+                done({used ? Error{ErrorCode::kAlreadyExists, "client_order_id must be unique"} : used.error(), 0},
+                     {});
+            }
+            return;
+        }
     }
     {
         std::lock_guard lock(mutex_);

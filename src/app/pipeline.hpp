@@ -33,7 +33,10 @@ public:
     using Done = std::function<void(const trading::CommandResult& result, const std::vector<trading::Event>& events)>;
     using FatalHandler = std::function<void(const Error&)>;
 
-    Pipeline(trading::Engine& engine, storage::GroupCommitter& committer, std::size_t max_batch = 4096);
+    // `history`, when given, is asked whether a client order id was used before this process started (the
+    // engine only remembers ids since start-up); it must be safe to call from submitting threads.
+    Pipeline(trading::Engine& engine, storage::GroupCommitter& committer, std::size_t max_batch = 4096,
+             storage::ServiceStore* history = nullptr);
     ~Pipeline();
     Pipeline(const Pipeline&) = delete;
     Pipeline& operator=(const Pipeline&) = delete;
@@ -63,6 +66,7 @@ private:
     trading::Engine& engine_;
     storage::GroupCommitter& committer_;
     std::size_t max_batch_;
+    storage::ServiceStore* history_;
     market::BarAggregator bars_;
     mutable std::mutex mutex_;
     std::condition_variable cv_;

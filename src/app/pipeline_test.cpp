@@ -41,7 +41,7 @@ protected:
         ASSERT_TRUE(snap.has_value()) << snap.error().message;
         engine_->Restore(*snap);
         committer_ = std::make_unique<storage::GroupCommitter>(*data_->service, data_->recommend.get());
-        pipeline_ = std::make_unique<Pipeline>(*engine_, *committer_);
+        pipeline_ = std::make_unique<Pipeline>(*engine_, *committer_, 4096, data_->service.get());
         pipeline_->Start();
         std::vector<trading::Event> ignored;
         for (market::SymbolId id = 0; id < universe.size(); ++id) {
@@ -185,6 +185,17 @@ TEST_F(PipelineTest, RestartResumesOpenOrdersAndIds) {
     EXPECT_GT(second.order, first.order) << "ids continue after a restart";
     const trading::Order* o = engine_->FindOrder(first.order);
     EXPECT_EQ(o, nullptr) << "the first order should have filled and closed";
+    Close();
+    Open();
+    // After another restart "mine-1" belongs to a closed order the engine no longer knows; reusing it is
+    // refused cleanly, and the server keeps working.
+    p.client_order_id = "mine-1";
+    auto reused = pipeline_->Execute(p);
+    ASSERT_FALSE(reused.ok());
+    EXPECT_EQ(reused.error->code, ErrorCode::kAlreadyExists);
+    EXPECT_FALSE(pipeline_->failed());
+    p.client_order_id = "mine-3";
+    EXPECT_TRUE(pipeline_->Execute(p).ok());
 }
 
 }  // namespace

@@ -485,7 +485,7 @@ struct Engine::Impl {
         EmitOrder(out, EventType::kOrderAccepted, o, a, ts);
 
         const bool continuous = session == SessionState::kContinuous;
-        if (continuous && s.has_tick && (o.type == OrderType::kStop || o.type == OrderType::kStopLimit)) {
+        if (continuous && s.has_tick && !o.triggered && (o.type == OrderType::kStop || o.type == OrderType::kStopLimit)) {
             const bool hit = o.side == Side::kBuy ? s.last.price >= o.stop_price : s.last.price <= o.stop_price;
             if (hit) {
                 o.triggered = true;
