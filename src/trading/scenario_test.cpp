@@ -359,7 +359,9 @@ private:
                 EXPECT_GE(p.reserved_qty, 0);
                 EXPECT_LE(p.reserved_qty, p.qty);
                 EXPECT_EQ(p.reserved_qty, sell_reserved[p.symbol]) << "position reservation != open sells";
-                if (p.qty == 0) EXPECT_EQ(p.cost_basis, 0);
+                if (p.qty == 0) {
+                    EXPECT_EQ(p.cost_basis, 0);
+                }
             }
         }
     }
