@@ -216,12 +216,27 @@ Status EmbeddedServer::Start() {
     if (auto s = StartSource(); !s) return s;
     clock_thread_ = std::thread([this] { RunClock(); });
 
+    // The HTTP edge: liveness and readiness for now (the APIs build on this server).
+    gateway::HttpServerOptions http;
+    http.host = cfg.http.listen.host;
+    http.port = cfg.http.listen.port;
+    http_ = std::make_unique<gateway::HttpServer>(http);
+    http_->Route("GET", "/healthz", [](const gateway::HttpRequest&) {
+        return gateway::HttpResponse{200, "application/json", R"({"status":"ok"})"};
+    });
+    http_->Route("GET", "/readyz", [this](const gateway::HttpRequest&) {
+        if (!ready_.load() || failed()) return gateway::JsonError(503, 50300000, "not ready");
+        return gateway::HttpResponse{200, "application/json", R"({"status":"ready"})"};
+    });
+    if (auto s = http_->Start(); !s) return s;
+
     if (options_.load.rate > 0) {
         std::vector<LoadTarget> targets;
         for (market::SymbolId id : active_) targets.push_back({id, universe_.Get(id).previous_close});
         load_ = std::make_unique<LoadGenerator>(*pipeline_, load_accounts, targets, options_.load);
         if (auto s = load_->Start(); !s) return s;
     }
+    ready_ = true;
     log->info("event=serving data_dir={} symbols={} session_mode={} source={} tick_interval_ms={}", options_.data_dir,
               active_.size(), cfg.market.session == market::SessionMode::kAlways ? "always" : "krx",
               config::MarketSourceName(cfg.market.source), cfg.market.tick_interval_ms);
@@ -286,6 +301,8 @@ std::string EmbeddedServer::ActivityLine() const {
 }
 
 void EmbeddedServer::Stop() {
+    ready_ = false;
+    if (http_) http_->Stop();  // finish in-flight requests first
     if (load_) load_->Stop();
     {
         std::lock_guard lock(mutex_);
@@ -296,6 +313,7 @@ void EmbeddedServer::Stop() {
     if (pipeline_) pipeline_->Stop();
     if (committer_) committer_->Stop();
     load_.reset();
+    http_.reset();
     pipeline_.reset();
     committer_.reset();
     data_.reset();

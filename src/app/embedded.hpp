@@ -13,6 +13,7 @@
 #include "app/load_generator.hpp"
 #include "app/pipeline.hpp"
 #include "config/config.hpp"
+#include "gateway/http_server.hpp"
 #include "market/simulator.hpp"
 #include "market/source.hpp"
 #include "storage/data_dir.hpp"
@@ -38,6 +39,8 @@ public:
 
     Pipeline& pipeline() { return *pipeline_; }
     const market::Universe& universe() const { return universe_; }
+    // The port the HTTP server listens on (useful with http.listen port 0).
+    unsigned short http_port() const { return http_ ? http_->port() : 0; }
     bool failed() const { return pipeline_ && pipeline_->failed(); }
     // One line of activity for the log: ticks, commands, batches, last prices.
     std::string ActivityLine() const;
@@ -63,6 +66,8 @@ private:
     market::MarketSimulator* simulator_ = nullptr;  // source_ when it is the simulator
     std::optional<Date> session_date_;               // KST date of the last session the clock opened
     std::unique_ptr<LoadGenerator> load_;
+    std::unique_ptr<gateway::HttpServer> http_;
+    std::atomic<bool> ready_{false};
 
     mutable std::mutex mutex_;
     std::condition_variable cv_;

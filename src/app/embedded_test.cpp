@@ -29,6 +29,7 @@ protected:
         options_.data_dir = dir_;
         options_.config.market.session = market::SessionMode::kKrx;
         options_.config.market.tick_interval_ms = 5;
+        options_.config.http.listen.port = 0;  // any free port
     }
     void TearDown() override { std::filesystem::remove_all(dir_); }
 

@@ -77,8 +77,8 @@ int Serve(const CommonFlags& flags, ServeOptions options) {
         server.Stop();
         return Fail(ExitCodeFor(s.error()), s.error().message);
     }
-    log->info("event=ready version={} listen={} (the HTTP API is not part of this build yet)", VersionString(),
-              cfg->http.listen.ToString());
+    log->info("event=ready version={} listen={}:{} endpoints=/healthz,/readyz", VersionString(),
+              cfg->http.listen.host, server.http_port());
     int exit_code = kExitOk;
     for (;;) {
         timespec timeout{10, 0};

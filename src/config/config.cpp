@@ -171,8 +171,8 @@ std::optional<std::string> ListenProblem(std::string_view text, ListenAddress& o
         }
     }
     const auto number = ParseInteger<int>(port);
-    if (!number || *number < 1 || *number > 65535) {
-        return std::string(kShape) + " (the port must be from 1 to 65535)";
+    if (!number || *number < 0 || *number > 65535) {
+        return std::string(kShape) + " (the port must be from 0 to 65535; 0 picks any free port)";
     }
     out.host = std::string(host);
     out.port = static_cast<std::uint16_t>(*number);

@@ -374,7 +374,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"account", "starting_cash", "-1"}, BadValue{"account", "starting_cash", "1000000000001"},
         BadValue{"account", "max_topup", "0"}, BadValue{"account", "max_topup", "1000000000001"},
         BadValue{"http", "listen", "8080"}, BadValue{"http", "listen", ":8080"},
-        BadValue{"http", "listen", "localhost:0"}, BadValue{"http", "listen", "localhost:65536"},
+        BadValue{"http", "listen", "localhost:-1"}, BadValue{"http", "listen", "localhost:65536"},
         BadValue{"http", "listen", "localhost:http"}, BadValue{"http", "listen", "::1:8080"},
         BadValue{"http", "listen", "[::1]"}, BadValue{"http", "listen", "[::1]8080"},
         BadValue{"http", "listen", "[]:8080"}, BadValue{"http", "listen", "[localhost]:8080"},
@@ -428,7 +428,7 @@ TEST_F(ConfigTest, ListenAcceptsHostsAndBracketedIpv6) {
         ListenAddress expected;
     };
     for (const Case& c : {Case{"127.0.0.1:9000", {"127.0.0.1", 9000}}, Case{"0.0.0.0:1", {"0.0.0.0", 1}},
-                          Case{"localhost:65535", {"localhost", 65535}}, Case{"[::1]:8080", {"::1", 8080}},
+                          Case{"localhost:65535", {"localhost", 65535}}, Case{"127.0.0.1:0", {"127.0.0.1", 0}}, Case{"[::1]:8080", {"::1", 8080}},
                           Case{"[::]:80", {"::", 80}}, Case{"[2001:db8::1]:443", {"2001:db8::1", 443}},
                           Case{"[::ffff:127.0.0.1]:8080", {"::ffff:127.0.0.1", 8080}}}) {
         auto parsed = ParseListenAddress(c.text);
@@ -451,7 +451,7 @@ TEST_F(ConfigTest, ListenErrorsExplainTheShape) {
     EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
     EXPECT_NE(parsed.error().message.find("\"::1:8080\""), std::string::npos);
     EXPECT_NE(parsed.error().message.find("IPv6 address goes in brackets"), std::string::npos);
-    EXPECT_NE(ParseListenAddress("localhost:0").error().message.find("port must be from 1 to 65535"),
+    EXPECT_NE(ParseListenAddress("localhost:65536").error().message.find("port must be from 0 to 65535"),
               std::string::npos);
 }
 
@@ -507,9 +507,11 @@ TEST_F(ConfigTest, ValidateCatchesConfigsBuiltInCode) {
     ASSERT_FALSE(status.has_value());
     EXPECT_NE(status.error().message.find("market.symbols"), std::string::npos);
 
-    Config port_zero;
-    port_zero.http.listen.port = 0;
-    EXPECT_NE(Validate(port_zero).error().message.find("http.listen"), std::string::npos);
+    Config empty_host;
+    empty_host.http.listen.host = "";
+    auto host_status = Validate(empty_host);
+    ASSERT_FALSE(host_status.has_value());
+    EXPECT_NE(host_status.error().message.find("http.listen"), std::string::npos);
 
     Config bad_date;
     bad_date.market.holidays = {{2026, 2, 30}};

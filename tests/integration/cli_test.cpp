@@ -6,13 +6,33 @@
 #include <fstream>
 #include <regex>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
 #include "integration/process.hpp"
 #include "market/rules.hpp"
 
 namespace ik::testing {
 namespace {
 
-const Env kQuiet = {{"INVESTKING_LOG_LEVEL", "warn"}};
+const Env kQuiet = {{"INVESTKING_LOG_LEVEL", "warn"}, {"INVESTKING_HTTP_LISTEN", "127.0.0.1:0"}};
+
+// GET http://127.0.0.1:port/path; returns the status code.
+int HttpGet(unsigned short port, const std::string& path) {
+    namespace beast = boost::beast;
+    namespace http = beast::http;
+    boost::asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    http::request<http::empty_body> req{http::verb::get, path, 11};
+    req.set(http::field::host, "127.0.0.1");
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    return res.result_int();
+}
 
 TEST(CliTest, PrintsItsVersion) {
     auto r = RunCli({"version"});
@@ -124,11 +144,20 @@ TEST(CliTest, SimRejectsAnUnknownSymbol) {
 
 TEST(CliTest, ServeStartsStopsGracefullyAndRefusesASecondServerOnTheSameData) {
     TempDir dir;
-    Child server({"serve", "--data-dir", dir / "data"}, {{"INVESTKING_MARKET_TICK_INTERVAL_MS", "50"}},
+    Child server({"serve", "--data-dir", dir / "data"},
+                 {{"INVESTKING_MARKET_TICK_INTERVAL_MS", "50"}, {"INVESTKING_HTTP_LISTEN", "127.0.0.1:0"}},
                  dir / "serve.log");
     ASSERT_TRUE(WaitFor([&] { return ReadFile(dir / "serve.log").find("event=ready") != std::string::npos; },
                         std::chrono::seconds(60)))
         << ReadFile(dir / "serve.log");
+    // The log names the port the server picked; liveness and readiness answer there.
+    std::smatch m;
+    const std::string log = ReadFile(dir / "serve.log");
+    ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(listen=127\.0\.0\.1:(\d+))"))) << log;
+    const auto port = static_cast<unsigned short>(std::stoi(m[1]));
+    EXPECT_EQ(HttpGet(port, "/healthz"), 200);
+    EXPECT_EQ(HttpGet(port, "/readyz"), 200);
+    EXPECT_EQ(HttpGet(port, "/nope"), 404);
     auto second = RunCli({"serve", "--data-dir", dir / "data"}, kQuiet);
     EXPECT_EQ(second.exit_code, 3) << second.err;
     EXPECT_NE(second.err.find(dir / "data"), std::string::npos) << second.err;

@@ -53,7 +53,9 @@ TEST(CrashTest, EveryAcknowledgedOrderSurvivesSigkillAndVerifyStaysClean) {
     TempDir dir;
     const std::string data = dir / "data";
     const std::string ack = dir / "ack.log";
-    const Env env = {{"INVESTKING_MARKET_TICK_INTERVAL_MS", "20"}, {"INVESTKING_LOG_LEVEL", "warn"}};
+    const Env env = {{"INVESTKING_MARKET_TICK_INTERVAL_MS", "20"},
+                     {"INVESTKING_LOG_LEVEL", "warn"},
+                     {"INVESTKING_HTTP_LISTEN", "127.0.0.1:0"}};
     std::size_t acked_before = 0;
     long long fills_seen = 0;
     const int iterations = Iterations();

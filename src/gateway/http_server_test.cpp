@@ -1,0 +1,107 @@
+// The HTTP server on loopback with a real Beast client: routes, keep-alive, errors, size limits, shutdown.
+#include "gateway/http_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace ik::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+class Client {
+public:
+    explicit Client(unsigned short port) : stream_(ioc_) { stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)); }
+
+    http::response<http::string_body> Send(http::verb method, const std::string& target, const std::string& body = "") {
+        http::request<http::string_body> req{method, target, 11};
+        req.set(http::field::host, "127.0.0.1");
+        req.body() = body;
+        req.prepare_payload();
+        http::write(stream_, req);
+        http::response<http::string_body> res;
+        http::read(stream_, buffer_, res);
+        return res;
+    }
+
+private:
+    asio::io_context ioc_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+};
+
+class HttpServerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        HttpServerOptions o;
+        o.port = 0;
+        o.max_body_bytes = 1024;
+        server_ = std::make_unique<HttpServer>(o);
+        server_->Route("GET", "/healthz", [](const HttpRequest&) { return HttpResponse{200, "application/json", R"({"status":"ok"})"}; });
+        server_->Route("POST", "/echo", [](const HttpRequest& r) { return HttpResponse{200, "text/plain", r.body}; });
+        server_->Route("GET", "/boom", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
+        ASSERT_TRUE(server_->Start().has_value());
+        ASSERT_GT(server_->port(), 0);
+    }
+    std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, ServesRoutesOverOneKeepAliveConnection) {
+    Client c(server_->port());
+    for (int i = 0; i < 3; ++i) {
+        auto res = c.Send(http::verb::get, "/healthz?probe=1");
+        EXPECT_EQ(res.result_int(), 200);
+        EXPECT_EQ(res.body(), R"({"status":"ok"})");
+        EXPECT_TRUE(res.keep_alive());
+    }
+    EXPECT_EQ(c.Send(http::verb::post, "/echo", "hello").body(), "hello");
+}
+
+TEST_F(HttpServerTest, AnswersUnknownPathsAndMethodsWithJsonErrors) {
+    Client c(server_->port());
+    auto missing = c.Send(http::verb::get, "/nope");
+    EXPECT_EQ(missing.result_int(), 404);
+    EXPECT_NE(missing.body().find(R"("code":40410000)"), std::string::npos) << missing.body();
+    auto wrong = c.Send(http::verb::delete_, "/healthz");
+    EXPECT_EQ(wrong.result_int(), 405);
+    auto boom = c.Send(http::verb::get, "/boom");
+    EXPECT_EQ(boom.result_int(), 500);
+    EXPECT_EQ(c.Send(http::verb::get, "/healthz").result_int(), 200) << "the server survives a failing handler";
+}
+
+TEST_F(HttpServerTest, RefusesOversizedBodies) {
+    Client c(server_->port());
+    auto res = c.Send(http::verb::post, "/echo", std::string(4096, 'x'));
+    EXPECT_EQ(res.result_int(), 413);
+    Client again(server_->port());
+    EXPECT_EQ(again.Send(http::verb::get, "/healthz").result_int(), 200);
+}
+
+TEST_F(HttpServerTest, StopsWithIdleKeepAliveConnectionsOpen) {
+    Client idle(server_->port());
+    EXPECT_EQ(idle.Send(http::verb::get, "/healthz").result_int(), 200);
+    server_->Stop();  // must return although `idle` keeps its connection open
+    const unsigned short port = server_->port();
+    EXPECT_THROW(Client refused(port), boost::system::system_error) << "no longer accepting after Stop()";
+}
+
+TEST(HttpServerStartTest, ReportsAnAddressInUse) {
+    HttpServerOptions o;
+    o.port = 0;
+    HttpServer first(o);
+    ASSERT_TRUE(first.Start().has_value());
+    o.port = first.port();
+    HttpServer second(o);
+    auto r = second.Start();
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find(std::to_string(first.port())), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace ik::gateway
