@@ -22,6 +22,17 @@ EmbeddedServer::EmbeddedServer(ServeOptions options, const Clock& clock)
 
 EmbeddedServer::~EmbeddedServer() { Stop(); }
 
+Result<const std::vector<market::DailyBar>*> EmbeddedServer::DailyHistory(const std::string& code) {
+    const std::string& dir = options_.config.market.data_source;
+    if (dir.empty()) return nullptr;
+    if (auto it = daily_.find(code); it != daily_.end()) return &it->second;
+    const auto path = std::filesystem::path(dir) / "daily" / (code + ".csv");
+    if (!std::filesystem::exists(path)) return nullptr;
+    auto bars = market::LoadDailyCsv(path.string());
+    if (!bars) return std::unexpected(bars.error());
+    return &daily_.emplace(code, std::move(*bars)).first->second;
+}
+
 Status EmbeddedServer::BuildUniverse() {
     auto log = GetLogger("app");
     auto stored = data_->service->LoadStocks();
@@ -56,14 +67,9 @@ Status EmbeddedServer::BuildUniverse() {
                                  " is not a built-in stock; set market.data_source to a folder with krx-listing.csv "
                                  "and daily/" + code + ".csv");
         }
-        if (!source_dir.empty()) {
-            const auto daily = std::filesystem::path(source_dir) / "daily" / (code + ".csv");
-            if (std::filesystem::exists(daily)) {
-                auto bars = market::LoadDailyCsv(daily.string());
-                if (!bars) return std::unexpected(bars.error());
-                if (!bars->empty()) info->previous_close = bars->back().close;
-            }
-        }
+        auto bars = DailyHistory(code);
+        if (!bars) return std::unexpected(bars.error());
+        if (*bars && !(*bars)->empty()) info->previous_close = (*bars)->back().close;
         if (info->previous_close <= 0) {
             return MakeError(ErrorCode::kInvalidArgument,
                              "market.symbols: no previous close for " + code + " (add daily/" + code +
@@ -90,14 +96,8 @@ Status EmbeddedServer::StartSource() {
     for (market::SymbolId id : active_) {
         const auto& info = universe_.Get(id);
         market::SimSymbolParams params = market::DefaultSimParams(info.code);
-        if (!m.data_source.empty()) {
-            const auto daily = std::filesystem::path(m.data_source) / "daily" / (info.code + ".csv");
-            if (std::filesystem::exists(daily)) {
-                auto bars = market::LoadDailyCsv(daily.string());
-                if (bars) {
-                    if (auto stats = market::ComputeHistoryStats(*bars)) params = market::SimParamsFromHistory(*stats);
-                }
-            }
+        if (auto bars = DailyHistory(info.code); bars && *bars) {
+            if (auto stats = market::ComputeHistoryStats(**bars)) params = market::SimParamsFromHistory(*stats);
         }
         params.price_limit_ppm = m.price_limit_ppm;
         if (auto s = sim->AddSymbol(id, info.previous_close, params); !s) return s;

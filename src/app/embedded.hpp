@@ -5,6 +5,7 @@
 // order and stop in reverse. Start()/Stop() from one thread.
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,6 +15,7 @@
 #include "app/pipeline.hpp"
 #include "config/config.hpp"
 #include "gateway/http_server.hpp"
+#include "market/listing.hpp"
 #include "market/simulator.hpp"
 #include "market/source.hpp"
 #include "storage/data_dir.hpp"
@@ -47,6 +49,8 @@ public:
 
 private:
     Status BuildUniverse();
+    // daily/<code>.csv under market.data_source, read once and kept; nullptr when there is none.
+    Result<const std::vector<market::DailyBar>*> DailyHistory(const std::string& code);
     Status StartSource();
     Status PrepareLoadAccounts(std::vector<trading::AccountId>& accounts);
     void RunClock();
@@ -58,6 +62,7 @@ private:
     market::MarketCalendar calendar_;
     market::Universe universe_;
     std::vector<market::SymbolId> active_;  // the configured symbols, in config order
+    std::map<std::string, std::vector<market::DailyBar>> daily_;  // start-up only
     std::optional<storage::DataDir> data_;
     std::unique_ptr<trading::Engine> engine_;
     std::unique_ptr<storage::GroupCommitter> committer_;

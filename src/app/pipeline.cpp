@@ -1,5 +1,6 @@
 #include "app/pipeline.hpp"
 
+#include <algorithm>
 #include <future>
 
 #include "common/log.hpp"
@@ -119,11 +120,13 @@ void Pipeline::Run() {
         auto completions = std::make_shared<std::vector<Completion>>();
         completions->reserve(work.size());
         std::uint64_t commands = 0, ticks = 0;
+        std::vector<market::SymbolId> ticked;
         for (Request& r : work) {
             const std::size_t first = batch.events.size();
             if (const auto* t = std::get_if<trading::MarketTick>(&r.command)) {
                 ++ticks;
                 batch.ticks.push_back(t->tick);
+                ticked.push_back(t->tick.symbol);
                 bars_.Add(t->tick, batch.bars);
             } else {
                 ++commands;
@@ -135,13 +138,12 @@ void Pipeline::Run() {
                 completions->push_back(std::move(c));
             }
         }
-        // Keep the still-open minute bar on disk too, so charts survive restarts mid-minute.
-        for (const market::Tick& t : batch.ticks) {
-            if (auto bar = bars_.Current(t.symbol)) {
-                bool seen = false;
-                for (const auto& b : batch.bars) seen |= (b.symbol == bar->symbol && b.start == bar->start);
-                if (!seen) batch.bars.push_back(*bar);
-            }
+        // Keep each ticked symbol's still-open minute bar on disk too, so charts survive restarts mid-minute
+        // (once per symbol; a bar completed in this batch is already in batch.bars and has a different start).
+        std::sort(ticked.begin(), ticked.end());
+        ticked.erase(std::unique(ticked.begin(), ticked.end()), ticked.end());
+        for (const market::SymbolId symbol : ticked) {
+            if (auto bar = bars_.Current(symbol)) batch.bars.push_back(*bar);
         }
         {
             std::lock_guard lock(mutex_);

@@ -26,7 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-double g_fdatasync_rate = 0;
 double g_single_rate = 0;
 
 std::string BenchDir(const std::string& name) {
@@ -56,25 +55,6 @@ double MeasureFdatasync(const std::string& dir, double seconds) {
     ::unlink(path.c_str());
     return elapsed > 0 ? static_cast<double>(n) / elapsed : 0;
 }
-
-void BM_RawFdatasync(benchmark::State& state) {
-    const std::string dir = BenchDir("raw");
-    const std::string path = dir + "/sync.bin";
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    char page[4096] = {};
-    off_t offset = 0;
-    for (auto _ : state) {
-        if (::pwrite(fd, page, sizeof page, offset) != sizeof page || ::fdatasync(fd) != 0) {
-            state.SkipWithError("write or fdatasync failed");
-            break;
-        }
-        offset = (offset + 4096) % (64 << 20);
-    }
-    ::close(fd);
-    fs::remove_all(dir);
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
-}
-BENCHMARK(BM_RawFdatasync)->MinTime(1.0)->UseRealTime()->Repetitions(3)->ReportAggregatesOnly(true);
 
 // The whole embedded write path with `clients` closed-loop clients; each iteration acknowledges `orders`.
 class Rig {
@@ -225,7 +205,6 @@ public:
             if (it == r.counters.end()) continue;
             const double rate = it->second.value;
             const std::string name = r.run_name.str();
-            if (name.rfind("BM_RawFdatasync", 0) == 0) g_fdatasync_rate = rate;
             if (name.rfind("BM_DurableOrders/clients:1/", 0) == 0) g_single_rate = rate;
             if (name.rfind("BM_DurableOrders/", 0) == 0 && g_single_rate > 0) {
                 const auto raw = r.counters.find("fdatasync_per_s");
@@ -241,7 +220,6 @@ public:
     }
     void Finalize() override {
         ConsoleReporter::Finalize();
-        std::printf("raw fdatasync (4 KiB): %.0f/s\n", g_fdatasync_rate);
         for (const auto& l : lines_) std::printf("%s\n", l.c_str());
     }
 
