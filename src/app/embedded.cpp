@@ -1,15 +1,34 @@
 #include "app/embedded.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <sstream>
 
+#include "auth/tokens.hpp"
 #include "common/log.hpp"
 #include "market/listing.hpp"
 
 namespace ik::app {
 
 namespace {
+
+// The embedded trading side of the gateway: commands go to the pipeline, answered once durable.
+class PipelineBackend final : public gateway::TradingBackend {
+public:
+    PipelineBackend(Pipeline& pipeline, const std::atomic<market::SessionState>& session)
+        : pipeline_(pipeline), session_(session) {}
+    void Submit(trading::Command command, Done done) override { pipeline_.Submit(std::move(command), std::move(done)); }
+    market::SessionState session() const override { return session_.load(); }
+
+private:
+    Pipeline& pipeline_;
+    const std::atomic<market::SessionState>& session_;
+};
 
 std::set<Date> HolidaySet(const std::vector<Date>& holidays) { return {holidays.begin(), holidays.end()}; }
 
@@ -205,6 +224,11 @@ Status EmbeddedServer::Start() {
     pipeline_ = std::make_unique<Pipeline>(*engine_, *committer_,
                                            static_cast<std::size_t>(cfg.storage.group_commit_max_batch),
                                            data_->service.get());
+    for (market::SymbolId id = 0; id < universe_.size(); ++id) market_.SetPreviousClose(id, universe_.Get(id).previous_close);
+    for (const market::Tick& t : snapshot->last_ticks) market_.OnTick(t);
+    pipeline_->SetCommitObserver([this](const storage::WriteBatch& batch) {
+        for (const auto& t : batch.ticks) market_.OnTick(t);
+    });
     pipeline_->Start();
     for (trading::AccountId id : load_accounts) {
         auto r = pipeline_->Execute(trading::OpenAccount{id, cfg.account.starting_cash, clock_.Now()});
@@ -216,19 +240,7 @@ Status EmbeddedServer::Start() {
     if (auto s = StartSource(); !s) return s;
     clock_thread_ = std::thread([this] { RunClock(); });
 
-    // The HTTP edge: liveness and readiness for now (the APIs build on this server).
-    gateway::HttpServerOptions http;
-    http.host = cfg.http.listen.host;
-    http.port = cfg.http.listen.port;
-    http_ = std::make_unique<gateway::HttpServer>(http);
-    http_->Route("GET", "/healthz", [](const gateway::HttpRequest&) {
-        return gateway::HttpResponse{200, "application/json", R"({"status":"ok"})"};
-    });
-    http_->Route("GET", "/readyz", [this](const gateway::HttpRequest&) {
-        if (!ready_.load() || failed()) return gateway::JsonError(503, 50300000, "not ready");
-        return gateway::HttpResponse{200, "application/json", R"({"status":"ready"})"};
-    });
-    if (auto s = http_->Start(); !s) return s;
+    if (auto s = StartHttp(); !s) return s;
 
     if (options_.load.rate > 0) {
         std::vector<LoadTarget> targets;
@@ -241,6 +253,80 @@ Status EmbeddedServer::Start() {
               active_.size(), cfg.market.session == market::SessionMode::kAlways ? "always" : "krx",
               config::MarketSourceName(cfg.market.source), cfg.market.tick_interval_ms);
     return {};
+}
+
+Result<std::string> EmbeddedServer::JwtKey() {
+    if (!options_.jwt_secret.empty()) {
+        if (options_.jwt_secret.size() < 32) {
+            return MakeError(ErrorCode::kInvalidArgument, "INVESTKING_JWT_SECRET must be at least 32 bytes");
+        }
+        return options_.jwt_secret;
+    }
+    // A key of this data directory, made once: tokens survive restarts and never leave the machine.
+    const auto path = std::filesystem::path(options_.data_dir) / "jwt.key";
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) {
+        std::ifstream in(path, std::ios::binary);
+        std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+        if (key.size() < 32) return MakeError(ErrorCode::kDataLoss, path.string() + " holds fewer than 32 bytes");
+        return key;
+    }
+    const std::string key = auth::RandomToken(48);
+    const auto tmp = path.string() + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) return MakeError(ErrorCode::kUnavailable, "cannot create " + tmp);
+    const bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) return MakeError(ErrorCode::kUnavailable, "cannot write " + path.string());
+    return key;
+}
+
+Status EmbeddedServer::StartHttp() {
+    const auto& cfg = options_.config;
+    auto reader = data_->OpenServiceReader();
+    if (!reader) return std::unexpected(reader.error());
+    reader_ = std::move(*reader);
+    auto* reads = dynamic_cast<storage::PlatformStore*>(reader_.get());
+    auto* platform = dynamic_cast<storage::PlatformStore*>(data_->service.get());
+    if (reads == nullptr || platform == nullptr) return MakeError(ErrorCode::kInternal, "the store has no platform queries");
+    auto key = JwtKey();
+    if (!key) return std::unexpected(key.error());
+
+    gateway::ApiOptions ao;
+    ao.starting_cash = cfg.account.starting_cash;
+    ao.max_topup = cfg.account.max_topup;
+    ao.allow_injection = cfg.market.allow_injection;
+    ao.jwt_key = *key;
+    ao.fees = cfg.fees.Schedule();
+    ao.price_limit_ppm = cfg.market.price_limit_ppm;
+    backend_ = std::make_unique<PipelineBackend>(*pipeline_, session_);
+    api_ = std::make_unique<gateway::Api>(ao, clock_, *backend_, *data_->service, *platform, *reads, universe_, active_,
+                                          calendar_, market_);
+    if (!options_.admin_password.empty()) {
+        if (auto s = api_->EnsureAdmin("admin", options_.admin_password); !s) return s;
+    }
+
+    gateway::HttpServerOptions http;
+    http.host = cfg.http.listen.host;
+    http.port = cfg.http.listen.port;
+    http.threads = options_.http_threads;
+    http_ = std::make_unique<gateway::HttpServer>(http);
+    http_->Route("GET", "/healthz", [](const gateway::HttpRequest&) {
+        return gateway::HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
+    });
+    http_->Route("GET", "/readyz", [this](const gateway::HttpRequest&) {
+        if (!ready_.load() || failed()) return gateway::JsonError(503, 50300000, "not ready");
+        return gateway::HttpResponse{200, "application/json", R"({"status":"ready"})", {}};
+    });
+    api_->Register(*http_);
+    auto access = GetLogger("access");
+    http_->SetObserver([access](const gateway::RequestRecord& r) {
+        access->info("method={} route={} status={} bytes_in={} bytes_out={} duration_us={} remote={}", r.method, r.route,
+                     r.status, r.bytes_in, r.bytes_out,
+                     std::chrono::duration_cast<std::chrono::microseconds>(r.duration).count(), r.remote);
+    });
+    return http_->Start();
 }
 
 void EmbeddedServer::RunClock() {
@@ -284,6 +370,7 @@ void EmbeddedServer::RollDay(Timestamp now) {
         pipeline_->Submit(trading::ListSymbol{id, last[id].price, now, universe_.Get(id).code}, nullptr);
     }
     if (simulator_ != nullptr) simulator_->RollDay();
+    market_.ResetDay();
     GetLogger("market")->info("event=day_rolled reason=new_session");
 }
 
@@ -314,6 +401,9 @@ void EmbeddedServer::Stop() {
     if (committer_) committer_->Stop();
     load_.reset();
     http_.reset();
+    api_.reset();
+    backend_.reset();
+    reader_.reset();
     pipeline_.reset();
     committer_.reset();
     data_.reset();

@@ -14,7 +14,9 @@
 #include "app/load_generator.hpp"
 #include "app/pipeline.hpp"
 #include "config/config.hpp"
+#include "gateway/api.hpp"
 #include "gateway/http_server.hpp"
+#include "gateway/market_cache.hpp"
 #include "market/listing.hpp"
 #include "market/simulator.hpp"
 #include "market/source.hpp"
@@ -28,6 +30,9 @@ struct ServeOptions {
     config::Config config;
     LoadOptions load;
     std::size_t load_accounts = 50;
+    std::string admin_password;  // INVESTKING_ADMIN_PASSWORD: create user "admin" at start when set
+    std::string jwt_secret;      // INVESTKING_JWT_SECRET; empty = a key kept in <data_dir>/jwt.key
+    int http_threads = 2;
 };
 
 class EmbeddedServer final {
@@ -52,6 +57,8 @@ private:
     // daily/<code>.csv under market.data_source, read once and kept; nullptr when there is none.
     Result<const std::vector<market::DailyBar>*> DailyHistory(const std::string& code);
     Status StartSource();
+    Status StartHttp();
+    Result<std::string> JwtKey();
     Status PrepareLoadAccounts(std::vector<trading::AccountId>& accounts);
     void RunClock();
     // A new trading day: the previous close becomes the last trade, which moves the price band.
@@ -72,6 +79,10 @@ private:
     std::optional<Date> session_date_;               // KST date of the last session the clock opened
     std::unique_ptr<LoadGenerator> load_;
     std::unique_ptr<gateway::HttpServer> http_;
+    std::unique_ptr<storage::ServiceStore> reader_;  // queries on a second connection, beside the commits
+    gateway::MarketCache market_;
+    std::unique_ptr<gateway::TradingBackend> backend_;
+    std::unique_ptr<gateway::Api> api_;
     std::atomic<bool> ready_{false};
 
     mutable std::mutex mutex_;

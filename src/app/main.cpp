@@ -1,4 +1,5 @@
 // investking: one binary, many roles. See `investking --help` and docs/operations.md.
+#include <cstdlib>
 #include <signal.h>
 
 #include <cstdio>
@@ -62,6 +63,8 @@ int Serve(const CommonFlags& flags, ServeOptions options) {
     if (!cfg) return Fail(kExitUsage, cfg.error().message);
     options.config = *cfg;
     options.data_dir = flags.data_dir;
+    if (const char* pw = std::getenv("INVESTKING_ADMIN_PASSWORD")) options.admin_password = pw;
+    if (const char* key = std::getenv("INVESTKING_JWT_SECRET")) options.jwt_secret = key;
     auto log = GetLogger("app");
 
     // Signals are taken synchronously by this thread; every other thread inherits the blocked mask.
@@ -77,7 +80,7 @@ int Serve(const CommonFlags& flags, ServeOptions options) {
         server.Stop();
         return Fail(ExitCodeFor(s.error()), s.error().message);
     }
-    log->info("event=ready version={} listen={}:{} endpoints=/healthz,/readyz", VersionString(),
+    log->info("event=ready version={} listen={}:{} endpoints=/healthz,/readyz,/api/v1,/v2", VersionString(),
               cfg->http.listen.host, server.http_port());
     int exit_code = kExitOk;
     for (;;) {

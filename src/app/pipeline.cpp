@@ -154,7 +154,9 @@ void Pipeline::Run() {
         }
         // Even a batch with nothing to write goes through the committer: its refusals may rest on state from
         // an earlier batch that is still being written, and completions must keep their order.
-        committer_.Submit(std::move(batch), [this, completions, log](const Status& status) {
+        std::shared_ptr<const storage::WriteBatch> observed;
+        if (observer_ && !batch.empty()) observed = std::make_shared<const storage::WriteBatch>(batch);
+        committer_.Submit(std::move(batch), [this, completions, log, observed](const Status& status) {
             if (!status) {
                 const bool first = !failed_.exchange(true);
                 for (auto& c : *completions) {
@@ -166,6 +168,7 @@ void Pipeline::Run() {
                 }
                 return;
             }
+            if (observed) observer_(*observed);
             for (auto& c : *completions) c.done(c.result, c.events);
         });
     }

@@ -52,6 +52,10 @@ public:
     trading::CommandResult Execute(trading::Command command, std::vector<trading::Event>* events = nullptr);
 
     void SetFatalHandler(FatalHandler handler) { fatal_ = std::move(handler); }
+    // Sees every batch once it is durable, before the batch's commands are answered (market caches, streams).
+    // Runs on the committer's thread; set before Start().
+    using CommitObserver = std::function<void(const storage::WriteBatch& batch)>;
+    void SetCommitObserver(CommitObserver observer) { observer_ = std::move(observer); }
     bool failed() const { return failed_.load(); }
     PipelineStats stats() const;
     std::size_t queue_depth() const;
@@ -75,6 +79,7 @@ private:
     std::atomic<bool> failed_{false};
     std::thread thread_;
     FatalHandler fatal_;
+    CommitObserver observer_;
     PipelineStats stats_;
 };
 

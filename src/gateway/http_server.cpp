@@ -10,15 +10,18 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 
 #include "common/log.hpp"
+#include "gateway/websocket.hpp"
 
 namespace ik::gateway {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 HttpResponse JsonError(int status, int code, const std::string& message) {
@@ -36,35 +39,151 @@ std::string Lower(std::string_view s) {
     return out;
 }
 
+const std::string kEmpty;
+
+int HexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Percent-decoding; `plus_is_space` for query strings. nullopt for a broken escape.
+std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%') {
+            if (i + 2 >= s.size()) return std::nullopt;
+            const int hi = HexValue(s[i + 1]);
+            const int lo = HexValue(s[i + 2]);
+            if (hi < 0 || lo < 0) return std::nullopt;
+            out.push_back(static_cast<char>(hi * 16 + lo));
+            i += 2;
+        } else if (plus_is_space && s[i] == '+') {
+            out.push_back(' ');
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+std::vector<std::string_view> SplitPath(std::string_view path) {
+    std::vector<std::string_view> parts;
+    std::size_t i = 0;
+    while (i < path.size()) {
+        if (path[i] == '/') {
+            ++i;
+            continue;
+        }
+        const std::size_t j = path.find('/', i);
+        const std::size_t end = j == std::string_view::npos ? path.size() : j;
+        parts.push_back(path.substr(i, end - i));
+        i = end;
+    }
+    return parts;
+}
+
 }  // namespace
+
+const std::string& HttpRequest::Param(std::string_view name) const {
+    for (const auto& [k, v] : params) {
+        if (k == name) return v;
+    }
+    return kEmpty;
+}
+
+std::optional<std::string> HttpRequest::Query(std::string_view name) const {
+    auto it = query.find(std::string(name));
+    if (it == query.end()) return std::nullopt;
+    return it->second;
+}
+
+const std::string& HttpRequest::Header(std::string_view name) const {
+    auto it = headers.find(std::string(name));
+    return it == headers.end() ? kEmpty : it->second;
+}
 
 struct HttpServer::Impl {
     explicit Impl(HttpServerOptions o) : options(std::move(o)), acceptor(ioc) {}
 
     class Session;
 
+    struct RouteEntry {
+        std::string method;  // empty for WebSocket routes
+        std::string pattern;
+        std::vector<std::string> segments;  // "{name}" = placeholder
+        AsyncHandler handler;
+        WebSocketHandler ws;
+    };
+
     HttpServerOptions options;
     asio::io_context ioc;
     tcp::acceptor acceptor;
     std::vector<std::thread> threads;
-    std::map<std::pair<std::string, std::string>, Handler> routes;
+    std::vector<RouteEntry> routes;
+    RequestObserver observer;
     std::atomic<bool> stopping{false};
     std::mutex sessions_mutex;
     std::list<std::weak_ptr<Session>> sessions;
+    std::list<std::weak_ptr<WebSocketConnection>> websockets;
     unsigned short bound_port = 0;
 
-    HttpResponse Dispatch(const HttpRequest& req) {
-        auto it = routes.find({req.method, req.path});
-        if (it != routes.end()) return it->second(req);
-        for (const auto& [key, handler] : routes) {
-            if (key.second == req.path) return JsonError(405, 40510000, "method " + req.method + " not allowed");
+    void Add(RouteEntry e) {
+        for (auto seg : SplitPath(e.pattern)) e.segments.emplace_back(seg);
+        routes.push_back(std::move(e));
+    }
+
+    // Finds the route for a path: exact segments win over placeholders, so "/v2/orders:by_client_order_id"
+    // and "/v2/positions" are never taken for "{id}". `method_mismatch` tells 405 from 404.
+    const RouteEntry* Match(const std::string& method, const std::string& path, bool websocket, HttpRequest& req,
+                            bool& method_mismatch) const {
+        const auto parts = SplitPath(path);
+        const RouteEntry* best = nullptr;
+        int best_exact = -1;
+        method_mismatch = false;
+        for (const auto& r : routes) {
+            if (r.segments.size() != parts.size()) continue;
+            int exact = 0;
+            bool ok = true;
+            for (std::size_t i = 0; i < parts.size() && ok; ++i) {
+                const auto& seg = r.segments[i];
+                if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') continue;
+                if (seg != parts[i]) ok = false;
+                ++exact;
+            }
+            if (!ok) continue;
+            const bool is_ws = static_cast<bool>(r.ws);
+            if (is_ws != websocket || (!websocket && r.method != method)) {
+                if (!websocket && !is_ws) method_mismatch = true;
+                continue;
+            }
+            if (exact > best_exact) {
+                best = &r;
+                best_exact = exact;
+            }
         }
-        return JsonError(404, 40410000, "endpoint not found: " + req.path);
+        if (best == nullptr) return nullptr;
+        method_mismatch = false;
+        req.route = best->pattern;
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            const auto& seg = best->segments[i];
+            if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
+                auto decoded = PercentDecode(parts[i], false);
+                req.params.emplace_back(seg.substr(1, seg.size() - 2), decoded ? *decoded : std::string(parts[i]));
+            }
+        }
+        return best;
     }
 
     class Session : public std::enable_shared_from_this<Session> {
     public:
-        Session(Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
+        Session(Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
+            beast::error_code ec;
+            auto ep = stream_.socket().remote_endpoint(ec);
+            if (!ec) remote_ = ep.address().to_string();
+        }
 
         void Start() { Read(); }
 
@@ -80,54 +199,137 @@ struct HttpServer::Impl {
             idle_ = true;
             parser_.emplace();
             parser_->body_limit(server_.options.max_body_bytes);
-            parser_->header_limit(16 * 1024);
+            parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
             stream_.expires_after(std::chrono::milliseconds(server_.options.read_timeout_ms));
             http::async_read(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+                             [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->OnRead(ec, n); });
         }
 
-        void OnRead(beast::error_code ec) {
+        void Fail(int status, int code, const std::string& message) {
+            started_ = std::chrono::steady_clock::now();
+            req_ = HttpRequest{};
+            req_.method = "-";
+            req_.route = "-";
+            Write(JsonError(status, code, message), false, 11);
+        }
+
+        void OnRead(beast::error_code ec, std::size_t bytes) {
             idle_ = false;
             if (ec == http::error::body_limit) {
-                return Write(JsonError(413, 41300000, "request body larger than " +
-                                                          std::to_string(server_.options.max_body_bytes) + " bytes"),
-                             false, 11);
+                return Fail(413, 41300000,
+                            "request body larger than " + std::to_string(server_.options.max_body_bytes) + " bytes");
             }
-            if (ec == http::error::header_limit) return Write(JsonError(431, 43100000, "request headers too large"), false, 11);
+            if (ec == http::error::header_limit) return Fail(431, 43100000, "request headers too large");
             if (ec) {
                 if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
                     ec != beast::error::timeout && ec != asio::error::connection_reset && ec != asio::error::bad_descriptor) {
                     // A malformed request line or headers: answer 400 and close.
-                    return Write(JsonError(400, 40000000, "malformed HTTP request: " + ec.message()), false, 11);
+                    return Fail(400, 40000000, "malformed HTTP request: " + ec.message());
                 }
                 beast::error_code ignored;
                 stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
                 return;
             }
-            const auto& msg = parser_->get();
-            HttpRequest req;
-            req.method = std::string(msg.method_string());
-            req.target = std::string(msg.target());
-            req.path = req.target.substr(0, req.target.find('?'));
-            req.body = msg.body();
-            for (const auto& field : msg) req.headers[Lower(field.name_string())] = std::string(field.value());
-            HttpResponse res;
-            try {
-                res = server_.Dispatch(req);
-            } catch (const std::exception& e) {
-                GetLogger("gateway")->error("event=handler_failed path={} error=\"{}\"", req.path, e.what());
-                res = JsonError(500, 50000000, "internal error");
+            started_ = std::chrono::steady_clock::now();
+            bytes_in_ = bytes;
+            auto& msg = parser_->get();
+            req_ = HttpRequest{};
+            req_.method = std::string(msg.method_string());
+            req_.target = std::string(msg.target());
+            req_.remote = remote_;
+            const auto q = req_.target.find('?');
+            auto path = PercentDecode(std::string_view(req_.target).substr(0, q), false);
+            if (!path) return Respond(JsonError(400, 40000000, "malformed percent-encoding in the path"));
+            req_.path = std::move(*path);
+            if (q != std::string::npos) {
+                std::string_view rest = std::string_view(req_.target).substr(q + 1);
+                while (!rest.empty()) {
+                    const auto amp = rest.find('&');
+                    const std::string_view pair = rest.substr(0, amp);
+                    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+                    if (pair.empty()) continue;
+                    const auto eq = pair.find('=');
+                    auto key = PercentDecode(pair.substr(0, eq), true);
+                    auto value = PercentDecode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+                    if (!key || !value) return Respond(JsonError(400, 40000000, "malformed percent-encoding in the query"));
+                    req_.query.emplace(std::move(*key), std::move(*value));
+                }
             }
-            Write(res, msg.keep_alive() && !server_.stopping.load(), msg.version());
+            for (const auto& field : msg) req_.headers[Lower(field.name_string())] = std::string(field.value());
+            keep_alive_ = msg.keep_alive();
+            version_ = msg.version();
+
+            const bool upgrade = websocket::is_upgrade(msg);
+            bool method_mismatch = false;
+            const RouteEntry* route = server_.Match(req_.method, req_.path, upgrade, req_, method_mismatch);
+            if (upgrade && route != nullptr) {
+                if (server_.stopping.load()) return Respond(JsonError(503, 50300000, "server is shutting down"));
+                Observe(101, 0);
+                auto conn = std::make_shared<WebSocketConnection>(std::move(stream_), WebSocketOptions{});
+                {
+                    std::lock_guard lock(server_.sessions_mutex);
+                    server_.websockets.remove_if([](const auto& w) { return w.expired(); });
+                    server_.websockets.push_back(conn);
+                }
+                try {
+                    route->ws(conn, req_);
+                } catch (const std::exception& e) {
+                    GetLogger("gateway")->error("event=handler_failed path={} error=\"{}\"", req_.path, e.what());
+                    conn->Close(1011, "internal error");
+                }
+                conn->Accept(parser_->release());
+                return;
+            }
+            if (route == nullptr) {
+                if (method_mismatch) return Respond(JsonError(405, 40510000, "method " + req_.method + " not allowed"));
+                return Respond(JsonError(404, 40410000, "endpoint not found: " + req_.path));
+            }
+            req_.body = std::move(msg.body());
+            // The responder keeps the I/O context alive until it is called, so Stop() waits for answers that
+            // come from other threads (e.g. after a durable commit).
+            auto guard = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
+                server_.ioc.get_executor());
+            auto answered = std::make_shared<std::atomic<bool>>(false);
+            Responder respond = [self = shared_from_this(), guard, answered](HttpResponse res) mutable {
+                if (answered->exchange(true)) return;
+                asio::post(self->stream_.get_executor(), [self, guard, res = std::move(res)]() mutable {
+                    self->Respond(std::move(res));
+                    guard->reset();
+                });
+            };
+            try {
+                route->handler(req_, respond);
+            } catch (const std::exception& e) {
+                GetLogger("gateway")->error("event=handler_failed path={} error=\"{}\"", req_.path, e.what());
+                respond(JsonError(500, 50000000, "internal error"));
+            }
         }
 
-        void Write(const HttpResponse& r, bool keep_alive, unsigned version) {
+        void Observe(int status, std::size_t bytes_out) {
+            if (!server_.observer) return;
+            RequestRecord rec;
+            rec.method = req_.method;
+            rec.route = req_.route.empty() ? std::string_view("-") : std::string_view(req_.route);
+            rec.target = req_.target;
+            rec.remote = remote_;
+            rec.status = status;
+            rec.bytes_in = bytes_in_;
+            rec.bytes_out = bytes_out;
+            rec.duration = std::chrono::steady_clock::now() - started_;
+            server_.observer(rec);
+        }
+
+        void Respond(HttpResponse r) { Write(std::move(r), keep_alive_ && !server_.stopping.load(), version_); }
+
+        void Write(HttpResponse r, bool keep_alive, unsigned version) {
             auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
             res->set(http::field::server, "investking");
-            res->set(http::field::content_type, r.content_type);
+            if (r.status != 204) res->set(http::field::content_type, r.content_type);
+            for (auto& [k, v] : r.headers) res->set(k, v);
             res->keep_alive(keep_alive);
-            res->body() = r.body;
+            res->body() = std::move(r.body);
             res->prepare_payload();
+            Observe(r.status, res->body().size());
             http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
                 if (ec || !keep_alive || self->server_.stopping.load()) {
                     beast::error_code ignored;
@@ -143,6 +345,12 @@ struct HttpServer::Impl {
         beast::flat_buffer buffer_;
         std::optional<http::request_parser<http::string_body>> parser_;
         bool idle_ = true;
+        std::string remote_;
+        HttpRequest req_;
+        bool keep_alive_ = true;
+        unsigned version_ = 11;
+        std::size_t bytes_in_ = 0;
+        std::chrono::steady_clock::time_point started_{};
     };
 
     void Accept() {
@@ -155,6 +363,8 @@ struct HttpServer::Impl {
                 socket.close(ignored);
                 return;
             } else {
+                beast::error_code ignored;
+                socket.set_option(tcp::no_delay(true), ignored);
                 auto session = std::make_shared<Session>(*this, std::move(socket));
                 {
                     std::lock_guard lock(sessions_mutex);
@@ -172,8 +382,34 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::Route(const std::string& method, const std::string& path, Handler handler) {
-    impl_->routes[{method, path}] = std::move(handler);
+void HttpServer::Route(const std::string& method, const std::string& pattern, Handler handler) {
+    RouteAsync(method, pattern, [h = std::move(handler)](const HttpRequest& req, Responder respond) {
+        respond(h(req));
+    });
+}
+
+void HttpServer::RouteAsync(const std::string& method, const std::string& pattern, AsyncHandler handler) {
+    Impl::RouteEntry e;
+    e.method = method;
+    e.pattern = pattern;
+    e.handler = std::move(handler);
+    impl_->Add(std::move(e));
+}
+
+void HttpServer::RouteWebSocket(const std::string& pattern, WebSocketHandler handler) {
+    Impl::RouteEntry e;
+    e.method = "GET";
+    e.pattern = pattern;
+    e.ws = std::move(handler);
+    impl_->Add(std::move(e));
+}
+
+void HttpServer::SetObserver(RequestObserver observer) { impl_->observer = std::move(observer); }
+
+std::vector<std::pair<std::string, std::string>> HttpServer::Routes() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& r : impl_->routes) out.emplace_back(r.ws ? "WEBSOCKET" : r.method, r.pattern);
+    return out;
 }
 
 Status HttpServer::Start() {
@@ -216,6 +452,9 @@ void HttpServer::Stop() {
         std::lock_guard lock(m.sessions_mutex);
         for (auto& w : m.sessions) {
             if (auto s = w.lock()) s->CloseIfIdle();
+        }
+        for (auto& w : m.websockets) {
+            if (auto c = w.lock()) c->Close(1001, "server shutting down");
         }
     }
     for (auto& t : m.threads) t.join();

@@ -28,6 +28,83 @@ struct UserRecord {
     Timestamp created_at = 0;
 };
 
+struct ApiKeyRecord {
+    std::int64_t id = 0;
+    std::int64_t user_id = 0;
+    std::string key_id;       // APCA-API-KEY-ID, public
+    std::string secret_hash;  // SHA-256 of the secret, hex; the secret itself is never stored
+    std::string name;
+    Timestamp created_at = 0;
+    std::optional<Timestamp> last_used_at;
+    std::optional<Timestamp> revoked_at;
+};
+
+// A refresh token, stored hashed. Tokens rotate: each use revokes the token and issues a successor in the same
+// family; presenting a revoked token again revokes the whole family (a stolen token is then useless).
+struct RefreshTokenRecord {
+    std::int64_t id = 0;
+    std::int64_t user_id = 0;
+    std::string token_hash;
+    std::string family;
+    Timestamp created_at = 0;
+    Timestamp expires_at = 0;
+    std::optional<Timestamp> revoked_at;
+};
+
+struct WatchlistRecord {
+    std::string id;  // UUID
+    std::int64_t user_id = 0;
+    std::string name;
+    Timestamp created_at = 0;
+    Timestamp updated_at = 0;
+    std::vector<market::SymbolId> symbols;  // in the user's order
+};
+
+struct AccountRecord {
+    trading::AccountBalance balance;
+    Timestamp opened_at = 0;
+};
+
+struct DepositRecord {
+    trading::LedgerTxnId txn = 0;
+    trading::AccountId account = 0;
+    Won amount = 0;
+    Won equity_before = 0;  // see trading::Event::equity_before
+    Timestamp ts = 0;
+};
+
+enum class OrderStatusFilter : std::uint8_t { kOpen, kClosed, kAll };
+
+// A page of one account's orders, by creation time. `after`/`until` are exclusive bounds on created_at.
+struct OrderQuery {
+    trading::AccountId account = 0;
+    OrderStatusFilter status = OrderStatusFilter::kOpen;
+    Timestamp after = 0;
+    Timestamp until = 0;  // 0 = no bound
+    bool ascending = false;
+    std::size_t limit = 50;
+    std::vector<market::SymbolId> symbols;  // empty = all
+    std::optional<trading::Side> side;
+};
+
+// A page of one account's (or, with account 0, every account's) fills or deposits by time; bounds exclusive.
+struct HistoryQuery {
+    trading::AccountId account = 0;
+    Timestamp after = 0;
+    Timestamp until = 0;  // 0 = no bound
+    bool ascending = false;
+    std::size_t limit = 100;
+};
+
+// Per-account figures the leaderboard ranks by.
+struct AccountSummary {
+    trading::AccountId account = 0;
+    std::string username;
+    Won cash = 0;
+    std::int64_t fills = 0;
+    Timestamp opened_at = 0;
+};
+
 // One group-commit batch: everything is written in a single transaction ended by a single fsync.
 // Persisting is idempotent: events carry state snapshots (upserted, and a row is only overwritten by an
 // event with a sequence number at least its own), fills/ledger entries/deposits/ticks are keyed by their ids.
@@ -89,6 +166,46 @@ public:
 
     // Checks every ledger invariant on one consistent snapshot; an empty vector means all hold.
     virtual Result<std::vector<Violation>> Verify() = 0;
+};
+
+// What the platform API needs beyond the engine's own state: account and history queries, API keys, refresh
+// tokens and watchlists. Implemented by the same databases as ServiceStore; thread-safe likewise.
+class PlatformStore {
+public:
+    virtual ~PlatformStore() = default;
+
+    // ---- Queries for the API (read-only; safe on a second, read-only store over the same file) ----
+    virtual Result<std::optional<AccountRecord>> GetAccount(trading::AccountId id) = 0;
+    // Positions with shares (qty ≠ 0 or reserved) of one account, by symbol; account 0 = every account.
+    virtual Result<std::vector<trading::Position>> PositionsOf(trading::AccountId id) = 0;
+    virtual Result<std::vector<trading::Order>> ListOrders(const OrderQuery& query) = 0;
+    virtual Result<std::vector<trading::Fill>> ListFills(const HistoryQuery& query) = 0;
+    virtual Result<std::vector<DepositRecord>> ListDeposits(const HistoryQuery& query) = 0;
+    // Every account that has a user, by account id.
+    virtual Result<std::vector<AccountSummary>> AccountSummaries() = 0;
+    // Ticks of one symbol with ts in (from, to), oldest first unless !ascending, at most `limit`.
+    virtual Result<std::vector<market::Tick>> LoadTicks(market::SymbolId symbol, Timestamp from, Timestamp to,
+                                                        std::size_t limit, bool ascending) = 0;
+
+    // ---- API keys, refresh tokens, watchlists (small writes, each its own transaction) ----
+    virtual Status CreateApiKey(const ApiKeyRecord& key) = 0;
+    virtual Result<std::optional<ApiKeyRecord>> FindApiKey(const std::string& key_id) = 0;
+    virtual Result<std::vector<ApiKeyRecord>> ListApiKeys(std::int64_t user_id) = 0;
+    // false when the user has no such active key.
+    virtual Result<bool> RevokeApiKey(std::int64_t user_id, const std::string& key_id, Timestamp now) = 0;
+    virtual Status CreateRefreshToken(const RefreshTokenRecord& token) = 0;
+    virtual Result<std::optional<RefreshTokenRecord>> FindRefreshToken(const std::string& token_hash) = 0;
+    // Revokes one token if it is still active; false when it was already revoked (or unknown).
+    virtual Result<bool> RevokeRefreshToken(const std::string& token_hash, Timestamp now) = 0;
+    virtual Status RevokeRefreshFamily(const std::string& family, Timestamp now) = 0;
+    // kAlreadyExists when the user has a watchlist of that name.
+    virtual Status CreateWatchlist(const WatchlistRecord& list) = 0;
+    virtual Result<std::vector<WatchlistRecord>> ListWatchlists(std::int64_t user_id) = 0;
+    // nullopt when the list does not exist or belongs to another user.
+    virtual Result<std::optional<WatchlistRecord>> GetWatchlist(std::int64_t user_id, const std::string& id) = 0;
+    // Replaces name and symbols of the user's list; kNotFound / kAlreadyExists (name taken).
+    virtual Status UpdateWatchlist(const WatchlistRecord& list) = 0;
+    virtual Result<bool> DeleteWatchlist(std::int64_t user_id, const std::string& id) = 0;
 };
 
 class RecommendStore {

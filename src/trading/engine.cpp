@@ -633,9 +633,19 @@ CommandResult Engine::Deposit(const trading::Deposit& c, std::vector<Event>& out
         return {Err(ErrorCode::kInvalidArgument, "the balance would exceed the maximum of " + FormatWon(kMaxWon) + " won"),
                 0};
     }
+    // Equity just before the money arrives, marked at the last trade (or the previous close): the boundary of
+    // a time-weighted-return period, so deposits never count as return.
+    Won equity_before = a.balance.cash;
+    for (const auto& p : a.positions) {
+        if (p.qty == 0) continue;
+        const SymbolState* s = m.Sym(p.symbol);
+        const Won mark = s == nullptr ? 0 : (s->has_tick && s->last.price > 0 ? s->last.price : s->previous_close);
+        equity_before += mark > 0 ? mark * p.qty : p.cost_basis;
+    }
     a.balance.cash += c.amount;
     Event& e = m.NewEvent(out, EventType::kDeposited, c.ts, a);
     e.deposit_amount = c.amount;
+    e.equity_before = equity_before;
     e.ledger.id = m.next_txn++;
     e.ledger.entries[e.ledger.count++] = LedgerEntry{LedgerBook::kCash, c.account, market::kNoSymbol, c.amount};
     e.ledger.entries[e.ledger.count++] = LedgerEntry{LedgerBook::kDeposits, c.account, market::kNoSymbol, -c.amount};

@@ -221,6 +221,7 @@ struct Event {
     bool has_position = false;
     bool has_fill = false;
     Won deposit_amount = 0;
+    Won equity_before = 0;        // kDeposited: cash + positions at their last price, just before the deposit
     Order order;
     AccountBalance balance;
     Position position;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 
 #include "common/error.hpp"
@@ -43,6 +44,21 @@ public:
 
     // Advances: true when a row is available, false when done.
     Result<bool> Step();
+    // Steps through every row, calling `row(*this)` for each; stops at the first error (a row callback may
+    // return Status to stop with its error).
+    template <class F>
+    Status ForEach(F&& row) {
+        for (;;) {
+            auto more = Step();
+            if (!more) return std::unexpected(more.error());
+            if (!*more) return {};
+            if constexpr (std::is_same_v<decltype(row(*this)), Status>) {
+                if (auto s = row(*this); !s) return s;
+            } else {
+                row(*this);
+            }
+        }
+    }
     // Steps to completion, ignoring rows (for INSERT/UPDATE/DDL), then resets for reuse.
     Status Run();
     // Rows changed by the last Run() of this connection.

@@ -182,6 +182,36 @@ CREATE TABLE bars (
 ) WITHOUT ROWID;
 )sql";
 
+// Platform API state: rotating refresh tokens, watchlists, and the equity each deposit found (the boundary of a
+// time-weighted-return period, so top-ups never count as return).
+constexpr std::string_view kServiceV3 = R"sql(
+ALTER TABLE deposits ADD COLUMN equity_before INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE refresh_tokens (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    token_hash TEXT    NOT NULL UNIQUE,              -- SHA-256 of the token; never the token
+    family     TEXT    NOT NULL,                     -- tokens descended from one login
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family);
+CREATE TABLE watchlists (
+    id         TEXT    PRIMARY KEY,                  -- UUID
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    name       TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (user_id, name)
+);
+CREATE TABLE watchlist_items (
+    watchlist_id TEXT    NOT NULL REFERENCES watchlists (id) ON DELETE CASCADE,
+    idx          INTEGER NOT NULL,                   -- the user's order
+    stock_id     INTEGER NOT NULL,
+    PRIMARY KEY (watchlist_id, stock_id)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::string_view kRecommendV1Tail = R"sql(
 -- Seoul daily weather (KMA ASOS 108); temperatures and precipitation in integer tenths.
 CREATE TABLE weathers (
@@ -237,9 +267,10 @@ constexpr const char* kRecordMigration = "INSERT INTO schema_migrations (version
 }  // namespace
 
 std::span<const Migration> ServiceMigrations() {
-    static const std::array<Migration, 2> migrations = {{
+    static const std::array<Migration, 3> migrations = {{
         {1, "accounts_orders_ledger", kServiceV1},
         {2, "stocks_ticks_bars", ServiceV2()},
+        {3, "auth_watchlists_deposit_equity", kServiceV3},
     }};
     return migrations;
 }

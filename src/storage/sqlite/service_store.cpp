@@ -50,7 +50,7 @@ INSERT INTO fills (id, order_id, account_id, stock_id, side, qty, price, commiss
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
 ON CONFLICT (id) DO NOTHING)sql";
 constexpr const char* kInsertDeposit = R"sql(
-INSERT INTO deposits (txn_id, account_id, amount, ts) VALUES (?1, ?2, ?3, ?4)
+INSERT INTO deposits (txn_id, account_id, amount, ts, equity_before) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (txn_id) DO NOTHING)sql";
 constexpr const char* kInsertLedger = R"sql(
 INSERT INTO ledger_entries (txn_id, idx, book, account_id, stock_id, amount, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -265,6 +265,7 @@ Status SqliteServiceStore::ApplyEvent(const trading::Event& e, bool write_accoun
         auto stmt = db_->Prepare(kInsertDeposit);
         if (!stmt) return std::unexpected(stmt.error());
         stmt->Bind(1, AsInt(e.ledger.id)).Bind(2, AsInt(e.balance.id)).Bind(3, e.deposit_amount).Bind(4, e.ts);
+        stmt->Bind(5, e.equity_before);
         if (auto ok = stmt->Run(); !ok) return ok;
     }
 

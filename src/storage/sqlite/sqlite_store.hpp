@@ -29,7 +29,7 @@ struct SqliteOptions {
     bool quick_check = true;      // run PRAGMA quick_check on open (kDataLoss on failure)
 };
 
-class SqliteServiceStore final : public ServiceStore {
+class SqliteServiceStore final : public ServiceStore, public PlatformStore {
 public:
     // Opens or creates `path` (service.db). kDataLoss for a file that is not a database or fails quick_check,
     // kFailedPrecondition for a schema newer than this binary. Does not migrate: call Migrate().
@@ -53,6 +53,27 @@ public:
     Result<std::vector<trading::Fill>> FillsOfOrder(trading::OrderId id) override;
     Result<std::vector<market::Bar>> LoadBars(market::SymbolId symbol, std::int64_t interval_s, Timestamp from,
                                               Timestamp to) override;
+    Result<std::optional<AccountRecord>> GetAccount(trading::AccountId id) override;
+    Result<std::vector<trading::Position>> PositionsOf(trading::AccountId id) override;
+    Result<std::vector<trading::Order>> ListOrders(const OrderQuery& query) override;
+    Result<std::vector<trading::Fill>> ListFills(const HistoryQuery& query) override;
+    Result<std::vector<DepositRecord>> ListDeposits(const HistoryQuery& query) override;
+    Result<std::vector<AccountSummary>> AccountSummaries() override;
+    Result<std::vector<market::Tick>> LoadTicks(market::SymbolId symbol, Timestamp from, Timestamp to,
+                                                std::size_t limit, bool ascending) override;
+    Status CreateApiKey(const ApiKeyRecord& key) override;
+    Result<std::optional<ApiKeyRecord>> FindApiKey(const std::string& key_id) override;
+    Result<std::vector<ApiKeyRecord>> ListApiKeys(std::int64_t user_id) override;
+    Result<bool> RevokeApiKey(std::int64_t user_id, const std::string& key_id, Timestamp now) override;
+    Status CreateRefreshToken(const RefreshTokenRecord& token) override;
+    Result<std::optional<RefreshTokenRecord>> FindRefreshToken(const std::string& token_hash) override;
+    Result<bool> RevokeRefreshToken(const std::string& token_hash, Timestamp now) override;
+    Status RevokeRefreshFamily(const std::string& family, Timestamp now) override;
+    Status CreateWatchlist(const WatchlistRecord& list) override;
+    Result<std::vector<WatchlistRecord>> ListWatchlists(std::int64_t user_id) override;
+    Result<std::optional<WatchlistRecord>> GetWatchlist(std::int64_t user_id, const std::string& id) override;
+    Status UpdateWatchlist(const WatchlistRecord& list) override;
+    Result<bool> DeleteWatchlist(std::int64_t user_id, const std::string& id) override;
     Result<std::int64_t> CountRows(const std::string& table) override;
     Result<std::vector<Violation>> Verify() override;
 
@@ -68,6 +89,8 @@ private:
     Status WriteBars(std::span<const market::Bar> bars);
     Result<std::optional<UserRecord>> FindUser(const char* sql, const std::string* name, std::int64_t id);
     Result<std::vector<Violation>> VerifyLocked();
+    Result<std::optional<WatchlistRecord>> GetWatchlistLocked(std::int64_t user_id, const std::string& id);
+    Status WriteWatchlistSymbols(const WatchlistRecord& list);
 
     std::mutex mutex_;
     std::unique_ptr<impl::Database> db_;

@@ -100,14 +100,14 @@ TEST(SqliteStoreTest, MigratesFreshDatabaseToLatestVersion) {
     EXPECT_EQ((*store)->SchemaVersion().value(), 0);
     ASSERT_TRUE((*store)->Migrate());
     EXPECT_EQ((*store)->SchemaVersion().value(), (*store)->LatestSchemaVersion());
-    EXPECT_EQ((*store)->LatestSchemaVersion(), 2);
+    EXPECT_EQ((*store)->LatestSchemaVersion(), 3);
     for (const char* table : {"users", "api_keys", "accounts", "orders", "fills", "positions", "deposits",
                               "ledger_entries", "stocks", "stock_infos", "bars", "engine_meta"}) {
         auto rows = (*store)->CountRows(table);
         ASSERT_TRUE(rows) << table << ": " << rows.error().message;
         EXPECT_EQ(*rows, 0) << table;
     }
-    EXPECT_EQ((*store)->CountRows("schema_migrations").value(), 2);
+    EXPECT_EQ((*store)->CountRows("schema_migrations").value(), 3);
     EXPECT_EQ(QuerySql(dir.File("service.db"), "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 }
 
@@ -117,11 +117,11 @@ TEST(SqliteStoreTest, MigrateIsIdempotent) {
     const auto applied_at = QuerySql(dir.File("service.db"), "SELECT SUM(applied_at) FROM schema_migrations");
     ASSERT_TRUE(store->Migrate());
     ASSERT_TRUE(store->Migrate());
-    EXPECT_EQ(store->CountRows("schema_migrations").value(), 2);
+    EXPECT_EQ(store->CountRows("schema_migrations").value(), 3);
     EXPECT_EQ(QuerySql(dir.File("service.db"), "SELECT SUM(applied_at) FROM schema_migrations"), applied_at);
     store.reset();
     auto reopened = OpenService(dir.File("service.db"));
-    EXPECT_EQ(reopened->SchemaVersion().value(), 2);
+    EXPECT_EQ(reopened->SchemaVersion().value(), 3);
 }
 
 TEST(SqliteStoreTest, EachMigrationCommitsInItsOwnTransaction) {
@@ -133,7 +133,7 @@ TEST(SqliteStoreTest, EachMigrationCommitsInItsOwnTransaction) {
         {2, "create_b", "CREATE TABLE b (x INTEGER); INSERT INTO b VALUES (1)"},
     };
     ASSERT_TRUE(impl::ApplyMigrations(**db, first_two));
-    EXPECT_EQ(impl::SchemaVersionOf(**db).value(), 2);
+    EXPECT_EQ(impl::SchemaVersionOf(**db).value(), 3);
 
     const impl::Migration with_broken_fourth[] = {
         first_two[0],
@@ -155,22 +155,22 @@ TEST(SqliteStoreTest, RefusesDatabaseNewerThanTheBinaryWithoutChangingIt) {
     TempDir dir;
     const std::string path = dir.File("service.db");
     OpenService(path).reset();
-    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (3, 'from_the_future', 0)");
+    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (4, 'from_the_future', 0)");
     ExecSql(path, "PRAGMA wal_checkpoint(TRUNCATE)");
     const std::string before = ReadBytes(path);
 
     auto store = SqliteServiceStore::Open(path, SqliteOptions{});
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error().code, ErrorCode::kFailedPrecondition);
-    EXPECT_NE(store.error().message.find("schema version 3 is newer than this binary's 2"), std::string::npos)
+    EXPECT_NE(store.error().message.find("schema version 4 is newer than this binary's 3"), std::string::npos)
         << store.error().message;
     EXPECT_EQ(ReadBytes(path), before);
 
     // Migrate() on a store opened before the newer binary wrote to the file refuses as well.
-    ExecSql(path, "DELETE FROM schema_migrations WHERE version = 3");
+    ExecSql(path, "DELETE FROM schema_migrations WHERE version = 4");
     auto open = SqliteServiceStore::Open(path, SqliteOptions{});
     ASSERT_TRUE(open);
-    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (3, 'from_the_future', 0)");
+    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (4, 'from_the_future', 0)");
     auto migrated = (*open)->Migrate();
     ASSERT_FALSE(migrated);
     EXPECT_EQ(migrated.error().code, ErrorCode::kFailedPrecondition);

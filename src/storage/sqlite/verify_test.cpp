@@ -145,7 +145,7 @@ TEST(VerifyCleanTest, ReportsAnOldSchemaInsteadOfMigrating) {
     ASSERT_TRUE(violations);
     ASSERT_EQ(violations->size(), 1u);
     EXPECT_EQ((*violations)[0].check, "schema_version");
-    EXPECT_NE((*violations)[0].message.find("schema version 0, this binary's is 2"), std::string::npos)
+    EXPECT_NE((*violations)[0].message.find("schema version 0, this binary's is 3"), std::string::npos)
         << (*violations)[0].message;
     EXPECT_EQ(data->service->SchemaVersion().value(), 0);
 }

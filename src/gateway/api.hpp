@@ -1,0 +1,142 @@
+#pragma once
+// The HTTP APIs on one server: the platform API under /api/v1 (sign-up, login, tokens, API keys, top-up,
+// leaderboard, stock search, admin tick injection) and Alpaca's v2 trading API under /v2. Commands go to the
+// TradingBackend and are answered once durable; reads come from the PlatformStore (a read connection) and the
+// MarketCache. Owned by the application; Register() once before the server starts; handlers are thread-safe.
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+
+#include "auth/password.hpp"
+#include "common/time.hpp"
+#include "gateway/backend.hpp"
+#include "gateway/http_server.hpp"
+#include "gateway/market_cache.hpp"
+#include "market/rules.hpp"
+#include "market/session.hpp"
+#include "market/symbols.hpp"
+#include "storage/store.hpp"
+
+namespace ik::gateway {
+
+struct ApiOptions {
+    Won starting_cash = 10'000'000;
+    Won max_topup = 100'000'000;
+    bool allow_injection = false;
+    std::string jwt_key;                  // HS256 key, ≥ 32 bytes
+    int access_ttl_s = 900;               // access tokens live 15 minutes
+    int refresh_ttl_s = 30 * 24 * 3600;   // refresh tokens 30 days
+    auth::PasswordCost password_cost = auth::PasswordCost::kInteractive;
+    std::size_t max_keys_per_user = 10;
+    int key_cache_ttl_s = 30;             // how long a verified API key is trusted without a lookup
+    market::FeeSchedule fees;
+    Ppm price_limit_ppm = market::kDefaultPriceLimitPpm;
+};
+
+// Who a request acts for.
+struct Principal {
+    std::int64_t user_id = 0;
+    std::string role;  // "user" | "admin"
+};
+
+class Api final {
+public:
+    Api(ApiOptions options, const Clock& clock, TradingBackend& backend, storage::ServiceStore& store,
+        storage::PlatformStore& platform, storage::PlatformStore& reads, const market::Universe& universe,
+        std::vector<market::SymbolId> tradable, const market::MarketCalendar& calendar, MarketCache& market);
+    ~Api();
+
+    void Register(HttpServer& server);
+
+    // Creates the user `username` with role admin unless it exists (first start with INVESTKING_ADMIN_PASSWORD).
+    Status EnsureAdmin(const std::string& username, const std::string& password);
+
+private:
+    struct CachedKey {
+        std::int64_t user_id = 0;
+        std::string role;
+        std::string secret_hash;
+        Timestamp fetched_at = 0;
+    };
+
+    // ---- platform (api_platform.cpp) ----
+    void Signup(const HttpRequest& req, Responder respond);
+    void Login(const HttpRequest& req, Responder respond);
+    HttpResponse Refresh(const HttpRequest& req);
+    HttpResponse Logout(const HttpRequest& req, const Principal& who);
+    HttpResponse Me(const HttpRequest& req, const Principal& who);
+    HttpResponse CreateKey(const HttpRequest& req, const Principal& who);
+    HttpResponse ListKeys(const HttpRequest& req, const Principal& who);
+    HttpResponse RevokeKey(const HttpRequest& req, const Principal& who);
+    void Topup(const HttpRequest& req, const Principal& who, Responder respond);
+    HttpResponse Leaderboard(const HttpRequest& req);
+    HttpResponse Stocks(const HttpRequest& req);
+    void InjectTick(const HttpRequest& req, const Principal& who, Responder respond);
+    Result<boost::json::object> IssueTokens(std::int64_t user_id, const std::string& role, const std::string& family);
+    void EnsureAccount(std::int64_t user_id, std::function<void(Status)> done);
+
+    // ---- Alpaca v2 trading (api_trading.cpp) ----
+    HttpResponse GetAccount(const HttpRequest& req, const Principal& who);
+    void PlaceOrder(const HttpRequest& req, const Principal& who, Responder respond);
+    HttpResponse ListOrders(const HttpRequest& req, const Principal& who);
+    HttpResponse GetOrder(const HttpRequest& req, const Principal& who);
+    HttpResponse GetOrderByClientId(const HttpRequest& req, const Principal& who);
+    void ReplaceOrder(const HttpRequest& req, const Principal& who, Responder respond);
+    void CancelOrder(const HttpRequest& req, const Principal& who, Responder respond);
+    void CancelAllOrders(const HttpRequest& req, const Principal& who, Responder respond);
+    HttpResponse ListPositions(const HttpRequest& req, const Principal& who);
+    HttpResponse GetPosition(const HttpRequest& req, const Principal& who);
+    void ClosePosition(const HttpRequest& req, const Principal& who, Responder respond);
+    void CloseAllPositions(const HttpRequest& req, const Principal& who, Responder respond);
+    HttpResponse ListAssets(const HttpRequest& req, const Principal& who);
+    HttpResponse GetAsset(const HttpRequest& req, const Principal& who);
+    HttpResponse Clock(const HttpRequest& req, const Principal& who);
+    HttpResponse Calendar(const HttpRequest& req, const Principal& who);
+    HttpResponse ListWatchlists(const HttpRequest& req, const Principal& who);
+    HttpResponse CreateWatchlist(const HttpRequest& req, const Principal& who);
+    HttpResponse GetWatchlist(const HttpRequest& req, const Principal& who);
+    HttpResponse UpdateWatchlist(const HttpRequest& req, const Principal& who);
+    HttpResponse AddToWatchlist(const HttpRequest& req, const Principal& who);
+    HttpResponse RemoveFromWatchlist(const HttpRequest& req, const Principal& who);
+    HttpResponse DeleteWatchlist(const HttpRequest& req, const Principal& who);
+
+    // ---- shared ----
+    // Bearer JWT or APCA key headers; 401 response on failure.
+    Result<Principal> Authenticate(const HttpRequest& req);
+    Result<Principal> AuthenticateKey(const std::string& key_id, const std::string& secret);
+    std::optional<market::SymbolId> FindSymbol(std::string_view symbol_or_asset_id) const;
+    bool IsTradable(market::SymbolId id) const;
+    boost::json::object OrderJson(const trading::Order& o) const;
+    boost::json::object PositionJson(const trading::Position& p) const;
+    boost::json::object AssetJson(market::SymbolId id) const;
+    Result<boost::json::object> WatchlistJson(const storage::WatchlistRecord& w) const;
+    // Wraps a handler that needs a principal: 401 when unauthenticated.
+    Handler Authed(HttpResponse (Api::*method)(const HttpRequest&, const Principal&));
+    AsyncHandler AuthedAsync(void (Api::*method)(const HttpRequest&, const Principal&, Responder));
+    // Submits and answers with the order the command created or changed.
+    void SubmitOrderCommand(trading::Command command, Responder respond);
+
+    ApiOptions options_;
+    const ik::Clock& clock_;
+    TradingBackend& backend_;
+    storage::ServiceStore& store_;
+    storage::PlatformStore& platform_;  // writes (keys, tokens, watchlists)
+    storage::PlatformStore& reads_;     // queries on a read connection
+    const market::Universe& universe_;
+    std::vector<market::SymbolId> tradable_;
+    const market::MarketCalendar& calendar_;
+    MarketCache& market_;
+    boost::asio::thread_pool slow_;     // password hashing off the I/O threads
+
+    std::shared_mutex keys_mutex_;
+    std::unordered_map<std::string, CachedKey> keys_;
+};
+
+}  // namespace ik::gateway

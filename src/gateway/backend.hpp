@@ -1,0 +1,24 @@
+#pragma once
+// What the gateway needs from the trading side, whatever runs it: the embedded pipeline in `serve`, or (later)
+// the Kafka round trip in the distributed gateway. Implementations are thread-safe; completions may run on any
+// thread and only after the command's effects are durable.
+#include <functional>
+#include <vector>
+
+#include "market/session.hpp"
+#include "market/tick.hpp"
+#include "trading/types.hpp"
+
+namespace ik::gateway {
+
+class TradingBackend {
+public:
+    using Done = std::function<void(const trading::CommandResult& result, const std::vector<trading::Event>& events)>;
+
+    virtual ~TradingBackend() = default;
+    // Applies a command; `done` gets its result and its own events once they are durable.
+    virtual void Submit(trading::Command command, Done done) = 0;
+    virtual market::SessionState session() const = 0;
+};
+
+}  // namespace ik::gateway

@@ -1,0 +1,473 @@
+// The SQLite service store's queries for the API (accounts, order and fill history, ticks) and its small
+// writes outside the group commit (API keys, refresh tokens, watchlists).
+#include <limits>
+
+#include <sqlite3.h>
+
+#include "storage/sqlite/db.hpp"
+#include "storage/sqlite/order_rows.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+
+namespace ik::storage {
+
+namespace {
+
+using impl::Stmt;
+using impl::Transaction;
+
+constexpr const char* kGetAccount = "SELECT id, cash, reserved_cash, opened_at FROM accounts WHERE id = ?1";
+constexpr const char* kPositionsOf =
+    "SELECT account_id, stock_id, qty, reserved_qty, cost_basis, realized_pnl FROM positions "
+    "WHERE account_id = ?1 AND (qty <> 0 OR reserved_qty <> 0) ORDER BY stock_id";
+constexpr const char* kAllPositions =
+    "SELECT account_id, stock_id, qty, reserved_qty, cost_basis, realized_pnl FROM positions "
+    "WHERE qty <> 0 OR reserved_qty <> 0 ORDER BY account_id, stock_id";
+constexpr const char* kAccountSummaries = R"sql(
+SELECT a.id, u.username, a.cash, a.opened_at,
+       (SELECT COUNT(*) FROM fills f WHERE f.account_id = a.id)
+FROM accounts a JOIN users u ON u.id = a.id ORDER BY a.id)sql";
+constexpr const char* kInsertApiKey = R"sql(
+INSERT INTO api_keys (user_id, key_id, secret_hash, name, created_at) VALUES (?1, ?2, ?3, ?4, ?5))sql";
+constexpr const char* kApiKeyById =
+    "SELECT id, user_id, key_id, secret_hash, name, created_at, last_used_at, revoked_at FROM api_keys "
+    "WHERE key_id = ?1";
+constexpr const char* kApiKeysOf =
+    "SELECT id, user_id, key_id, secret_hash, name, created_at, last_used_at, revoked_at FROM api_keys "
+    "WHERE user_id = ?1 ORDER BY id";
+constexpr const char* kRevokeApiKey =
+    "UPDATE api_keys SET revoked_at = ?3 WHERE user_id = ?1 AND key_id = ?2 AND revoked_at IS NULL";
+constexpr const char* kInsertRefresh = R"sql(
+INSERT INTO refresh_tokens (user_id, token_hash, family, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5))sql";
+constexpr const char* kRefreshByHash =
+    "SELECT id, user_id, token_hash, family, created_at, expires_at, revoked_at FROM refresh_tokens "
+    "WHERE token_hash = ?1";
+constexpr const char* kRevokeRefresh =
+    "UPDATE refresh_tokens SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL";
+constexpr const char* kRevokeFamily =
+    "UPDATE refresh_tokens SET revoked_at = ?2 WHERE family = ?1 AND revoked_at IS NULL";
+constexpr const char* kInsertWatchlist =
+    "INSERT INTO watchlists (id, user_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kWatchlistNameTaken =
+    "SELECT COUNT(*) FROM watchlists WHERE user_id = ?1 AND name = ?2 AND id <> ?3";
+constexpr const char* kWatchlistsOf =
+    "SELECT id, user_id, name, created_at, updated_at FROM watchlists WHERE user_id = ?1 ORDER BY created_at, id";
+constexpr const char* kWatchlistById =
+    "SELECT id, user_id, name, created_at, updated_at FROM watchlists WHERE user_id = ?1 AND id = ?2";
+constexpr const char* kWatchlistItems =
+    "SELECT stock_id FROM watchlist_items WHERE watchlist_id = ?1 ORDER BY idx";
+constexpr const char* kDeleteWatchlistItems = "DELETE FROM watchlist_items WHERE watchlist_id = ?1";
+constexpr const char* kInsertWatchlistItem =
+    "INSERT INTO watchlist_items (watchlist_id, idx, stock_id) VALUES (?1, ?2, ?3)";
+constexpr const char* kUpdateWatchlist = "UPDATE watchlists SET name = ?3, updated_at = ?4 WHERE user_id = ?1 AND id = ?2";
+constexpr const char* kDeleteWatchlist = "DELETE FROM watchlists WHERE user_id = ?1 AND id = ?2";
+
+std::int64_t AsInt(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+std::int64_t Bound(Timestamp until) { return until == 0 ? std::numeric_limits<std::int64_t>::max() : until; }
+std::int64_t Limit(std::size_t n) {
+    return n == 0 || n > 1'000'000 ? 1'000'000 : static_cast<std::int64_t>(n);
+}
+
+trading::Position ReadPosition(const Stmt& s) {
+    trading::Position p;
+    p.account = static_cast<trading::AccountId>(s.Int(0));
+    p.symbol = static_cast<market::SymbolId>(s.Int(1));
+    p.qty = s.Int(2);
+    p.reserved_qty = s.Int(3);
+    p.cost_basis = s.Int(4);
+    p.realized_pnl = s.Int(5);
+    return p;
+}
+
+ApiKeyRecord ReadApiKey(const Stmt& s) {
+    ApiKeyRecord k;
+    k.id = s.Int(0);
+    k.user_id = s.Int(1);
+    k.key_id = s.Text(2);
+    k.secret_hash = s.Text(3);
+    k.name = s.Text(4);
+    k.created_at = s.Int(5);
+    if (!s.IsNull(6)) k.last_used_at = s.Int(6);
+    if (!s.IsNull(7)) k.revoked_at = s.Int(7);
+    return k;
+}
+
+WatchlistRecord ReadWatchlist(const Stmt& s) {
+    WatchlistRecord w;
+    w.id = s.Text(0);
+    w.user_id = s.Int(1);
+    w.name = s.Text(2);
+    w.created_at = s.Int(3);
+    w.updated_at = s.Int(4);
+    return w;
+}
+
+}  // namespace
+
+Result<std::optional<AccountRecord>> SqliteServiceStore::GetAccount(trading::AccountId id) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kGetAccount);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, AsInt(id));
+    std::optional<AccountRecord> out;
+    auto ok = stmt->ForEach([&](const Stmt& s) {
+        AccountRecord a;
+        a.balance.id = static_cast<trading::AccountId>(s.Int(0));
+        a.balance.cash = s.Int(1);
+        a.balance.reserved_cash = s.Int(2);
+        a.opened_at = s.Int(3);
+        out = a;
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<std::vector<trading::Position>> SqliteServiceStore::PositionsOf(trading::AccountId id) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(id == 0 ? kAllPositions : kPositionsOf);
+    if (!stmt) return std::unexpected(stmt.error());
+    if (id != 0) stmt->Bind(1, AsInt(id));
+    std::vector<trading::Position> out;
+    auto ok = stmt->ForEach([&](const Stmt& s) { out.push_back(ReadPosition(s)); });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<std::vector<trading::Order>> SqliteServiceStore::ListOrders(const OrderQuery& q) {
+    // The filter set varies, so the statement is built here; every value is still a bound parameter.
+    std::string sql = "SELECT " IK_ORDER_COLUMNS " FROM orders WHERE account_id = ?1 AND created_at > ?2 AND created_at < ?3";
+    if (q.status == OrderStatusFilter::kOpen) sql += " AND status IN ('new', 'partially_filled')";
+    if (q.status == OrderStatusFilter::kClosed) sql += " AND status NOT IN ('new', 'partially_filled')";
+    int next = 4;
+    if (q.side) sql += " AND side = ?" + std::to_string(next++);
+    const int first_symbol = next;
+    if (!q.symbols.empty()) {
+        sql += " AND stock_id IN (";
+        for (std::size_t i = 0; i < q.symbols.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(next++);
+        sql += ")";
+    }
+    sql += q.ascending ? " ORDER BY created_at, id" : " ORDER BY created_at DESC, id DESC";
+    sql += " LIMIT ?" + std::to_string(next);
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->PrepareOnce(sql);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, AsInt(q.account)).Bind(2, q.after).Bind(3, Bound(q.until));
+    if (q.side) stmt->Bind(4, trading::SideName(*q.side));
+    for (std::size_t i = 0; i < q.symbols.size(); ++i) {
+        stmt->Bind(first_symbol + static_cast<int>(i), std::int64_t{q.symbols[i]});
+    }
+    stmt->Bind(next, Limit(q.limit));
+    std::vector<trading::Order> out;
+    auto ok = stmt->ForEach([&](const Stmt& s) -> Status {
+        auto o = impl::ReadOrder(s, path_);
+        if (!o) return std::unexpected(o.error());
+        out.push_back(std::move(*o));
+        return {};
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<std::vector<trading::Fill>> SqliteServiceStore::ListFills(const HistoryQuery& q) {
+    std::string sql =
+        "SELECT id, order_id, account_id, stock_id, side, qty, price, commission, tax, ts, settle_date FROM fills "
+        "WHERE ts > ?1 AND ts < ?2";
+    if (q.account != 0) sql += " AND account_id = ?4";
+    sql += q.ascending ? " ORDER BY ts, id" : " ORDER BY ts DESC, id DESC";
+    sql += " LIMIT ?3";
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->PrepareOnce(sql);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, q.after).Bind(2, Bound(q.until)).Bind(3, Limit(q.limit));
+    if (q.account != 0) stmt->Bind(4, AsInt(q.account));
+    std::vector<trading::Fill> out;
+    auto ok = stmt->ForEach([&](const Stmt& s) -> Status {
+        trading::Fill f;
+        f.id = static_cast<trading::FillId>(s.Int(0));
+        f.order = static_cast<trading::OrderId>(s.Int(1));
+        f.account = static_cast<trading::AccountId>(s.Int(2));
+        f.symbol = static_cast<market::SymbolId>(s.Int(3));
+        auto side = trading::ParseSide(s.Text(4));
+        if (!side) return MakeError(ErrorCode::kDataLoss, path_ + ": fill " + std::to_string(f.id) + ": bad side");
+        f.side = *side;
+        f.qty = s.Int(5);
+        f.price = s.Int(6);
+        f.commission = s.Int(7);
+        f.tax = s.Int(8);
+        f.ts = s.Int(9);
+        auto date = ParseDate(s.Text(10));
+        if (date) f.settle_date = *date;
+        out.push_back(f);
+        return {};
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<std::vector<DepositRecord>> SqliteServiceStore::ListDeposits(const HistoryQuery& q) {
+    std::string sql = "SELECT txn_id, account_id, amount, equity_before, ts FROM deposits WHERE ts > ?1 AND ts < ?2";
+    if (q.account != 0) sql += " AND account_id = ?4";
+    sql += q.ascending ? " ORDER BY ts, txn_id" : " ORDER BY ts DESC, txn_id DESC";
+    sql += " LIMIT ?3";
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->PrepareOnce(sql);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, q.after).Bind(2, Bound(q.until)).Bind(3, Limit(q.limit));
+    if (q.account != 0) stmt->Bind(4, AsInt(q.account));
+    std::vector<DepositRecord> out;
+    auto ok = stmt->ForEach([&](const Stmt& s) {
+        out.push_back(DepositRecord{static_cast<trading::LedgerTxnId>(s.Int(0)),
+                                    static_cast<trading::AccountId>(s.Int(1)), s.Int(2), s.Int(3), s.Int(4)});
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<std::vector<AccountSummary>> SqliteServiceStore::AccountSummaries() {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kAccountSummaries);
+    if (!stmt) return std::unexpected(stmt.error());
+    std::vector<AccountSummary> out;
+    auto ok = stmt->ForEach([&](const Stmt& s) {
+        out.push_back(AccountSummary{static_cast<trading::AccountId>(s.Int(0)), s.Text(1), s.Int(2), s.Int(4), s.Int(3)});
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<std::vector<market::Tick>> SqliteServiceStore::LoadTicks(market::SymbolId symbol, Timestamp from, Timestamp to,
+                                                                std::size_t limit, bool ascending) {
+    static constexpr const char* kAsc =
+        "SELECT ts, price, bid, ask, volume FROM stock_infos WHERE stock_id = ?1 AND ts > ?2 AND ts < ?3 "
+        "ORDER BY ts LIMIT ?4";
+    static constexpr const char* kDesc =
+        "SELECT ts, price, bid, ask, volume FROM stock_infos WHERE stock_id = ?1 AND ts > ?2 AND ts < ?3 "
+        "ORDER BY ts DESC LIMIT ?4";
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(ascending ? kAsc : kDesc);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, std::int64_t{symbol}).Bind(2, from).Bind(3, Bound(to)).Bind(4, Limit(limit));
+    std::vector<market::Tick> out;
+    auto ok = stmt->ForEach([&](const Stmt& s) {
+        market::Tick t;
+        t.symbol = symbol;
+        t.ts = s.Int(0);
+        t.price = s.Int(1);
+        t.bid = s.Int(2);
+        t.ask = s.Int(3);
+        t.volume = s.Int(4);
+        out.push_back(t);
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+// ---- API keys ------------------------------------------------------------------------------------------
+
+Status SqliteServiceStore::CreateApiKey(const ApiKeyRecord& key) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kInsertApiKey);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, key.user_id).Bind(2, key.key_id).Bind(3, key.secret_hash).Bind(4, key.name).Bind(5, key.created_at);
+    return stmt->Run();
+}
+
+Result<std::optional<ApiKeyRecord>> SqliteServiceStore::FindApiKey(const std::string& key_id) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kApiKeyById);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, key_id);
+    std::optional<ApiKeyRecord> out;
+    auto ok = stmt->ForEach([&](const Stmt& s) { out = ReadApiKey(s); });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<std::vector<ApiKeyRecord>> SqliteServiceStore::ListApiKeys(std::int64_t user_id) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kApiKeysOf);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, user_id);
+    std::vector<ApiKeyRecord> out;
+    auto ok = stmt->ForEach([&](const Stmt& s) { out.push_back(ReadApiKey(s)); });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<bool> SqliteServiceStore::RevokeApiKey(std::int64_t user_id, const std::string& key_id, Timestamp now) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kRevokeApiKey);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, user_id).Bind(2, key_id).Bind(3, now);
+    if (auto ok = stmt->Run(); !ok) return std::unexpected(ok.error());
+    return stmt->Changes() > 0;
+}
+
+// ---- Refresh tokens ------------------------------------------------------------------------------------
+
+Status SqliteServiceStore::CreateRefreshToken(const RefreshTokenRecord& t) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kInsertRefresh);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, t.user_id).Bind(2, t.token_hash).Bind(3, t.family).Bind(4, t.created_at).Bind(5, t.expires_at);
+    return stmt->Run();
+}
+
+Result<std::optional<RefreshTokenRecord>> SqliteServiceStore::FindRefreshToken(const std::string& token_hash) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kRefreshByHash);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, token_hash);
+    std::optional<RefreshTokenRecord> out;
+    auto ok = stmt->ForEach([&](const Stmt& s) {
+        RefreshTokenRecord t;
+        t.id = s.Int(0);
+        t.user_id = s.Int(1);
+        t.token_hash = s.Text(2);
+        t.family = s.Text(3);
+        t.created_at = s.Int(4);
+        t.expires_at = s.Int(5);
+        if (!s.IsNull(6)) t.revoked_at = s.Int(6);
+        out = t;
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<bool> SqliteServiceStore::RevokeRefreshToken(const std::string& token_hash, Timestamp now) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kRevokeRefresh);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, token_hash).Bind(2, now);
+    if (auto ok = stmt->Run(); !ok) return std::unexpected(ok.error());
+    return stmt->Changes() > 0;
+}
+
+Status SqliteServiceStore::RevokeRefreshFamily(const std::string& family, Timestamp now) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kRevokeFamily);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, family).Bind(2, now);
+    return stmt->Run();
+}
+
+// ---- Watchlists ----------------------------------------------------------------------------------------
+
+Status SqliteServiceStore::WriteWatchlistSymbols(const WatchlistRecord& list) {
+    auto del = db_->Prepare(kDeleteWatchlistItems);
+    if (!del) return std::unexpected(del.error());
+    del->Bind(1, list.id);
+    if (auto ok = del->Run(); !ok) return ok;
+    auto ins = db_->Prepare(kInsertWatchlistItem);
+    if (!ins) return std::unexpected(ins.error());
+    for (std::size_t i = 0; i < list.symbols.size(); ++i) {
+        ins->Bind(1, list.id).Bind(2, static_cast<std::int64_t>(i)).Bind(3, std::int64_t{list.symbols[i]});
+        if (auto ok = ins->Run(); !ok) return ok;
+    }
+    return {};
+}
+
+Status SqliteServiceStore::CreateWatchlist(const WatchlistRecord& list) {
+    std::lock_guard lock(mutex_);
+    auto txn = Transaction::Begin(*db_, Transaction::Kind::kImmediate);
+    if (!txn) return std::unexpected(txn.error());
+    auto taken = db_->Prepare(kWatchlistNameTaken);
+    if (!taken) return std::unexpected(taken.error());
+    taken->Bind(1, list.user_id).Bind(2, list.name).Bind(3, list.id);
+    auto row = taken->Step();
+    if (!row) return std::unexpected(row.error());
+    if (*row && taken->Int(0) > 0) {
+        return MakeError(ErrorCode::kAlreadyExists, "a watchlist named '" + list.name + "' already exists");
+    }
+    taken->Reset();
+    auto stmt = db_->Prepare(kInsertWatchlist);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, list.id).Bind(2, list.user_id).Bind(3, list.name).Bind(4, list.created_at).Bind(5, list.updated_at);
+    if (auto ok = stmt->Run(); !ok) return ok;
+    if (auto ok = WriteWatchlistSymbols(list); !ok) return ok;
+    return txn->Commit();
+}
+
+Result<std::optional<WatchlistRecord>> SqliteServiceStore::GetWatchlistLocked(std::int64_t user_id,
+                                                                             const std::string& id) {
+    auto stmt = db_->Prepare(kWatchlistById);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, user_id).Bind(2, id);
+    std::optional<WatchlistRecord> out;
+    if (auto ok = stmt->ForEach([&](const Stmt& s) { out = ReadWatchlist(s); }); !ok) return std::unexpected(ok.error());
+    if (!out) return out;
+    auto items = db_->Prepare(kWatchlistItems);
+    if (!items) return std::unexpected(items.error());
+    items->Bind(1, id);
+    auto ok = items->ForEach([&](const Stmt& s) { out->symbols.push_back(static_cast<market::SymbolId>(s.Int(0))); });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<std::vector<WatchlistRecord>> SqliteServiceStore::ListWatchlists(std::int64_t user_id) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kWatchlistsOf);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, user_id);
+    std::vector<WatchlistRecord> lists;
+    if (auto ok = stmt->ForEach([&](const Stmt& s) { lists.push_back(ReadWatchlist(s)); }); !ok) {
+        return std::unexpected(ok.error());
+    }
+    for (auto& w : lists) {
+        auto items = db_->Prepare(kWatchlistItems);
+        if (!items) return std::unexpected(items.error());
+        items->Bind(1, w.id);
+        auto ok = items->ForEach([&](const Stmt& s) { w.symbols.push_back(static_cast<market::SymbolId>(s.Int(0))); });
+        if (!ok) return std::unexpected(ok.error());
+    }
+    return lists;
+}
+
+Result<std::optional<WatchlistRecord>> SqliteServiceStore::GetWatchlist(std::int64_t user_id, const std::string& id) {
+    std::lock_guard lock(mutex_);
+    return GetWatchlistLocked(user_id, id);
+}
+
+Status SqliteServiceStore::UpdateWatchlist(const WatchlistRecord& list) {
+    std::lock_guard lock(mutex_);
+    auto txn = Transaction::Begin(*db_, Transaction::Kind::kImmediate);
+    if (!txn) return std::unexpected(txn.error());
+    auto existing = GetWatchlistLocked(list.user_id, list.id);
+    if (!existing) return std::unexpected(existing.error());
+    if (!*existing) return MakeError(ErrorCode::kNotFound, "watchlist not found");
+    auto taken = db_->Prepare(kWatchlistNameTaken);
+    if (!taken) return std::unexpected(taken.error());
+    taken->Bind(1, list.user_id).Bind(2, list.name).Bind(3, list.id);
+    auto row = taken->Step();
+    if (!row) return std::unexpected(row.error());
+    if (*row && taken->Int(0) > 0) {
+        return MakeError(ErrorCode::kAlreadyExists, "a watchlist named '" + list.name + "' already exists");
+    }
+    taken->Reset();
+    auto stmt = db_->Prepare(kUpdateWatchlist);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, list.user_id).Bind(2, list.id).Bind(3, list.name).Bind(4, list.updated_at);
+    if (auto ok = stmt->Run(); !ok) return ok;
+    if (auto ok = WriteWatchlistSymbols(list); !ok) return ok;
+    return txn->Commit();
+}
+
+Result<bool> SqliteServiceStore::DeleteWatchlist(std::int64_t user_id, const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto txn = Transaction::Begin(*db_, Transaction::Kind::kImmediate);
+    if (!txn) return std::unexpected(txn.error());
+    auto existing = GetWatchlistLocked(user_id, id);
+    if (!existing) return std::unexpected(existing.error());
+    if (!*existing) return false;
+    auto items = db_->Prepare(kDeleteWatchlistItems);
+    if (!items) return std::unexpected(items.error());
+    items->Bind(1, id);
+    if (auto ok = items->Run(); !ok) return std::unexpected(ok.error());
+    auto stmt = db_->Prepare(kDeleteWatchlist);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, user_id).Bind(2, id);
+    if (auto ok = stmt->Run(); !ok) return std::unexpected(ok.error());
+    if (auto ok = txn->Commit(); !ok) return std::unexpected(ok.error());
+    return true;
+}
+
+}  // namespace ik::storage
