@@ -204,10 +204,12 @@ CREATE TABLE watchlists (
     updated_at INTEGER NOT NULL,
     UNIQUE (user_id, name)
 );
+-- Key columns first: SQLite 3.40's quick_check misreads NOT NULL columns placed before the key of a WITHOUT
+-- ROWID table (it reported "NULL value in watchlist_items.idx" for rows that have one).
 CREATE TABLE watchlist_items (
     watchlist_id TEXT    NOT NULL REFERENCES watchlists (id) ON DELETE CASCADE,
-    idx          INTEGER NOT NULL,                   -- the user's order
     stock_id     INTEGER NOT NULL,
+    idx          INTEGER NOT NULL,                   -- the user's order
     PRIMARY KEY (watchlist_id, stock_id)
 ) WITHOUT ROWID;
 )sql";

@@ -1,0 +1,408 @@
+// End-to-end tests of the HTTP APIs against the real binary on a free loopback port: sign-up to leaderboard,
+// every order type and time in force with prices forced by injected ticks (cash, fees and tax checked to the
+// won), isolation between users, hostile input, and concurrent buys that exceed the cash.
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "auth/jwt.hpp"
+#include "integration/api_server.hpp"
+
+namespace ik::testing {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kSamsung = "005930";  // previous close 249,500: band 175,000 … 324,000, tick 500
+
+// KRX fees as configured by default: commission 150 ppm each side, sell tax 2,000 ppm, both rounded down.
+long Commission(long notional) { return notional * 150 / 1'000'000; }
+long Tax(long notional) { return notional * 2'000 / 1'000'000; }
+
+json::object Order(const std::string& side, long qty, const std::string& type, const std::string& tif) {
+    return {{"symbol", kSamsung}, {"qty", qty}, {"side", side}, {"type", type}, {"time_in_force", tif}};
+}
+
+class ApiTest : public ::testing::Test {
+protected:
+    void SetUp() override { server_ = std::make_unique<ApiServer>(); }
+    HttpClient& http() { return server_->client(); }
+    json::value Account(const ApiUser& u) {
+        auto r = http().Get("/v2/account", u.key());
+        EXPECT_EQ(r.status, 200) << r.body;
+        return r.json();
+    }
+    std::unique_ptr<ApiServer> server_;
+};
+
+TEST_F(ApiTest, EveryOrderTypeFillsCancelsAndReplacesWithFeesAndTaxToTheWon) {
+    ApiUser a, b;
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("alice", a));
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("bob", b));
+    EXPECT_EQ(Field(Account(a), "cash"), "10000000");
+    ASSERT_EQ(server_->Tick(kSamsung, 250'000, 1'000), 200);  // bid 249,500, ask 250,500
+    long cash = 10'000'000;
+
+    // Market, day: fills at the ask.
+    auto market = http().Post("/v2/orders", Order("buy", 10, "market", "day"), a.key());
+    ASSERT_EQ(market.status, 200) << market.body;
+    EXPECT_EQ(Field(market.json(), "status"), "filled");
+    EXPECT_EQ(Field(market.json(), "filled_avg_price"), "250500.00");
+    cash -= 2'505'000 + Commission(2'505'000);
+    EXPECT_EQ(Field(Account(a), "cash"), std::to_string(cash));
+
+    // Limit, gtc: rests below the ask and holds price × qty + commission.
+    auto limit_body = Order("buy", 5, "limit", "gtc");
+    limit_body["limit_price"] = "249000";
+    limit_body["client_order_id"] = "a-limit-1";
+    auto limit = http().Post("/v2/orders", limit_body, a.key());
+    ASSERT_EQ(limit.status, 200) << limit.body;
+    EXPECT_EQ(Field(limit.json(), "status"), "new");
+    EXPECT_EQ(Field(limit.json(), "client_order_id"), "a-limit-1");
+    const std::string limit_id = Field(limit.json(), "id");
+    EXPECT_EQ(Field(Account(a), "buying_power"), std::to_string(cash - 1'245'000 - Commission(1'245'000)));
+
+    // A tick at the limit with 3 shares of volume: a partial fill.
+    ASSERT_EQ(server_->Tick(kSamsung, 249'000, 3, 248'500, 249'000), 200);
+    cash -= 747'000 + Commission(747'000);
+    auto partial = http().Get("/v2/orders:by_client_order_id?client_order_id=a-limit-1", a.key());
+    ASSERT_EQ(partial.status, 200) << partial.body;
+    EXPECT_EQ(Field(partial.json(), "status"), "partially_filled");
+    EXPECT_EQ(Field(partial.json(), "filled_qty"), "3");
+    EXPECT_EQ(Field(Account(a), "cash"), std::to_string(cash));
+
+    // Replace the rest (2 shares at 248,500), then cancel the replacement.
+    auto replaced = http().Send("PATCH", "/v2/orders/" + limit_id, R"({"qty":2,"limit_price":"248500"})", a.key());
+    ASSERT_EQ(replaced.status, 200) << replaced.body;
+    EXPECT_EQ(Field(replaced.json(), "replaces"), limit_id);
+    EXPECT_EQ(Field(replaced.json(), "qty"), "2");
+    EXPECT_EQ(Field(replaced.json(), "limit_price"), "248500");
+    const std::string replacement_id = Field(replaced.json(), "id");
+    EXPECT_EQ(Field(http().Get("/v2/orders/" + limit_id, a.key()).json(), "status"), "replaced");
+    EXPECT_EQ(http().Send("DELETE", "/v2/orders/" + replacement_id, "", a.key()).status, 204);
+    EXPECT_EQ(Field(http().Get("/v2/orders/" + replacement_id, a.key()).json(), "status"), "canceled");
+    EXPECT_EQ(http().Send("DELETE", "/v2/orders/" + replacement_id, "", a.key()).status, 422) << "not cancelable twice";
+    EXPECT_EQ(Field(Account(a), "buying_power"), std::to_string(cash)) << "the reservation is released";
+
+    // Stop sell, day: triggers at 245,000 and sells at the bid, paying commission and tax.
+    auto stop_body = Order("sell", 5, "stop", "day");
+    stop_body["stop_price"] = 245000;
+    auto stop = http().Post("/v2/orders", stop_body, a.key());
+    ASSERT_EQ(stop.status, 200) << stop.body;
+    EXPECT_EQ(Field(stop.json(), "status"), "new");
+    auto pos = http().Get("/v2/positions/005930", a.key());
+    EXPECT_EQ(Field(pos.json(), "qty"), "13");
+    EXPECT_EQ(Field(pos.json(), "qty_available"), "8");
+    ASSERT_EQ(server_->Tick(kSamsung, 245'000, 1'000, 244'500, 245'500), 200);
+    EXPECT_EQ(Field(http().Get("/v2/orders/" + Field(stop.json(), "id"), a.key()).json(), "status"), "filled");
+    cash += 1'222'500 - Commission(1'222'500) - Tax(1'222'500);
+    EXPECT_EQ(Field(Account(a), "cash"), std::to_string(cash));
+    const long cost_13 = 2'505'000 + 747'000;
+    const long cost_sold = cost_13 * 5 / 13;
+    pos = http().Get("/v2/positions/005930", a.key());
+    EXPECT_EQ(Field(pos.json(), "realized_pl"),
+              std::to_string(1'222'500 - cost_sold - Commission(1'222'500) - Tax(1'222'500)));
+    long cost_basis = cost_13 - cost_sold;
+    EXPECT_EQ(Field(pos.json(), "cost_basis"), std::to_string(cost_basis));
+
+    // Stop-limit, gtc: triggers at 246,000 and buys at the ask inside its limit.
+    auto stop_limit_body = Order("buy", 1, "stop_limit", "gtc");
+    stop_limit_body["stop_price"] = "246000";
+    stop_limit_body["limit_price"] = "247000";
+    auto stop_limit = http().Post("/v2/orders", stop_limit_body, a.key());
+    ASSERT_EQ(stop_limit.status, 200) << stop_limit.body;
+    ASSERT_EQ(server_->Tick(kSamsung, 246'000, 100, 245'500, 246'500), 200);
+    EXPECT_EQ(Field(http().Get("/v2/orders/" + Field(stop_limit.json(), "id"), a.key()).json(), "status"), "filled");
+    cash -= 246'500 + Commission(246'500);
+    cost_basis += 246'500;
+
+    // IOC below the ask: canceled without a fill. FOK at the ask with enough volume: filled completely.
+    auto ioc_body = Order("buy", 2, "limit", "ioc");
+    ioc_body["limit_price"] = 245000;
+    auto ioc = http().Post("/v2/orders", ioc_body, a.key());
+    ASSERT_EQ(ioc.status, 200) << ioc.body;
+    EXPECT_EQ(Field(ioc.json(), "status"), "canceled");
+    EXPECT_EQ(Field(ioc.json(), "filled_qty"), "0");
+    auto fok_body = Order("buy", 2, "limit", "fok");
+    fok_body["limit_price"] = 246500;
+    auto fok = http().Post("/v2/orders", fok_body, a.key());
+    ASSERT_EQ(fok.status, 200) << fok.body;
+    EXPECT_EQ(Field(fok.json(), "status"), "filled");
+    cash -= 493'000 + Commission(493'000);
+    cost_basis += 493'000;
+
+    // More than the cash can buy: 403 with Alpaca's code, nothing placed.
+    auto too_big = http().Post("/v2/orders", Order("buy", 1000, "market", "day"), a.key());
+    EXPECT_EQ(too_big.status, 403) << too_big.body;
+    EXPECT_EQ(Field(too_big.json(), "code"), "40310000");
+
+    auto account = Account(a);
+    EXPECT_EQ(Field(account, "cash"), std::to_string(cash));
+    EXPECT_EQ(Field(account, "buying_power"), std::to_string(cash));
+    EXPECT_EQ(Field(account, "long_market_value"), std::to_string(11 * 246'000));
+    EXPECT_EQ(Field(account, "equity"), std::to_string(cash + 11 * 246'000));
+    pos = http().Get("/v2/positions/005930", a.key());
+    EXPECT_EQ(Field(pos.json(), "qty"), "11");
+    EXPECT_EQ(Field(pos.json(), "cost_basis"), std::to_string(cost_basis));
+    EXPECT_EQ(Field(pos.json(), "unrealized_pl"), std::to_string(11 * 246'000 - cost_basis));
+
+    auto all = http().Get("/v2/orders?status=all&direction=asc", a.key());
+    ASSERT_EQ(all.status, 200);
+    EXPECT_EQ(all.json().as_array().size(), 7u);  // market, limit, replacement, stop, stop-limit, ioc, fok; refusals leave none
+    EXPECT_EQ(http().Get("/v2/orders", a.key()).json().as_array().size(), 0u) << "no open orders left";
+
+    // Top-up: a deposit that is not return. Alice's time-weighted return stays her trading loss.
+    auto topup = http().Post("/api/v1/account/topup", {{"amount", 5'000'000}}, a.bearer());
+    ASSERT_EQ(topup.status, 200) << topup.body;
+    EXPECT_EQ(Field(topup.json(), "cash"), std::to_string(cash + 5'000'000));
+    const long equity_before = cash + 11 * 246'000;
+    auto board = http().Get("/api/v1/leaderboard");
+    ASSERT_EQ(board.status, 200) << board.body;
+    int alice_rank = 0, bob_rank = 0;
+    const json::value board_json = board.json();
+    for (const auto& e : board_json.at("entries").as_array()) {
+        if (Field(e, "username") == "alice") {
+            alice_rank = std::stoi(Field(e, "rank"));
+            // (equity_before / 10,000,000 − 1) × 100, to two places.
+            const long basis_points = (equity_before - 10'000'000) * 10'000 / 10'000'000;
+            EXPECT_EQ(Field(e, "return_pct"), "-0." + std::to_string(-basis_points)) << board.body;
+            EXPECT_EQ(Field(e, "equity"), std::to_string(equity_before + 5'000'000));
+            EXPECT_EQ(Field(e, "trades"), "5");
+        }
+        if (Field(e, "username") == "bob") bob_rank = std::stoi(Field(e, "rank"));
+    }
+    EXPECT_GT(alice_rank, bob_rank) << "bob (0%) ranks above alice (a loss)";
+    EXPECT_GT(bob_rank, 0);
+
+    // Bob sees none of alice's things.
+    for (const auto& id : {limit_id, replacement_id}) {
+        EXPECT_EQ(http().Get("/v2/orders/" + id, b.key()).status, 404);
+        EXPECT_EQ(http().Send("DELETE", "/v2/orders/" + id, "", b.key()).status, 404);
+        EXPECT_EQ(http().Send("PATCH", "/v2/orders/" + id, R"({"qty":1})", b.key()).status, 404);
+    }
+    EXPECT_EQ(http().Get("/v2/orders:by_client_order_id?client_order_id=a-limit-1", b.key()).status, 404);
+    EXPECT_EQ(http().Send("DELETE", "/api/v1/keys/" + a.key_id, "", b.bearer()).status, 404);
+    auto list = http().Post("/v2/watchlists", {{"name", "chips"}, {"symbols", json::array{kSamsung}}}, a.key());
+    ASSERT_EQ(list.status, 200) << list.body;
+    const std::string list_id = Field(list.json(), "id");
+    EXPECT_EQ(http().Get("/v2/watchlists/" + list_id, b.key()).status, 404);
+    EXPECT_EQ(http().Send("DELETE", "/v2/watchlists/" + list_id, "", b.key()).status, 404);
+    EXPECT_EQ(http().Get("/v2/watchlists/" + list_id, a.key()).status, 200) << "still there for alice";
+    EXPECT_EQ(http().Get("/v2/positions/005930", b.key()).status, 404);
+    EXPECT_EQ(http().Get("/v2/orders?status=all", b.key()).json().as_array().size(), 0u);
+
+    ASSERT_EQ(server_->Stop(), 0);
+    auto verify = RunCli({"verify", "--data-dir", server_->data_dir()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+TEST_F(ApiTest, TokensRotateAndAStolenRefreshTokenEndsTheFamily) {
+    ApiUser a, b;
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("carol", a));
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("dave", b));
+    auto me = http().Get("/api/v1/me", a.bearer());
+    ASSERT_EQ(me.status, 200) << me.body;
+    EXPECT_EQ(Field(me.json(), "username"), "carol");
+
+    auto first = http().Post("/api/v1/auth/refresh", {{"refresh_token", a.refresh_token}});
+    ASSERT_EQ(first.status, 200) << first.body;
+    const std::string second_token = Field(first.json(), "refresh_token");
+    EXPECT_NE(second_token, a.refresh_token);
+    // Reusing the old one is refused and revokes its successor too.
+    EXPECT_EQ(http().Post("/api/v1/auth/refresh", {{"refresh_token", a.refresh_token}}).status, 401);
+    EXPECT_EQ(http().Post("/api/v1/auth/refresh", {{"refresh_token", second_token}}).status, 401);
+
+    // Logout with another user's refresh token: refused, and that token keeps working.
+    EXPECT_EQ(http().Post("/api/v1/auth/logout", {{"refresh_token", b.refresh_token}}, a.bearer()).status, 404);
+    auto still = http().Post("/api/v1/auth/refresh", {{"refresh_token", b.refresh_token}});
+    ASSERT_EQ(still.status, 200);
+    const std::string b_token = Field(still.json(), "refresh_token");
+    EXPECT_EQ(http().Post("/api/v1/auth/logout", {{"refresh_token", b_token}}, b.bearer()).status, 204);
+    EXPECT_EQ(http().Post("/api/v1/auth/refresh", {{"refresh_token", b_token}}).status, 401);
+
+    // Keys: listed without secrets, revoked keys stop working at once.
+    auto keys = http().Get("/api/v1/keys", a.bearer());
+    ASSERT_EQ(keys.status, 200);
+    EXPECT_EQ(keys.body.find(a.secret), std::string::npos);
+    EXPECT_EQ(http().Get("/v2/account", a.key()).status, 200);
+    EXPECT_EQ(http().Send("DELETE", "/api/v1/keys/" + a.key_id, "", a.bearer()).status, 204);
+    EXPECT_EQ(http().Get("/v2/account", a.key()).status, 401);
+}
+
+// Hostile requests: each gets the expected 4xx, nothing is written, the server stays up.
+TEST_F(ApiTest, HostileRequestsGetClearClientErrorsAndChangeNothing) {
+    ApiUser a, b;
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("erin", a));
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("frank", b));
+    ASSERT_EQ(server_->Tick(kSamsung, 250'000, 1'000), 200);
+    auto own = http().Post("/v2/orders", json::object{{"symbol", kSamsung}, {"qty", 1}, {"side", "buy"}, {"type", "limit"}, {"time_in_force", "gtc"}, {"limit_price", 200000}}, a.key());
+    ASSERT_EQ(own.status, 200) << own.body;
+    const std::string own_id = Field(own.json(), "id");
+    const std::string before_account = Field(Account(a), "cash") + "/" + Field(Account(a), "buying_power");
+
+    // A token signed with the server's own key but already expired, and one with alg none.
+    const std::string key = ReadFile(server_->data_dir() + "/jwt.key");
+    const std::int64_t now_s = std::time(nullptr);
+    const std::string expired = auth::SignJwt({"2", "user", "access", "x", now_s - 7200, now_s - 3600}, key);
+    const std::string wrong_key = auth::SignJwt({"2", "user", "access", "x", now_s, now_s + 600}, "k" + key);
+    const std::string header_none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";  // {"alg":"none","typ":"JWT"}
+    const std::string payload = a.access_token.substr(a.access_token.find('.') + 1,
+                                                      a.access_token.rfind('.') - a.access_token.find('.') - 1);
+    const std::string alg_none = header_none + "." + payload + ".";
+    const std::string tampered = a.access_token.substr(0, a.access_token.size() - 2) +
+                                 (a.access_token.back() == 'A' ? "BB" : "AA");
+
+    struct Case {
+        const char* name;
+        std::string method, target, body;
+        Headers headers;
+        int status;
+    };
+    const Headers k = a.key();
+    auto with = [](Headers h, const std::string& name, const std::string& value) {
+        h[name] = value;
+        return h;
+    };
+    const std::string order = "/v2/orders";
+    auto body = [](const std::string& extra) {
+        return R"({"symbol":"005930","side":"buy","type":"limit","time_in_force":"day")" + extra + "}";
+    };
+    const std::vector<Case> cases = {
+        {"empty body", "POST", order, "", k, 400},
+        {"malformed json", "POST", order, "{", k, 400},
+        {"truncated json", "POST", order, R"({"symbol":"005930","qty":)", k, 400},
+        {"json array", "POST", order, "[1,2]", k, 400},
+        {"json string", "POST", order, R"("buy")", k, 400},
+        {"invalid utf-8", "POST", order, "{\"symbol\":\"\xff\xfe\"}", k, 400},
+        {"trailing garbage", "POST", order, body(R"(,"qty":1,"limit_price":250000)") + "x", k, 400},
+        {"deep nesting", "POST", order, std::string(100, '[') + std::string(100, ']'), k, 400},
+        {"non-json content type", "POST", order, body(R"(,"qty":1,"limit_price":250000)"), with(k, "Content-Type", "text/plain"), 400},
+        {"qty as bool", "POST", order, body(R"(,"qty":true,"limit_price":250000)"), k, 422},
+        {"qty as object", "POST", order, body(R"(,"qty":{},"limit_price":250000)"), k, 422},
+        {"qty negative", "POST", order, body(R"(,"qty":-5,"limit_price":250000)"), k, 422},
+        {"qty zero", "POST", order, body(R"(,"qty":0,"limit_price":250000)"), k, 422},
+        {"qty fraction", "POST", order, body(R"(,"qty":1.5,"limit_price":250000)"), k, 422},
+        {"qty string fraction", "POST", order, body(R"(,"qty":"1.5","limit_price":250000)"), k, 422},
+        {"qty overflow", "POST", order, body(R"(,"qty":99999999999999999999999,"limit_price":250000)"), k, 422},
+        {"qty huge", "POST", order, body(R"(,"qty":"9223372036854775808","limit_price":250000)"), k, 422},
+        {"qty exponent", "POST", order, body(R"(,"qty":"1e3","limit_price":250000)"), k, 422},
+        {"qty hex", "POST", order, body(R"(,"qty":"0x10","limit_price":250000)"), k, 422},
+        {"qty missing", "POST", order, body(R"(,"limit_price":250000)"), k, 422},
+        {"price negative", "POST", order, body(R"(,"qty":1,"limit_price":-250000)"), k, 422},
+        {"price zero", "POST", order, body(R"(,"qty":1,"limit_price":0)"), k, 422},
+        {"price fraction", "POST", order, body(R"(,"qty":1,"limit_price":"250000.5")"), k, 422},
+        {"price overflow", "POST", order, body(R"(,"qty":1,"limit_price":1e300)"), k, 422},
+        {"price NaN text", "POST", order, body(R"(,"qty":1,"limit_price":"NaN")"), k, 422},
+        {"price off tick", "POST", order, body(R"(,"qty":1,"limit_price":250100)"), k, 422},
+        {"price above band", "POST", order, body(R"(,"qty":1,"limit_price":400000)"), k, 422},
+        {"price below band", "POST", order, body(R"(,"qty":1,"limit_price":100000)"), k, 422},
+        {"limit missing", "POST", order, body(R"(,"qty":1)"), k, 422},
+        {"stop on a limit", "POST", order, body(R"(,"qty":1,"limit_price":250000,"stop_price":240000)"), k, 422},
+        {"unknown symbol", "POST", order, R"({"symbol":"999999","qty":1,"side":"buy","type":"market","time_in_force":"day"})", k, 422},
+        {"sql in symbol", "POST", order, R"({"symbol":"005930' OR '1'='1","qty":1,"side":"buy","type":"market","time_in_force":"day"})", k, 422},
+        {"sql in client id", "GET", "/v2/orders:by_client_order_id?client_order_id=x'%20OR%201=1--", "", k, 404},
+        {"unknown field", "POST", order, body(R"(,"qty":1,"limit_price":250000,"leverage":10)"), k, 422},
+        {"bad side", "POST", order, R"({"symbol":"005930","qty":1,"side":"short","type":"market","time_in_force":"day"})", k, 422},
+        {"bad type", "POST", order, R"({"symbol":"005930","qty":1,"side":"buy","type":"trailing_stop","time_in_force":"day"})", k, 422},
+        {"bad tif", "POST", order, R"({"symbol":"005930","qty":1,"side":"buy","type":"market","time_in_force":"opg"})", k, 422},
+        {"notional", "POST", order, R"({"symbol":"005930","notional":100000,"side":"buy","type":"market","time_in_force":"day"})", k, 422},
+        {"bracket", "POST", order, body(R"(,"qty":1,"limit_price":250000,"order_class":"bracket")"), k, 422},
+        {"client id too long", "POST", order, body(R"(,"qty":1,"limit_price":250000,"client_order_id":")" + std::string(200, 'x') + "\""), k, 422},
+        {"client id reserved prefix", "POST", order, body(R"(,"qty":1,"limit_price":250000,"client_order_id":"ik-1")"), k, 422},
+        {"oversell", "POST", order, R"({"symbol":"005930","qty":5,"side":"sell","type":"market","time_in_force":"day"})", k, 403},
+        {"no credentials", "GET", "/v2/account", "", {}, 401},
+        {"wrong secret", "GET", "/v2/account", "", with(k, "APCA-API-SECRET-KEY", "nope"), 401},
+        {"unknown key", "GET", "/v2/account", "", {{"APCA-API-KEY-ID", "PKNOSUCHKEY000000000"}, {"APCA-API-SECRET-KEY", "x"}}, 401},
+        {"jwt alg none", "GET", "/v2/account", "", {{"Authorization", "Bearer " + alg_none}}, 401},
+        {"jwt wrong signature", "GET", "/v2/account", "", {{"Authorization", "Bearer " + tampered}}, 401},
+        {"jwt other key", "GET", "/v2/account", "", {{"Authorization", "Bearer " + wrong_key}}, 401},
+        {"jwt expired", "GET", "/v2/account", "", {{"Authorization", "Bearer " + expired}}, 401},
+        {"jwt garbage", "GET", "/v2/account", "", {{"Authorization", "Bearer a.b.c"}}, 401},
+        {"basic auth", "GET", "/v2/account", "", {{"Authorization", "Basic YTpi"}}, 401},
+        {"other user's refresh token", "POST", "/api/v1/auth/logout", R"({"refresh_token":")" + b.refresh_token + "\"}", a.bearer(), 404},
+        {"bogus refresh token", "POST", "/api/v1/auth/refresh", R"({"refresh_token":"nope"})", {}, 401},
+        {"order id not a uuid", "GET", "/v2/orders/123", "", k, 404},
+        {"order id unknown", "GET", "/v2/orders/00000001-0000-4000-8000-0000000fffff", "", k, 404},
+        {"cancel other's order", "DELETE", "/v2/orders/" + own_id, "", b.key(), 404},
+        {"replace with negative qty", "PATCH", "/v2/orders/" + own_id, R"({"qty":-1})", k, 422},
+        {"replace with unknown field", "PATCH", "/v2/orders/" + own_id, R"({"side":"sell"})", k, 422},
+        {"topup zero", "POST", "/api/v1/account/topup", R"({"amount":0})", a.bearer(), 422},
+        {"topup negative", "POST", "/api/v1/account/topup", R"({"amount":-100})", a.bearer(), 422},
+        {"topup over the cap", "POST", "/api/v1/account/topup", R"({"amount":100000000000})", a.bearer(), 422},
+        {"topup text", "POST", "/api/v1/account/topup", R"({"amount":"lots"})", a.bearer(), 422},
+        {"signup short password", "POST", "/api/v1/auth/signup", R"({"username":"mallory","password":"short"})", {}, 422},
+        {"signup bad username", "POST", "/api/v1/auth/signup", R"({"username":"x'; DROP TABLE users;--","password":"password123"})", {}, 422},
+        {"signup taken", "POST", "/api/v1/auth/signup", R"({"username":"erin","password":"password123"})", {}, 409},
+        {"signup bad email", "POST", "/api/v1/auth/signup", R"({"username":"mallory","password":"password123","email":"nope"})", {}, 422},
+        {"login wrong password", "POST", "/api/v1/auth/login", R"({"username":"erin","password":"wrong-password"})", {}, 401},
+        {"inject as user", "POST", "/api/v1/admin/ticks", R"({"symbol":"005930","price":250000})", a.bearer(), 403},
+        {"bad limit query", "GET", "/v2/orders?limit=-1", "", k, 422},
+        {"bad status query", "GET", "/v2/orders?status=weird", "", k, 422},
+        {"bad percent escape", "GET", "/v2/orders?symbols=%zz", "", k, 400},
+        {"close position not held", "DELETE", "/v2/positions/000660", "", k, 404},
+        {"unknown route", "GET", "/v2/nothing", "", k, 404},
+        {"wrong method", "PUT", "/v2/account", "", k, 405},
+    };
+    ASSERT_GE(cases.size(), 50u);
+    for (const auto& c : cases) {
+        auto r = http().Send(c.method, c.target, c.body, c.headers);
+        EXPECT_EQ(r.status, c.status) << c.name << ": " << r.body;
+        if (r.status >= 400) {
+            EXPECT_FALSE(Field(r.json(), "message").empty()) << c.name << " has no message: " << r.body;
+            EXPECT_FALSE(Field(r.json(), "code").empty()) << c.name << " has no code: " << r.body;
+        }
+    }
+    // Huge bodies and headers, and a broken request line.
+    EXPECT_EQ(http().Raw("POST /v2/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n").status, 413);
+    EXPECT_EQ(http().Send("GET", "/v2/account", "", with(k, "X-Big", std::string(20 * 1024, 'h'))).status, 431);
+    EXPECT_EQ(http().Raw("NOT-HTTP\r\n\r\n").status, 400);
+
+    EXPECT_EQ(Field(Account(a), "cash") + "/" + Field(Account(a), "buying_power"), before_account) << "nothing written";
+    EXPECT_EQ(http().Get("/v2/orders?status=all", a.key()).json().as_array().size(), 1u);
+    EXPECT_EQ(http().Get("/v2/orders?status=all", b.key()).json().as_array().size(), 0u);
+    EXPECT_EQ(http().Get("/healthz").status, 200) << "the server stays up";
+    EXPECT_TRUE(server_->running());
+}
+
+// 200 buys at once whose total exceeds the cash: no overdraft, and what was accepted is exactly what is held.
+TEST_F(ApiTest, ConcurrentBuysBeyondTheCashNeverOverdraw) {
+    ApiUser a;
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("grace", a));
+    ASSERT_EQ(server_->Tick(kSamsung, 250'000, 1'000), 200);
+    constexpr int kOrders = 200;
+    constexpr int kThreads = 8;
+    std::atomic<int> accepted{0}, refused{0}, other{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            HttpClient client(server_->port());
+            for (int i = t; i < kOrders; i += kThreads) {
+                auto r = client.Post("/v2/orders", json::object{{"symbol", kSamsung}, {"qty", 1}, {"side", "buy"}, {"type", "limit"}, {"time_in_force", "gtc"}, {"limit_price", 249000}}, a.key());
+                if (r.status == 200) {
+                    ++accepted;
+                } else if (r.status == 403) {
+                    ++refused;
+                } else {
+                    ++other;
+                }
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    const long hold = 249'000 + Commission(249'000);
+    EXPECT_EQ(accepted.load(), 10'000'000 / hold);
+    EXPECT_EQ(refused.load(), kOrders - accepted.load());
+    EXPECT_EQ(other.load(), 0);
+    auto account = Account(a);
+    EXPECT_EQ(Field(account, "cash"), "10000000");
+    EXPECT_EQ(Field(account, "reserved_cash"), std::to_string(accepted.load() * hold));
+    EXPECT_GE(std::stol(Field(account, "buying_power")), 0);
+    EXPECT_EQ(http().Get("/v2/orders?limit=500", a.key()).json().as_array().size(), static_cast<std::size_t>(accepted.load()));
+    ASSERT_EQ(server_->Stop(), 0);
+    auto verify = RunCli({"verify", "--data-dir", server_->data_dir()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+}  // namespace
+}  // namespace ik::testing
