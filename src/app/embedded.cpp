@@ -163,6 +163,7 @@ Status EmbeddedServer::Start() {
     if (auto s = data_->service->Migrate(); !s) return s;
     if (auto s = data_->recommend->Migrate(); !s) return s;
     if (auto s = BuildUniverse(); !s) return s;
+    if (auto s = StoreDailyHistory(); !s) return s;
 
     auto snapshot = data_->service->LoadEngineState();
     if (!snapshot) return std::unexpected(snapshot.error());
@@ -282,6 +283,26 @@ Result<std::string> EmbeddedServer::JwtKey() {
     return key;
 }
 
+// The daily history files become 1-day bars (charts and the market data API read them like any other bars);
+// only days after the newest stored one are written, so a restart costs one query per symbol.
+Status EmbeddedServer::StoreDailyHistory() {
+    storage::WriteBatch batch;
+    for (market::SymbolId id : active_) {
+        auto history = DailyHistory(universe_.Get(id).code);
+        if (!history) return std::unexpected(history.error());
+        if (*history == nullptr || (*history)->empty()) continue;
+        auto stored = data_->service->LoadBars(id, 86'400, FromKst((*history)->back().date, 0, 0), INT64_MAX);
+        if (!stored) return std::unexpected(stored.error());
+        if (!stored->empty()) continue;
+        for (const auto& d : **history) {
+            batch.bars.push_back(market::Bar{id, FromKst(d.date, 0, 0), 86'400, d.open, d.high, d.low, d.close, d.volume, 0});
+        }
+    }
+    if (batch.empty()) return {};
+    GetLogger("app")->info("event=daily_history_stored bars={}", batch.bars.size());
+    return data_->service->Commit(batch);
+}
+
 Status EmbeddedServer::StartHttp() {
     const auto& cfg = options_.config;
     auto reader = data_->OpenServiceReader();
@@ -301,7 +322,7 @@ Status EmbeddedServer::StartHttp() {
     ao.fees = cfg.fees.Schedule();
     ao.price_limit_ppm = cfg.market.price_limit_ppm;
     backend_ = std::make_unique<PipelineBackend>(*pipeline_, session_);
-    api_ = std::make_unique<gateway::Api>(ao, clock_, *backend_, *data_->service, *platform, *reads, universe_, active_,
+    api_ = std::make_unique<gateway::Api>(ao, clock_, *backend_, *data_->service, *platform, *reads, *reader_, universe_, active_,
                                           calendar_, market_);
     if (!options_.admin_password.empty()) {
         if (auto s = api_->EnsureAdmin("admin", options_.admin_password); !s) return s;

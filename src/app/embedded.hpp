@@ -58,6 +58,7 @@ private:
     Result<const std::vector<market::DailyBar>*> DailyHistory(const std::string& code);
     Status StartSource();
     Status StartHttp();
+    Status StoreDailyHistory();
     Result<std::string> JwtKey();
     Status PrepareLoadAccounts(std::vector<trading::AccountId>& accounts);
     void RunClock();

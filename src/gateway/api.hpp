@@ -40,16 +40,11 @@ struct ApiOptions {
     Ppm price_limit_ppm = market::kDefaultPriceLimitPpm;
 };
 
-// Who a request acts for.
-struct Principal {
-    std::int64_t user_id = 0;
-    std::string role;  // "user" | "admin"
-};
-
 class Api final {
 public:
     Api(ApiOptions options, const Clock& clock, TradingBackend& backend, storage::ServiceStore& store,
-        storage::PlatformStore& platform, storage::PlatformStore& reads, const market::Universe& universe,
+        storage::PlatformStore& platform, storage::PlatformStore& reads, storage::ServiceStore& history,
+        const market::Universe& universe,
         std::vector<market::SymbolId> tradable, const market::MarketCalendar& calendar, MarketCache& market);
     ~Api();
 
@@ -107,6 +102,19 @@ private:
     HttpResponse RemoveFromWatchlist(const HttpRequest& req, const Principal& who);
     HttpResponse DeleteWatchlist(const HttpRequest& req, const Principal& who);
 
+    // ---- Alpaca v2 market data (api_market_data.cpp) ----
+    struct TimeFrameSpec {
+        std::int64_t seconds = 60;
+    };
+    enum class LatestKind : std::uint8_t { kTrade, kQuote, kBar };
+    HttpResponse Bars(const HttpRequest& req, const Principal& who);
+    HttpResponse Ticks(const HttpRequest& req, const Principal& who, bool quotes);
+    HttpResponse Latest(const HttpRequest& req, const Principal& who, LatestKind kind);
+    HttpResponse Snapshots(const HttpRequest& req, const Principal& who);
+    Result<std::vector<market::SymbolId>> DataSymbols(const HttpRequest& req) const;
+    Result<std::vector<market::Bar>> BarsOf(market::SymbolId symbol, const TimeFrameSpec& tf, Timestamp start,
+                                            Timestamp end);
+
     // ---- shared ----
     // Bearer JWT or APCA key headers; 401 response on failure.
     Result<Principal> Authenticate(const HttpRequest& req);
@@ -119,6 +127,7 @@ private:
     Result<boost::json::object> WatchlistJson(const storage::WatchlistRecord& w) const;
     // Wraps a handler that needs a principal: 401 when unauthenticated.
     Handler Authed(HttpResponse (Api::*method)(const HttpRequest&, const Principal&));
+    Handler Authed2(std::function<HttpResponse(const HttpRequest&, const Principal&)> f);
     AsyncHandler AuthedAsync(void (Api::*method)(const HttpRequest&, const Principal&, Responder));
     // Submits and answers with the order the command created or changed.
     void SubmitOrderCommand(trading::Command command, Responder respond);
@@ -129,6 +138,7 @@ private:
     storage::ServiceStore& store_;
     storage::PlatformStore& platform_;  // writes (keys, tokens, watchlists)
     storage::PlatformStore& reads_;     // queries on a read connection
+    storage::ServiceStore& history_;    // the same read connection: orders, bars, users
     const market::Universe& universe_;
     std::vector<market::SymbolId> tradable_;
     const market::MarketCalendar& calendar_;

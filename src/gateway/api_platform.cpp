@@ -62,7 +62,8 @@ HttpResponse Unauthorized(const std::string& message) { return JsonError(401, kC
 }  // namespace
 
 Api::Api(ApiOptions options, const ik::Clock& clock, TradingBackend& backend, storage::ServiceStore& store,
-         storage::PlatformStore& platform, storage::PlatformStore& reads, const market::Universe& universe,
+         storage::PlatformStore& platform, storage::PlatformStore& reads, storage::ServiceStore& history,
+         const market::Universe& universe,
          std::vector<market::SymbolId> tradable, const market::MarketCalendar& calendar, MarketCache& market)
     : options_(std::move(options)),
       clock_(clock),
@@ -70,6 +71,7 @@ Api::Api(ApiOptions options, const ik::Clock& clock, TradingBackend& backend, st
       store_(store),
       platform_(platform),
       reads_(reads),
+      history_(history),
       universe_(universe),
       tradable_(std::move(tradable)),
       calendar_(calendar),
@@ -103,7 +105,7 @@ Result<Principal> Api::AuthenticateKey(const std::string& key_id, const std::str
     auto key = reads_.FindApiKey(key_id);
     if (!key) return std::unexpected(key.error());
     if (!*key || (*key)->revoked_at) return MakeError(ErrorCode::kPermissionDenied, "request is not authorized");
-    auto user = store_.FindUserById((*key)->user_id);
+    auto user = history_.FindUserById((*key)->user_id);
     if (!user) return std::unexpected(user.error());
     if (!*user) return MakeError(ErrorCode::kPermissionDenied, "request is not authorized");
     CachedKey cached{(*key)->user_id, (*user)->role, (*key)->secret_hash, now};
@@ -134,13 +136,17 @@ Result<Principal> Api::Authenticate(const HttpRequest& req) {
 }
 
 Handler Api::Authed(HttpResponse (Api::*method)(const HttpRequest&, const Principal&)) {
-    return [this, method](const HttpRequest& req) {
+    return Authed2([this, method](const HttpRequest& req, const Principal& who) { return (this->*method)(req, who); });
+}
+
+Handler Api::Authed2(std::function<HttpResponse(const HttpRequest&, const Principal&)> f) {
+    return [this, f = std::move(f)](const HttpRequest& req) {
         auto who = Authenticate(req);
         if (!who) {
             if (who.error().code == ErrorCode::kPermissionDenied) return Unauthorized(who.error().message);
             return ErrorResponse(who.error());
         }
-        return (this->*method)(req, *who);
+        return f(req, *who);
     };
 }
 
@@ -662,6 +668,26 @@ void Api::Register(HttpServer& s) {
     s.Route("GET", "/v2/assets/{symbol}", Authed(&Api::GetAsset));
     s.Route("GET", "/v2/clock", Authed(&Api::Clock));
     s.Route("GET", "/v2/calendar", Authed(&Api::Calendar));
+    auto data = [this](HttpResponse (Api::*m)(const HttpRequest&, const Principal&, LatestKind), LatestKind k) {
+        return Authed2([this, m, k](const HttpRequest& r, const Principal& p) { return (this->*m)(r, p, k); });
+    };
+    auto ticks = [this](bool quotes) {
+        return Authed2([this, quotes](const HttpRequest& r, const Principal& p) { return Ticks(r, p, quotes); });
+    };
+    s.Route("GET", "/v2/stocks/bars", Authed(&Api::Bars));
+    s.Route("GET", "/v2/stocks/{symbol}/bars", Authed(&Api::Bars));
+    s.Route("GET", "/v2/stocks/bars/latest", data(&Api::Latest, LatestKind::kBar));
+    s.Route("GET", "/v2/stocks/{symbol}/bars/latest", data(&Api::Latest, LatestKind::kBar));
+    s.Route("GET", "/v2/stocks/trades", ticks(false));
+    s.Route("GET", "/v2/stocks/{symbol}/trades", ticks(false));
+    s.Route("GET", "/v2/stocks/trades/latest", data(&Api::Latest, LatestKind::kTrade));
+    s.Route("GET", "/v2/stocks/{symbol}/trades/latest", data(&Api::Latest, LatestKind::kTrade));
+    s.Route("GET", "/v2/stocks/quotes", ticks(true));
+    s.Route("GET", "/v2/stocks/{symbol}/quotes", ticks(true));
+    s.Route("GET", "/v2/stocks/quotes/latest", data(&Api::Latest, LatestKind::kQuote));
+    s.Route("GET", "/v2/stocks/{symbol}/quotes/latest", data(&Api::Latest, LatestKind::kQuote));
+    s.Route("GET", "/v2/stocks/snapshots", Authed(&Api::Snapshots));
+    s.Route("GET", "/v2/stocks/{symbol}/snapshot", Authed(&Api::Snapshots));
     s.Route("GET", "/v2/watchlists", Authed(&Api::ListWatchlists));
     s.Route("POST", "/v2/watchlists", Authed(&Api::CreateWatchlist));
     s.Route("GET", "/v2/watchlists/{id}", Authed(&Api::GetWatchlist));

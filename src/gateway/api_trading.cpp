@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "auth/tokens.hpp"
+#include "gateway/alpaca_json.hpp"
 #include "gateway/api.hpp"
 #include "gateway/api_support.hpp"
 
@@ -74,45 +75,7 @@ json::object Api::AssetJson(market::SymbolId id) const {
     return o;
 }
 
-json::object Api::OrderJson(const Order& o) const {
-    json::object j;
-    j["id"] = IdToUuid(IdKind::kOrder, o.id);
-    j["client_order_id"] = trading::ClientOrderIdOf(o);
-    j["created_at"] = FormatRfc3339(o.created_at);
-    j["updated_at"] = FormatRfc3339(o.updated_at);
-    j["submitted_at"] = FormatRfc3339(o.created_at);
-    const bool filled = o.status == trading::OrderStatus::kFilled;
-    j["filled_at"] = filled ? TimeOrNull(o.updated_at) : json::value(nullptr);
-    j["expired_at"] = o.status == trading::OrderStatus::kExpired ? TimeOrNull(o.updated_at) : json::value(nullptr);
-    j["canceled_at"] = o.status == trading::OrderStatus::kCanceled ? TimeOrNull(o.updated_at) : json::value(nullptr);
-    j["failed_at"] = nullptr;
-    j["replaced_at"] = o.status == trading::OrderStatus::kReplaced ? TimeOrNull(o.updated_at) : json::value(nullptr);
-    j["replaced_by"] = o.replaced_by ? json::value(IdToUuid(IdKind::kOrder, o.replaced_by)) : json::value(nullptr);
-    j["replaces"] = o.replaces ? json::value(IdToUuid(IdKind::kOrder, o.replaces)) : json::value(nullptr);
-    j["asset_id"] = IdToUuid(IdKind::kAsset, o.symbol);
-    j["symbol"] = o.symbol < universe_.size() ? universe_.Get(o.symbol).code : std::string();
-    j["asset_class"] = "us_equity";
-    j["notional"] = nullptr;
-    j["qty"] = Str(o.qty);
-    j["filled_qty"] = Str(o.filled_qty);
-    j["filled_avg_price"] = o.filled_qty > 0 ? json::value(FormatRatio(o.filled_notional, o.filled_qty, 2))
-                                             : json::value(nullptr);
-    j["order_class"] = "simple";
-    j["order_type"] = std::string(trading::OrderTypeName(o.type));
-    j["type"] = std::string(trading::OrderTypeName(o.type));
-    j["side"] = std::string(trading::SideName(o.side));
-    j["position_intent"] = o.side == trading::Side::kBuy ? "buy_to_open" : "sell_to_close";
-    j["time_in_force"] = std::string(trading::TimeInForceName(o.tif));
-    j["limit_price"] = o.limit_price ? json::value(Str(o.limit_price)) : json::value(nullptr);
-    j["stop_price"] = o.stop_price ? json::value(Str(o.stop_price)) : json::value(nullptr);
-    j["status"] = std::string(trading::OrderStatusName(o.status));
-    j["extended_hours"] = false;
-    j["legs"] = nullptr;
-    j["trail_percent"] = nullptr;
-    j["trail_price"] = nullptr;
-    j["hwm"] = nullptr;
-    return j;
-}
+json::object Api::OrderJson(const Order& o) const { return OrderToJson(o, universe_); }
 
 json::object Api::PositionJson(const trading::Position& p) const {
     const auto m = market_.Get(p.symbol);
@@ -347,7 +310,7 @@ HttpResponse Api::ListOrders(const HttpRequest& req, const Principal& who) {
 HttpResponse Api::GetOrder(const HttpRequest& req, const Principal& who) {
     auto id = UuidToId(IdKind::kOrder, req.Param("order_id"));
     if (!id) return JsonError(404, kCodeNotFound, "order not found");
-    auto order = store_.GetOrder(*id);
+    auto order = history_.GetOrder(*id);
     if (!order) return ErrorResponse(order.error());
     // Another account's order is indistinguishable from a missing one.
     if (!*order || (*order)->account != static_cast<trading::AccountId>(who.user_id)) {
@@ -366,12 +329,12 @@ HttpResponse Api::GetOrderByClientId(const HttpRequest& req, const Principal& wh
         // Generated ids are "ik-<order id>" and stored empty.
         auto n = WholeNumberText(client_id->substr(trading::kGeneratedClientIdPrefix.size()), "id", 1, INT64_MAX);
         if (n) {
-            auto o = store_.GetOrder(static_cast<trading::OrderId>(*n));
+            auto o = history_.GetOrder(static_cast<trading::OrderId>(*n));
             if (!o) return ErrorResponse(o.error());
             if (*o && (*o)->client_order_id.empty()) found = **o;
         }
     } else {
-        auto o = store_.GetOrderByClientOrderId(account, *client_id);
+        auto o = history_.GetOrderByClientOrderId(account, *client_id);
         if (!o) return ErrorResponse(o.error());
         found = *o;
     }
@@ -412,7 +375,7 @@ void Api::ReplaceOrder(const HttpRequest& req, const Principal& who, Responder r
     if (!client_id) return fail(client_id.error().message);
     if (*client_id) cmd.client_order_id = **client_id;
     // The engine knows only open orders; an id of another account must look missing, not "not open".
-    auto existing = store_.GetOrder(*id);
+    auto existing = history_.GetOrder(*id);
     if (!existing) return respond(ErrorResponse(existing.error()));
     if (!*existing || (*existing)->account != cmd.account) return respond(JsonError(404, kCodeNotFound, "order not found"));
     SubmitOrderCommand(std::move(cmd), std::move(respond));
@@ -422,7 +385,7 @@ void Api::CancelOrder(const HttpRequest& req, const Principal& who, Responder re
     auto id = UuidToId(IdKind::kOrder, req.Param("order_id"));
     if (!id) return respond(JsonError(404, kCodeNotFound, "order not found"));
     const auto account = static_cast<trading::AccountId>(who.user_id);
-    auto existing = store_.GetOrder(*id);
+    auto existing = history_.GetOrder(*id);
     if (!existing) return respond(ErrorResponse(existing.error()));
     if (!*existing || (*existing)->account != account) return respond(JsonError(404, kCodeNotFound, "order not found"));
     if (!trading::IsOpen((*existing)->status)) {

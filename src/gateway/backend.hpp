@@ -2,7 +2,9 @@
 // What the gateway needs from the trading side, whatever runs it: the embedded pipeline in `serve`, or (later)
 // the Kafka round trip in the distributed gateway. Implementations are thread-safe; completions may run on any
 // thread and only after the command's effects are durable.
+#include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "market/session.hpp"
@@ -10,6 +12,12 @@
 #include "trading/types.hpp"
 
 namespace ik::gateway {
+
+// Who a request or stream acts for. The account id is the user id.
+struct Principal {
+    std::int64_t user_id = 0;
+    std::string role;  // "user" | "admin"
+};
 
 class TradingBackend {
 public:

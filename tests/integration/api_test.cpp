@@ -404,5 +404,82 @@ TEST_F(ApiTest, ConcurrentBuysBeyondTheCashNeverOverdraw) {
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
+TEST_F(ApiTest, MarketDataFollowsInjectedTicksWithAlpacasShapesAndPaging) {
+    ApiUser a;
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("heidi", a));
+    ASSERT_EQ(server_->Tick(kSamsung, 250'000, 10), 200);
+    ASSERT_EQ(server_->Tick(kSamsung, 251'000, 20), 200);
+    ASSERT_EQ(server_->Tick(kSamsung, 249'000, 30, 248'500, 249'500), 200);
+
+    auto latest = http().Get("/v2/stocks/trades/latest?symbols=005930", a.key());
+    ASSERT_EQ(latest.status, 200) << latest.body;
+    const json::value latest_json = latest.json();
+    EXPECT_EQ(Field(latest_json.at("trades").at(kSamsung), "p"), "249000");
+    EXPECT_EQ(Field(latest_json.at("trades").at(kSamsung), "s"), "30");
+    EXPECT_FALSE(latest_json.as_object().contains("next_page_token")) << "latest answers are never paged";
+    auto quote = http().Get("/v2/stocks/quotes/latest?symbols=005930", a.key()).json();
+    EXPECT_EQ(Field(quote.at("quotes").at(kSamsung), "bp"), "248500");
+    EXPECT_EQ(Field(quote.at("quotes").at(kSamsung), "ap"), "249500");
+
+    // Paging: one trade per page, in time order, until next_page_token is null.
+    std::vector<std::string> prices;
+    std::string token;
+    for (int page = 0; page < 10; ++page) {
+        std::string target = "/v2/stocks/trades?symbols=005930&limit=1&start=2000-01-01T00%3A00%3A00%2B00%3A00";
+        if (!token.empty()) target += "&page_token=" + token;
+        auto r = http().Get(target, a.key());
+        ASSERT_EQ(r.status, 200) << r.body;
+        const json::value j = r.json();
+        for (const auto& t : j.at("trades").at(kSamsung).as_array()) prices.push_back(Field(t, "p"));
+        token = Field(j, "next_page_token");
+        if (token.empty()) break;
+    }
+    EXPECT_EQ(prices, (std::vector<std::string>{"250000", "251000", "249000"}));
+
+    auto bars = http().Get("/v2/stocks/bars?symbols=005930&timeframe=1Min&start=2000-01-01", a.key());
+    ASSERT_EQ(bars.status, 200) << bars.body;
+    const json::value bars_json = bars.json();
+    long volume = 0;
+    std::string high;
+    for (const auto& b : bars_json.at("bars").at(kSamsung).as_array()) {
+        volume += std::stol(Field(b, "v"));
+        EXPECT_TRUE(b.as_object().contains("n") && b.as_object().contains("vw"));
+    }
+    EXPECT_EQ(volume, 60) << bars.body;
+
+    auto snap = http().Get("/v2/stocks/snapshots?symbols=005930,000660", a.key());
+    ASSERT_EQ(snap.status, 200) << snap.body;
+    const json::value snap_json = snap.json();
+    EXPECT_EQ(Field(snap_json.at(kSamsung).at("latestTrade"), "p"), "249000");
+    EXPECT_EQ(Field(snap_json.at(kSamsung).at("dailyBar"), "h"), "251000");
+    EXPECT_EQ(Field(snap_json.at(kSamsung).at("dailyBar"), "v"), "60");
+    EXPECT_TRUE(snap_json.at("000660").at("latestTrade").is_null()) << "no tick yet for SK hynix";
+
+    EXPECT_EQ(http().Get("/v2/stocks/bars?symbols=005930&timeframe=7Fortnight", a.key()).status, 400);
+    EXPECT_EQ(http().Get("/v2/stocks/bars?symbols=NOPE&timeframe=1Min", a.key()).status, 400);
+    EXPECT_EQ(http().Get("/v2/stocks/trades?symbols=005930&limit=0", a.key()).status, 400);
+    EXPECT_EQ(http().Get("/v2/stocks/trades?symbols=005930&page_token=%%%", a.key()).status, 400);
+    EXPECT_EQ(http().Get("/v2/stocks/trades/latest?symbols=005930").status, 401);
+}
+
+// With the data folder configured, the daily history is served as 1-day bars.
+TEST(ApiDailyHistoryTest, ServesTheDailyHistoryAsDayBars) {
+    ApiServer server(Env{{"INVESTKING_MARKET_DATA_SOURCE", IK_SHARED_DATA}});
+    ApiUser a;
+    ASSERT_NO_FATAL_FAILURE(server.SignUp("ivan", a));
+    auto r = server.client().Get("/v2/stocks/bars?symbols=005930&timeframe=1Day&start=2025-01-01&end=2025-01-07", a.key());
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::value j = r.json();
+    const auto& list = j.at("bars").at(kSamsung).as_array();
+    ASSERT_EQ(list.size(), 3u) << r.body;  // 2, 3 and 6 January 2025 (KRX trading days)
+    EXPECT_EQ(Field(list[0], "t"), "2025-01-01T15:00:00.000000Z");  // 00:00 KST
+    EXPECT_EQ(Field(list[0], "o"), "52700");
+    EXPECT_EQ(Field(list[0], "c"), "53400");
+    EXPECT_EQ(Field(list[2], "v"), "19034284");
+    auto weekly = server.client().Get("/v2/stocks/bars?symbols=005930&timeframe=1Week&start=2024-12-30&end=2025-01-11", a.key());
+    ASSERT_EQ(weekly.status, 200) << weekly.body;
+    EXPECT_EQ(weekly.json().at("bars").at(kSamsung).as_array().size(), 2u) << weekly.body;
+}
+
 }  // namespace
 }  // namespace ik::testing
