@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "auth/tokens.hpp"
+#include "app/version.hpp"
 #include "common/log.hpp"
 #include "market/listing.hpp"
 
@@ -229,6 +230,7 @@ Status EmbeddedServer::Start() {
     for (const market::Tick& t : snapshot->last_ticks) market_.OnTick(t);
     pipeline_->SetCommitObserver([this](const storage::WriteBatch& batch) {
         for (const auto& t : batch.ticks) market_.OnTick(t);
+        metrics_.ObserveBatch(batch);
     });
     pipeline_->Start();
     for (trading::AccountId id : load_accounts) {
@@ -341,8 +343,30 @@ Status EmbeddedServer::StartHttp() {
         return gateway::HttpResponse{200, "application/json", R"({"status":"ready"})", {}};
     });
     api_->Register(*http_);
+    http_->Route("GET", "/api/v1/openapi.json", [](const gateway::HttpRequest&) {
+        return gateway::HttpResponse{200, "application/json", OpenApiDocument(), {}};
+    });
+    http_->Route("GET", "/metrics", [this](const gateway::HttpRequest&) {
+        return gateway::HttpResponse{200, "text/plain; version=0.0.4", metrics_.Render(), {}};
+    });
+    http_->Route("GET", "/api/v1/admin/routes", [this](const gateway::HttpRequest& req) {
+        auto who = api_->Authenticate(req);
+        if (!who) return gateway::JsonError(401, 40110000, who.error().message);
+        if (who->role != "admin") return gateway::JsonError(403, 40310000, "admin role required");
+        boost::json::array routes;
+        for (const auto& [method, path] : http_->Routes()) {
+            routes.push_back(boost::json::object{{"method", method == "WEBSOCKET" ? "GET" : method}, {"path", path}});
+        }
+        return gateway::HttpResponse{200, "application/json", boost::json::serialize(routes), {}};
+    });
+    metrics_.AddGauge("investking_engine_queue_depth", "Commands and ticks waiting for the engine thread.",
+                      [this] { return static_cast<double>(pipeline_->queue_depth()); });
+    metrics_.AddGauge("investking_engine_max_queue_depth", "Deepest the engine queue has been since start.",
+                      [this] { return static_cast<double>(pipeline_->stats().max_queue_depth); });
+    metrics_.AddGauge("investking_ready", "1 when the server accepts traffic.", [this] { return ready_.load() && !failed() ? 1.0 : 0.0; });
     auto access = GetLogger("access");
-    http_->SetObserver([access](const gateway::RequestRecord& r) {
+    http_->SetObserver([this, access](const gateway::RequestRecord& r) {
+        metrics_.ObserveRequest(r);
         access->info("method={} route={} status={} bytes_in={} bytes_out={} duration_us={} remote={}", r.method, r.route,
                      r.status, r.bytes_in, r.bytes_out,
                      std::chrono::duration_cast<std::chrono::microseconds>(r.duration).count(), r.remote);

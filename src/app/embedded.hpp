@@ -17,6 +17,7 @@
 #include "gateway/api.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/market_cache.hpp"
+#include "gateway/metrics.hpp"
 #include "market/listing.hpp"
 #include "market/simulator.hpp"
 #include "market/source.hpp"
@@ -82,6 +83,7 @@ private:
     std::unique_ptr<gateway::HttpServer> http_;
     std::unique_ptr<storage::ServiceStore> reader_;  // queries on a second connection, beside the commits
     gateway::MarketCache market_;
+    gateway::Metrics metrics_;
     std::unique_ptr<gateway::TradingBackend> backend_;
     std::unique_ptr<gateway::Api> api_;
     std::atomic<bool> ready_{false};

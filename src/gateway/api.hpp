@@ -50,6 +50,11 @@ public:
 
     void Register(HttpServer& server);
 
+    // Bearer JWT or APCA key headers; kPermissionDenied when the request carries no valid credentials.
+    Result<Principal> Authenticate(const HttpRequest& req);
+    Result<Principal> AuthenticateKey(const std::string& key_id, const std::string& secret);
+    Result<Principal> AuthenticateToken(const std::string& access_token);
+
     // Creates the user `username` with role admin unless it exists (first start with INVESTKING_ADMIN_PASSWORD).
     Status EnsureAdmin(const std::string& username, const std::string& password);
 
@@ -102,6 +107,10 @@ private:
     HttpResponse RemoveFromWatchlist(const HttpRequest& req, const Principal& who);
     HttpResponse DeleteWatchlist(const HttpRequest& req, const Principal& who);
 
+    // ---- account history (api_account.cpp) ----
+    HttpResponse Activities(const HttpRequest& req, const Principal& who);
+    HttpResponse PortfolioHistory(const HttpRequest& req, const Principal& who);
+
     // ---- Alpaca v2 market data (api_market_data.cpp) ----
     struct TimeFrameSpec {
         std::int64_t seconds = 60;
@@ -116,9 +125,6 @@ private:
                                             Timestamp end);
 
     // ---- shared ----
-    // Bearer JWT or APCA key headers; 401 response on failure.
-    Result<Principal> Authenticate(const HttpRequest& req);
-    Result<Principal> AuthenticateKey(const std::string& key_id, const std::string& secret);
     std::optional<market::SymbolId> FindSymbol(std::string_view symbol_or_asset_id) const;
     bool IsTradable(market::SymbolId id) const;
     boost::json::object OrderJson(const trading::Order& o) const;

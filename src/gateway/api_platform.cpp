@@ -119,18 +119,20 @@ Result<Principal> Api::AuthenticateKey(const std::string& key_id, const std::str
     return Principal{cached.user_id, cached.role};
 }
 
+Result<Principal> Api::AuthenticateToken(const std::string& token) {
+    auto claims = auth::VerifyJwt(token, options_.jwt_key, clock_.Now());
+    if (!claims) return std::unexpected(claims.error());
+    if (claims->typ != auth::kAccessTokenType) return MakeError(ErrorCode::kPermissionDenied, "not an access token");
+    auto id = WholeNumberText(claims->sub, "sub", 1, INT64_MAX);
+    if (!id) return MakeError(ErrorCode::kPermissionDenied, "malformed token");
+    return Principal{*id, claims->role};
+}
+
 Result<Principal> Api::Authenticate(const HttpRequest& req) {
     const std::string& key_id = req.Header("apca-api-key-id");
     if (!key_id.empty()) return AuthenticateKey(key_id, req.Header("apca-api-secret-key"));
     const std::string& authz = req.Header("authorization");
-    if (authz.rfind("Bearer ", 0) == 0) {
-        auto claims = auth::VerifyJwt(std::string_view(authz).substr(7), options_.jwt_key, clock_.Now());
-        if (!claims) return std::unexpected(claims.error());
-        if (claims->typ != auth::kAccessTokenType) return MakeError(ErrorCode::kPermissionDenied, "not an access token");
-        auto id = WholeNumberText(claims->sub, "sub", 1, INT64_MAX);
-        if (!id) return MakeError(ErrorCode::kPermissionDenied, "malformed token");
-        return Principal{*id, claims->role};
-    }
+    if (authz.rfind("Bearer ", 0) == 0) return AuthenticateToken(authz.substr(7));
     return MakeError(ErrorCode::kPermissionDenied,
                      "request is not authorized: send APCA-API-KEY-ID and APCA-API-SECRET-KEY, or Authorization: Bearer");
 }
@@ -653,6 +655,9 @@ void Api::Register(HttpServer& s) {
     s.RouteAsync("POST", "/api/v1/admin/ticks", AuthedAsync(&Api::InjectTick));
 
     s.Route("GET", "/v2/account", Authed(&Api::GetAccount));
+    s.Route("GET", "/v2/account/activities", Authed(&Api::Activities));
+    s.Route("GET", "/v2/account/activities/{activity_type}", Authed(&Api::Activities));
+    s.Route("GET", "/v2/account/portfolio/history", Authed(&Api::PortfolioHistory));
     s.RouteAsync("POST", "/v2/orders", AuthedAsync(&Api::PlaceOrder));
     s.Route("GET", "/v2/orders", Authed(&Api::ListOrders));
     s.RouteAsync("DELETE", "/v2/orders", AuthedAsync(&Api::CancelAllOrders));

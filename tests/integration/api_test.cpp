@@ -462,6 +462,60 @@ TEST_F(ApiTest, MarketDataFollowsInjectedTicksWithAlpacasShapesAndPaging) {
     EXPECT_EQ(http().Get("/v2/stocks/trades/latest?symbols=005930").status, 401);
 }
 
+TEST_F(ApiTest, ActivitiesPortfolioHistoryAndMetricsAccountForEveryWon) {
+    ApiUser a;
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("judy", a));
+    ASSERT_EQ(server_->Tick(kSamsung, 250'000, 1'000), 200);
+    ASSERT_EQ(http().Post("/v2/orders", Order("buy", 4, "market", "day"), a.key()).status, 200);
+    ASSERT_EQ(http().Post("/v2/orders", Order("sell", 1, "market", "day"), a.key()).status, 200);
+    ASSERT_EQ(http().Post("/api/v1/account/topup", {{"amount", 1'000'000}}, a.bearer()).status, 200);
+
+    auto all = http().Get("/v2/account/activities?direction=asc", a.key());
+    ASSERT_EQ(all.status, 200) << all.body;
+    const json::value list = all.json();
+    ASSERT_EQ(list.as_array().size(), 4u) << all.body;  // opening deposit, buy, sell, top-up
+    EXPECT_EQ(Field(list.at(0), "activity_type"), "CSD");
+    EXPECT_EQ(Field(list.at(0), "net_amount"), "10000000");
+    EXPECT_EQ(Field(list.at(1), "activity_type"), "FILL");
+    EXPECT_EQ(Field(list.at(1), "price"), "250500");
+    EXPECT_EQ(Field(list.at(1), "commission"), std::to_string(Commission(1'002'000)));
+    EXPECT_EQ(Field(list.at(2), "side"), "sell");
+    EXPECT_EQ(Field(list.at(2), "tax"), std::to_string(Tax(249'500)));
+    EXPECT_EQ(Field(list.at(3), "description"), "top-up");
+    // Paging by the id of the last item, one at a time, gives the same four.
+    std::vector<std::string> ids;
+    std::string token;
+    for (int i = 0; i < 6; ++i) {
+        auto page = http().Get("/v2/account/activities?direction=asc&page_size=1" + (token.empty() ? "" : "&page_token=" + token), a.key());
+        ASSERT_EQ(page.status, 200) << page.body;
+        const json::value p = page.json();
+        if (p.as_array().empty()) break;
+        token = Field(p.at(0), "id");
+        ids.push_back(token);
+    }
+    ASSERT_EQ(ids.size(), 4u);
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(ids[i], Field(list.at(i), "id"));
+    EXPECT_EQ(http().Get("/v2/account/activities/FILL", a.key()).json().as_array().size(), 2u);
+
+    auto history = http().Get("/v2/account/portfolio/history?period=1D&timeframe=1Min", a.key());
+    ASSERT_EQ(history.status, 200) << history.body;
+    const json::value h = history.json();
+    const auto& equity = h.at("equity").as_array();
+    ASSERT_FALSE(equity.empty());
+    // Marked at the last trade (250,000): the same equity the account reports.
+    EXPECT_EQ(boost::json::serialize(equity.back()), Field(Account(a), "equity")) << history.body;
+    EXPECT_EQ(h.at("timestamp").as_array().size(), equity.size());
+
+    auto metrics = http().Get("/metrics");
+    ASSERT_EQ(metrics.status, 200);
+    EXPECT_NE(metrics.body.find("investking_http_requests_total{route=\"/v2/orders\",method=\"POST\",status=\"200\"} 2"), std::string::npos)
+        << metrics.body;
+    EXPECT_NE(metrics.body.find("investking_fills_total 2"), std::string::npos);
+    EXPECT_NE(metrics.body.find("investking_http_request_duration_seconds_bucket{route=\"/v2/account\",le=\"+Inf\"}"), std::string::npos);
+    EXPECT_NE(metrics.body.find("investking_engine_queue_depth"), std::string::npos);
+    EXPECT_NE(metrics.body.find("investking_commit_batch_events_count"), std::string::npos);
+}
+
 // With the data folder configured, the daily history is served as 1-day bars.
 TEST(ApiDailyHistoryTest, ServesTheDailyHistoryAsDayBars) {
     ApiServer server(Env{{"INVESTKING_MARKET_DATA_SOURCE", IK_SHARED_DATA}});
