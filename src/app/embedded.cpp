@@ -228,8 +228,10 @@ Status EmbeddedServer::Start() {
                                            data_->service.get());
     for (market::SymbolId id = 0; id < universe_.size(); ++id) market_.SetPreviousClose(id, universe_.Get(id).previous_close);
     for (const market::Tick& t : snapshot->last_ticks) market_.OnTick(t);
+    accounts_.Load(*snapshot);
     pipeline_->SetCommitObserver([this](const storage::WriteBatch& batch) {
         for (const auto& t : batch.ticks) market_.OnTick(t);
+        for (const auto& e : batch.events) accounts_.OnEvent(e);
         metrics_.ObserveBatch(batch);
     });
     pipeline_->Start();
@@ -325,7 +327,7 @@ Status EmbeddedServer::StartHttp() {
     ao.price_limit_ppm = cfg.market.price_limit_ppm;
     backend_ = std::make_unique<PipelineBackend>(*pipeline_, session_);
     api_ = std::make_unique<gateway::Api>(ao, clock_, *backend_, *data_->service, *platform, *reads, *reader_, universe_, active_,
-                                          calendar_, market_);
+                                          calendar_, market_, accounts_);
     if (!options_.admin_password.empty()) {
         if (auto s = api_->EnsureAdmin("admin", options_.admin_password); !s) return s;
     }

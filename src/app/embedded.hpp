@@ -84,6 +84,7 @@ private:
     std::unique_ptr<storage::ServiceStore> reader_;  // queries on a second connection, beside the commits
     gateway::MarketCache market_;
     gateway::Metrics metrics_;
+    gateway::AccountBook accounts_;
     std::unique_ptr<gateway::TradingBackend> backend_;
     std::unique_ptr<gateway::Api> api_;
     std::atomic<bool> ready_{false};

@@ -4,6 +4,8 @@
 // TradingBackend and are answered once durable; reads come from the PlatformStore (a read connection) and the
 // MarketCache. Owned by the application; Register() once before the server starts; handlers are thread-safe.
 #include <atomic>
+#include <deque>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -16,6 +18,7 @@
 
 #include "auth/password.hpp"
 #include "common/time.hpp"
+#include "gateway/account_book.hpp"
 #include "gateway/backend.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/market_cache.hpp"
@@ -45,7 +48,8 @@ public:
     Api(ApiOptions options, const Clock& clock, TradingBackend& backend, storage::ServiceStore& store,
         storage::PlatformStore& platform, storage::PlatformStore& reads, storage::ServiceStore& history,
         const market::Universe& universe,
-        std::vector<market::SymbolId> tradable, const market::MarketCalendar& calendar, MarketCache& market);
+        std::vector<market::SymbolId> tradable, const market::MarketCalendar& calendar, MarketCache& market,
+        const AccountBook& accounts);
     ~Api();
 
     void Register(HttpServer& server);
@@ -135,6 +139,8 @@ private:
     Handler Authed(HttpResponse (Api::*method)(const HttpRequest&, const Principal&));
     Handler Authed2(std::function<HttpResponse(const HttpRequest&, const Principal&)> f);
     AsyncHandler AuthedAsync(void (Api::*method)(const HttpRequest&, const Principal&, Responder));
+    // The account's durable balance and positions (from the book; opened_at filled in from the store once).
+    Result<std::optional<AccountView>> AccountOf(trading::AccountId id);
     // Submits and answers with the order the command created or changed.
     void SubmitOrderCommand(trading::Command command, Responder respond);
 
@@ -149,7 +155,15 @@ private:
     std::vector<market::SymbolId> tradable_;
     const market::MarketCalendar& calendar_;
     MarketCache& market_;
+    const AccountBook& accounts_;
     boost::asio::thread_pool slow_;     // password hashing off the I/O threads
+
+    static constexpr std::size_t kMaxLoginFailures = 5;
+    static constexpr std::int64_t kLoginWindowS = 300;
+    bool LoginThrottled(const std::string& key, Timestamp now, int& retry_after_s);
+    void RecordLoginFailure(const std::string& key, Timestamp now);
+    std::mutex throttle_mutex_;
+    std::unordered_map<std::string, std::deque<Timestamp>> failures_;
 
     std::shared_mutex keys_mutex_;
     std::unordered_map<std::string, CachedKey> keys_;

@@ -218,14 +218,14 @@ Result<std::vector<market::Bar>> Api::BarsOf(market::SymbolId symbol, const Time
 
 HttpResponse Api::Bars(const HttpRequest& req, const Principal&) {
     auto symbols = DataSymbols(req);
-    if (!symbols) return JsonError(400, 40010000, symbols.error().message);
+    if (!symbols) return JsonError(400, kCodeMalformed, symbols.error().message);
     auto tf = ParseTimeFrame(req.Query("timeframe").value_or(""));
-    if (!tf) return JsonError(400, 40010000, tf.error().message);
+    if (!tf) return JsonError(400, kCodeMalformed, tf.error().message);
     if (auto adj = req.Query("adjustment"); adj && *adj != "raw" && *adj != "split" && *adj != "dividend" && *adj != "all") {
-        return JsonError(400, 40010000, "invalid adjustment");
+        return JsonError(400, kCodeMalformed, "invalid adjustment");
     }
     auto w = ParseWindow(req, clock_.Now(), tf->seconds >= kDay ? 365 * kDay * kNanosPerSecond : kDay * kNanosPerSecond);
-    if (!w) return JsonError(400, 40010000, w.error().message);
+    if (!w) return JsonError(400, kCodeMalformed, w.error().message);
     json::object bars;
     std::int64_t left = w->limit;
     std::string next;
@@ -261,9 +261,9 @@ HttpResponse Api::Bars(const HttpRequest& req, const Principal&) {
 
 HttpResponse Api::Ticks(const HttpRequest& req, const Principal&, bool quotes) {
     auto symbols = DataSymbols(req);
-    if (!symbols) return JsonError(400, 40010000, symbols.error().message);
+    if (!symbols) return JsonError(400, kCodeMalformed, symbols.error().message);
     auto w = ParseWindow(req, clock_.Now(), kDay * kNanosPerSecond);
-    if (!w) return JsonError(400, 40010000, w.error().message);
+    if (!w) return JsonError(400, kCodeMalformed, w.error().message);
     json::object data;
     std::int64_t left = w->limit;
     std::string next;
@@ -305,9 +305,9 @@ HttpResponse Api::Ticks(const HttpRequest& req, const Principal&, bool quotes) {
 
 HttpResponse Api::Latest(const HttpRequest& req, const Principal&, LatestKind kind) {
     auto symbols = DataSymbols(req);
-    if (!symbols) return JsonError(400, 40010000, symbols.error().message);
+    if (!symbols) return JsonError(400, kCodeMalformed, symbols.error().message);
     if (auto currency = req.Query("currency"); currency && *currency != "KRW") {
-        return JsonError(400, 40010000, "prices are in KRW only; omit currency");
+        return JsonError(400, kCodeMalformed, "prices are in KRW only; omit currency");
     }
     json::object data;
     for (auto id : *symbols) {
@@ -341,7 +341,7 @@ HttpResponse Api::Latest(const HttpRequest& req, const Principal&, LatestKind ki
 
 HttpResponse Api::Snapshots(const HttpRequest& req, const Principal&) {
     auto symbols = DataSymbols(req);
-    if (!symbols) return JsonError(400, 40010000, symbols.error().message);
+    if (!symbols) return JsonError(400, kCodeMalformed, symbols.error().message);
     json::object out;
     for (auto id : *symbols) {
         const auto m = market_.Get(id);

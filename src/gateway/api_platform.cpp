@@ -64,7 +64,8 @@ HttpResponse Unauthorized(const std::string& message) { return JsonError(401, kC
 Api::Api(ApiOptions options, const ik::Clock& clock, TradingBackend& backend, storage::ServiceStore& store,
          storage::PlatformStore& platform, storage::PlatformStore& reads, storage::ServiceStore& history,
          const market::Universe& universe,
-         std::vector<market::SymbolId> tradable, const market::MarketCalendar& calendar, MarketCache& market)
+         std::vector<market::SymbolId> tradable, const market::MarketCalendar& calendar, MarketCache& market,
+         const AccountBook& accounts)
     : options_(std::move(options)),
       clock_(clock),
       backend_(backend),
@@ -76,6 +77,7 @@ Api::Api(ApiOptions options, const ik::Clock& clock, TradingBackend& backend, st
       tradable_(std::move(tradable)),
       calendar_(calendar),
       market_(market),
+      accounts_(accounts),
       slow_(2) {
     auth::InitCrypto();
     if (options_.jwt_key.size() < auth::kMinJwtKeyBytes) {
@@ -130,7 +132,11 @@ Result<Principal> Api::AuthenticateToken(const std::string& token) {
 
 Result<Principal> Api::Authenticate(const HttpRequest& req) {
     const std::string& key_id = req.Header("apca-api-key-id");
-    if (!key_id.empty()) return AuthenticateKey(key_id, req.Header("apca-api-secret-key"));
+    if (!key_id.empty()) {
+        auto who = AuthenticateKey(key_id, req.Header("apca-api-secret-key"));
+        if (who) who->via_api_key = true;
+        return who;
+    }
     const std::string& authz = req.Header("authorization");
     if (authz.rfind("Bearer ", 0) == 0) return AuthenticateToken(authz.substr(7));
     return MakeError(ErrorCode::kPermissionDenied,
@@ -246,6 +252,26 @@ void Api::Signup(const HttpRequest& req, Responder respond) {
     });
 }
 
+bool Api::LoginThrottled(const std::string& key, Timestamp now, int& retry_after_s) {
+    std::lock_guard lock(throttle_mutex_);
+    auto it = failures_.find(key);
+    if (it == failures_.end()) return false;
+    auto& times = it->second;
+    const Timestamp window = kLoginWindowS * kNanosPerSecond;
+    while (!times.empty() && times.front() <= now - window) times.pop_front();
+    if (times.size() < kMaxLoginFailures) return false;
+    retry_after_s = static_cast<int>((times.front() + window - now) / kNanosPerSecond) + 1;
+    return true;
+}
+
+void Api::RecordLoginFailure(const std::string& key, Timestamp now) {
+    std::lock_guard lock(throttle_mutex_);
+    if (failures_.size() > 100'000) failures_.clear();  // bounded memory under a flood of names
+    auto& times = failures_[key];
+    times.push_back(now);
+    while (times.size() > kMaxLoginFailures) times.pop_front();
+}
+
 void Api::Login(const HttpRequest& req, Responder respond) {
     auto body = ParseJsonObject(req);
     if (!body) return respond(JsonError(400, kCodeMalformed, body.error().message));
@@ -255,12 +281,24 @@ void Api::Login(const HttpRequest& req, Responder respond) {
     if (!username || !password || !*username || !*password) {
         return respond(ErrorResponse(Error{ErrorCode::kInvalidArgument, "username and password are required strings"}));
     }
-    boost::asio::post(slow_, [this, name = **username, pw = **password, respond] {
+    // Password guessing is slowed per username and per address: 5 failures in 5 minutes, then 429.
+    const Timestamp now = clock_.Now();
+    const std::string by_name = "u:" + **username;
+    const std::string by_addr = "a:" + req.remote;
+    int retry = 0;
+    if (LoginThrottled(by_name, now, retry) || LoginThrottled(by_addr, now, retry)) {
+        HttpResponse r = JsonError(429, kCodeRateLimited, "too many failed logins; retry in " + std::to_string(retry) + " s");
+        r.headers.emplace_back("Retry-After", std::to_string(retry));
+        return respond(std::move(r));
+    }
+    boost::asio::post(slow_, [this, name = **username, pw = **password, respond, by_name, by_addr] {
         auto user = store_.FindUserByName(name);
         if (!user) return respond(ErrorResponse(user.error()));
         // The same answer for an unknown user and a wrong password.
         if (!*user || (*user)->password_hash.empty() || !auth::VerifyPassword(pw, (*user)->password_hash)) {
             GetLogger("gateway")->info("event=login_failed");
+            RecordLoginFailure(by_name, clock_.Now());
+            RecordLoginFailure(by_addr, clock_.Now());
             return respond(Unauthorized("invalid username or password"));
         }
         const std::int64_t id = (*user)->id;
@@ -304,6 +342,7 @@ HttpResponse Api::Refresh(const HttpRequest& req) {
 }
 
 HttpResponse Api::Logout(const HttpRequest& req, const Principal& who) {
+    if (who.via_api_key) return JsonError(403, kCodeForbidden, "API keys cannot manage sessions or keys; sign in");
     auto body = ParseJsonObject(req);
     if (!body) return JsonError(400, kCodeMalformed, body.error().message);
     if (auto s = OnlyFields(*body, {"refresh_token"}); !s) return ErrorResponse(s.error());
@@ -335,6 +374,7 @@ HttpResponse Api::Me(const HttpRequest&, const Principal& who) {
 // ---- API keys ------------------------------------------------------------------------------------------
 
 HttpResponse Api::CreateKey(const HttpRequest& req, const Principal& who) {
+    if (who.via_api_key) return JsonError(403, kCodeForbidden, "API keys cannot manage sessions or keys; sign in");
     std::string name;
     if (!req.body.empty()) {
         auto body = ParseJsonObject(req);
@@ -368,6 +408,7 @@ HttpResponse Api::CreateKey(const HttpRequest& req, const Principal& who) {
 }
 
 HttpResponse Api::ListKeys(const HttpRequest&, const Principal& who) {
+    if (who.via_api_key) return JsonError(403, kCodeForbidden, "API keys cannot manage sessions or keys; sign in");
     auto keys = platform_.ListApiKeys(who.user_id);
     if (!keys) return ErrorResponse(keys.error());
     json::array out;
@@ -384,6 +425,7 @@ HttpResponse Api::ListKeys(const HttpRequest&, const Principal& who) {
 }
 
 HttpResponse Api::RevokeKey(const HttpRequest& req, const Principal& who) {
+    if (who.via_api_key) return JsonError(403, kCodeForbidden, "API keys cannot manage sessions or keys; sign in");
     const std::string& key_id = req.Param("key_id");
     auto revoked = platform_.RevokeApiKey(who.user_id, key_id, clock_.Now());
     if (!revoked) return ErrorResponse(revoked.error());
@@ -473,7 +515,8 @@ HttpResponse Api::Leaderboard(const HttpRequest& req) {
             num *= equity;
             den *= start;
         }
-        while (num > (Int128{1} << 62) || den > (Int128{1} << 62)) {
+        // Small enough that the percent (× 100) below still fits in 64 bits.
+        while (num > (Int128{1} << 55) || den > (Int128{1} << 55)) {
             num >>= 1;
             den >>= 1;
         }
@@ -509,7 +552,9 @@ HttpResponse Api::Stocks(const HttpRequest& req) {
     if (!limit) return ErrorResponse(limit.error());
     std::vector<const market::StockInfo*> found;
     if (q.empty()) {
-        for (market::SymbolId id : tradable_) found.push_back(&universe_.Get(id));
+        for (market::SymbolId id : tradable_) {
+            if (found.size() < static_cast<std::size_t>(*limit)) found.push_back(&universe_.Get(id));
+        }
     } else {
         found = market::Search(universe_.all(), q, static_cast<std::size_t>(*limit));
     }

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/log.hpp"
+
 namespace ik::gateway {
 
 namespace json = boost::json;
@@ -18,15 +20,19 @@ HttpResponse ErrorResponse(const Error& e) {
     switch (e.code) {
         case ErrorCode::kInvalidArgument: return JsonError(422, kCodeUnprocessable, e.message);
         case ErrorCode::kNotFound: return JsonError(404, kCodeNotFound, e.message);
-        case ErrorCode::kAlreadyExists: return JsonError(422, kCodeMalformed, e.message);
+        case ErrorCode::kAlreadyExists: return JsonError(422, kCodeUnprocessable, e.message);
         case ErrorCode::kFailedPrecondition: return JsonError(422, kCodeUnprocessable, e.message);
         case ErrorCode::kInsufficientFunds:
         case ErrorCode::kInsufficientQuantity:
         case ErrorCode::kPermissionDenied: return JsonError(403, kCodeForbidden, e.message);
-        case ErrorCode::kUnavailable: return JsonError(503, kCodeUnavailable, e.message);
+        case ErrorCode::kUnavailable:
+            // The detail (file names, SQLite's words) goes to the log, not to the client.
+            GetLogger("gateway")->warn("event=unavailable error=\"{}\"", e.message);
+            return JsonError(503, kCodeUnavailable, "service temporarily unavailable; retry");
         case ErrorCode::kDataLoss:
         case ErrorCode::kInternal: break;
     }
+    GetLogger("gateway")->error("event=internal_error error=\"{}\"", e.message);
     return JsonError(500, kCodeInternal, "internal error");
 }
 

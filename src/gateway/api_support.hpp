@@ -16,11 +16,11 @@
 namespace ik::gateway {
 
 // Alpaca-style error codes: the HTTP status followed by a detail.
-inline constexpr int kCodeMalformed = 40010001;
+inline constexpr int kCodeMalformed = 40010000;      // 400: the request cannot be parsed
 inline constexpr int kCodeUnauthorized = 40110000;
 inline constexpr int kCodeForbidden = 40310000;
 inline constexpr int kCodeNotFound = 40410000;
-inline constexpr int kCodeUnprocessable = 42210000;
+inline constexpr int kCodeUnprocessable = 40010001;  // 422: parsed, but a value is not acceptable
 inline constexpr int kCodeRateLimited = 42910000;
 inline constexpr int kCodeInternal = 50010000;
 inline constexpr int kCodeUnavailable = 50310000;
@@ -32,7 +32,7 @@ inline HttpResponse Json(const boost::json::value& body) { return Json(200, body
 HttpResponse NoContent();
 
 // Parses a request body that must be a JSON object; 400 with a clear message for empty, malformed, truncated,
-// invalid UTF-8 or non-object bodies, and 415 for a content type other than JSON.
+// invalid UTF-8 or non-object bodies and for a content type other than JSON (callers answer 400).
 Result<boost::json::object> ParseJsonObject(const HttpRequest& req);
 
 // Checks that every key of `o` is one of `allowed`; kInvalidArgument naming the first unknown field.

@@ -107,13 +107,24 @@ json::object Api::PositionJson(const trading::Position& p) const {
 
 // ---- Account -------------------------------------------------------------------------------------------
 
+Result<std::optional<AccountView>> Api::AccountOf(trading::AccountId id) {
+    auto view = accounts_.Get(id);
+    if (!view || view->opened_at != 0) return view;
+    auto stored = reads_.GetAccount(id);
+    if (!stored) return std::unexpected(stored.error());
+    if (*stored) {
+        view->opened_at = (*stored)->opened_at;
+        const_cast<AccountBook&>(accounts_).SetOpenedAt(id, view->opened_at);
+    }
+    return view;
+}
+
 HttpResponse Api::GetAccount(const HttpRequest&, const Principal& who) {
     const auto id = static_cast<trading::AccountId>(who.user_id);
-    auto account = reads_.GetAccount(id);
+    auto account = AccountOf(id);
     if (!account) return ErrorResponse(account.error());
     if (!*account) return JsonError(404, kCodeNotFound, "account not found");
-    auto positions = reads_.PositionsOf(id);
-    if (!positions) return ErrorResponse(positions.error());
+    const auto* positions = &(*account)->positions;
     Won long_value = 0, last_value = 0;
     for (const auto& p : *positions) {
         const auto m = market_.Get(p.symbol);
@@ -124,6 +135,7 @@ HttpResponse Api::GetAccount(const HttpRequest&, const Principal& who) {
     }
     const auto& b = (*account)->balance;
     json::object j;
+    j.reserve(40);
     j["id"] = IdToUuid(IdKind::kAccount, id);
     j["account_number"] = "IK" + std::string(8 - std::min<std::size_t>(8, std::to_string(id).size()), '0') + std::to_string(id);
     j["status"] = "ACTIVE";
@@ -325,19 +337,10 @@ HttpResponse Api::GetOrderByClientId(const HttpRequest& req, const Principal& wh
     if (client_id->size() > trading::kMaxClientOrderIdLength) return JsonError(404, kCodeNotFound, "order not found");
     std::optional<Order> found;
     const auto account = static_cast<trading::AccountId>(who.user_id);
-    if (client_id->rfind(trading::kGeneratedClientIdPrefix, 0) == 0) {
-        // Generated ids are "ik-<order id>" and stored empty.
-        auto n = WholeNumberText(client_id->substr(trading::kGeneratedClientIdPrefix.size()), "id", 1, INT64_MAX);
-        if (n) {
-            auto o = history_.GetOrder(static_cast<trading::OrderId>(*n));
-            if (!o) return ErrorResponse(o.error());
-            if (*o && (*o)->client_order_id.empty()) found = **o;
-        }
-    } else {
-        auto o = history_.GetOrderByClientOrderId(account, *client_id);
-        if (!o) return ErrorResponse(o.error());
-        found = *o;
-    }
+    // Generated ids ("ik-<order id>") are stored like the clients' own.
+    auto o = history_.GetOrderByClientOrderId(account, *client_id);
+    if (!o) return ErrorResponse(o.error());
+    found = *o;
     if (!found || found->account != account) return JsonError(404, kCodeNotFound, "order not found");
     return Json(OrderJson(*found));
 }
@@ -378,6 +381,11 @@ void Api::ReplaceOrder(const HttpRequest& req, const Principal& who, Responder r
     auto existing = history_.GetOrder(*id);
     if (!existing) return respond(ErrorResponse(existing.error()));
     if (!*existing || (*existing)->account != cmd.account) return respond(JsonError(404, kCodeNotFound, "order not found"));
+    if (!trading::IsOpen((*existing)->status)) {
+        return respond(JsonError(422, kCodeUnprocessable,
+                                 "order is " + std::string(trading::OrderStatusName((*existing)->status)) +
+                                     " and can no longer be replaced"));
+    }
     SubmitOrderCommand(std::move(cmd), std::move(respond));
 }
 
@@ -455,10 +463,10 @@ void Api::CancelAllOrders(const HttpRequest&, const Principal& who, Responder re
 // ---- Positions -----------------------------------------------------------------------------------------
 
 HttpResponse Api::ListPositions(const HttpRequest&, const Principal& who) {
-    auto positions = reads_.PositionsOf(static_cast<trading::AccountId>(who.user_id));
-    if (!positions) return ErrorResponse(positions.error());
+    auto account = accounts_.Get(static_cast<trading::AccountId>(who.user_id));
     json::array out;
-    for (const auto& p : *positions) {
+    if (!account) return Json(out);
+    for (const auto& p : account->positions) {
         if (p.qty > 0) out.push_back(PositionJson(p));
     }
     return Json(out);
@@ -467,9 +475,9 @@ HttpResponse Api::ListPositions(const HttpRequest&, const Principal& who) {
 HttpResponse Api::GetPosition(const HttpRequest& req, const Principal& who) {
     auto sym = FindSymbol(req.Param("symbol"));
     if (!sym) return JsonError(404, kCodeNotFound, "position does not exist");
-    auto positions = reads_.PositionsOf(static_cast<trading::AccountId>(who.user_id));
-    if (!positions) return ErrorResponse(positions.error());
-    for (const auto& p : *positions) {
+    auto account = accounts_.Get(static_cast<trading::AccountId>(who.user_id));
+    if (!account) return JsonError(404, kCodeNotFound, "position does not exist");
+    for (const auto& p : account->positions) {
         if (p.symbol == *sym && p.qty > 0) return Json(PositionJson(p));
     }
     return JsonError(404, kCodeNotFound, "position does not exist");
@@ -518,7 +526,9 @@ void Api::ClosePosition(const HttpRequest& req, const Principal& who, Responder 
 
 void Api::CloseAllPositions(const HttpRequest& req, const Principal& who, Responder respond) {
     const auto account = static_cast<trading::AccountId>(who.user_id);
-    const std::string cancel = req.Query("cancel_orders").value_or("false");
+    // alpaca-py sends Python's spelling of booleans ("True").
+    std::string cancel = req.Query("cancel_orders").value_or("false");
+    for (char& c : cancel) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (cancel != "true" && cancel != "false") return respond(JsonError(422, kCodeUnprocessable, "cancel_orders must be true or false"));
     if (cancel == "true") {
         // Cancels go first in the engine's queue, so the sells below see the released shares.

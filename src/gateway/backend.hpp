@@ -17,6 +17,7 @@ namespace ik::gateway {
 struct Principal {
     std::int64_t user_id = 0;
     std::string role;  // "user" | "admin"
+    bool via_api_key = false;  // authenticated with APCA key headers rather than a signed-in session
 };
 
 class TradingBackend {

@@ -135,11 +135,16 @@ struct HttpServer::Impl {
         routes.push_back(std::move(e));
     }
 
-    // Finds the route for a path: exact segments win over placeholders, so "/v2/orders:by_client_order_id"
-    // and "/v2/positions" are never taken for "{id}". `method_mismatch` tells 405 from 404.
-    const RouteEntry* Match(const std::string& method, const std::string& path, bool websocket, HttpRequest& req,
+    // Finds the route for a raw (still percent-encoded) path: exact segments win over placeholders, so
+    // "/v2/orders:by_client_order_id" and "/v2/positions" are never taken for "{id}". Each segment is decoded
+    // exactly once. `method_mismatch` tells 405 from 404.
+    const RouteEntry* Match(const std::string& method, std::string_view raw_path, bool websocket, HttpRequest& req,
                             bool& method_mismatch) const {
-        const auto parts = SplitPath(path);
+        std::vector<std::string> parts;
+        for (auto seg : SplitPath(raw_path)) {
+            auto decoded = PercentDecode(seg, false);
+            parts.push_back(decoded ? std::move(*decoded) : std::string(seg));
+        }
         const RouteEntry* best = nullptr;
         int best_exact = -1;
         method_mismatch = false;
@@ -170,8 +175,7 @@ struct HttpServer::Impl {
         for (std::size_t i = 0; i < parts.size(); ++i) {
             const auto& seg = best->segments[i];
             if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
-                auto decoded = PercentDecode(parts[i], false);
-                req.params.emplace_back(seg.substr(1, seg.size() - 2), decoded ? *decoded : std::string(parts[i]));
+                req.params.emplace_back(seg.substr(1, seg.size() - 2), parts[i]);
             }
         }
         return best;
@@ -224,7 +228,7 @@ struct HttpServer::Impl {
                 if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
                     ec != beast::error::timeout && ec != asio::error::connection_reset && ec != asio::error::bad_descriptor) {
                     // A malformed request line or headers: answer 400 and close.
-                    return Fail(400, 40000000, "malformed HTTP request: " + ec.message());
+                    return Fail(400, 40010000, "malformed HTTP request: " + ec.message());
                 }
                 beast::error_code ignored;
                 stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -239,7 +243,7 @@ struct HttpServer::Impl {
             req_.remote = remote_;
             const auto q = req_.target.find('?');
             auto path = PercentDecode(std::string_view(req_.target).substr(0, q), false);
-            if (!path) return Respond(JsonError(400, 40000000, "malformed percent-encoding in the path"));
+            if (!path) return Respond(JsonError(400, 40010000, "malformed percent-encoding in the path"));
             req_.path = std::move(*path);
             if (q != std::string::npos) {
                 std::string_view rest = std::string_view(req_.target).substr(q + 1);
@@ -251,7 +255,7 @@ struct HttpServer::Impl {
                     const auto eq = pair.find('=');
                     auto key = PercentDecode(pair.substr(0, eq), true);
                     auto value = PercentDecode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-                    if (!key || !value) return Respond(JsonError(400, 40000000, "malformed percent-encoding in the query"));
+                    if (!key || !value) return Respond(JsonError(400, 40010000, "malformed percent-encoding in the query"));
                     req_.query.emplace(std::move(*key), std::move(*value));
                 }
             }
@@ -261,7 +265,8 @@ struct HttpServer::Impl {
 
             const bool upgrade = websocket::is_upgrade(msg);
             bool method_mismatch = false;
-            const RouteEntry* route = server_.Match(req_.method, req_.path, upgrade, req_, method_mismatch);
+            const RouteEntry* route = server_.Match(req_.method, std::string_view(req_.target).substr(0, q), upgrade,
+                                                    req_, method_mismatch);
             if (upgrade && route != nullptr) {
                 if (server_.stopping.load()) return Respond(JsonError(503, 50300000, "server is shutting down"));
                 Observe(101, 0);

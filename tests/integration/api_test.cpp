@@ -226,8 +226,17 @@ TEST_F(ApiTest, TokensRotateAndAStolenRefreshTokenEndsTheFamily) {
     ASSERT_EQ(keys.status, 200);
     EXPECT_EQ(keys.body.find(a.secret), std::string::npos);
     EXPECT_EQ(http().Get("/v2/account", a.key()).status, 200);
+    EXPECT_EQ(http().Post("/api/v1/keys", json::object{}, a.key()).status, 403) << "a key cannot mint keys";
     EXPECT_EQ(http().Send("DELETE", "/api/v1/keys/" + a.key_id, "", a.bearer()).status, 204);
     EXPECT_EQ(http().Get("/v2/account", a.key()).status, 401);
+
+    // Password guessing: five failures, then 429 with Retry-After even for the right password.
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(http().Post("/api/v1/auth/login", {{"username", "dave"}, {"password", "wrong-guess"}}).status, 401);
+    }
+    auto throttled = http().Post("/api/v1/auth/login", {{"username", "dave"}, {"password", "pw-dave-secret"}});
+    EXPECT_EQ(throttled.status, 429) << throttled.body;
+    EXPECT_FALSE(throttled.headers["retry-after"].empty());
 }
 
 // Hostile requests: each gets the expected 4xx, nothing is written, the server stays up.
