@@ -229,10 +229,16 @@ Status EmbeddedServer::Start() {
     for (market::SymbolId id = 0; id < universe_.size(); ++id) market_.SetPreviousClose(id, universe_.Get(id).previous_close);
     for (const market::Tick& t : snapshot->last_ticks) market_.OnTick(t);
     accounts_.Load(*snapshot);
+    // The streams authenticate through the API, which is built later (before the server accepts anyone).
+    streams_ = std::make_unique<gateway::StreamHub>(
+        gateway::StreamOptions{}, universe_,
+        [this](const std::string& key, const std::string& secret) { return api_->AuthenticateKey(key, secret); },
+        [this](const std::string& token) { return api_->AuthenticateToken(token); });
     pipeline_->SetCommitObserver([this](const storage::WriteBatch& batch) {
         for (const auto& t : batch.ticks) market_.OnTick(t);
         for (const auto& e : batch.events) accounts_.OnEvent(e);
         metrics_.ObserveBatch(batch);
+        streams_->Publish(batch);
     });
     pipeline_->Start();
     for (trading::AccountId id : load_accounts) {
@@ -345,6 +351,7 @@ Status EmbeddedServer::StartHttp() {
         return gateway::HttpResponse{200, "application/json", R"({"status":"ready"})", {}};
     });
     api_->Register(*http_);
+    streams_->Register(*http_);
     http_->Route("GET", "/api/v1/openapi.json", [](const gateway::HttpRequest&) {
         return gateway::HttpResponse{200, "application/json", OpenApiDocument(), {}};
     });
@@ -365,6 +372,12 @@ Status EmbeddedServer::StartHttp() {
                       [this] { return static_cast<double>(pipeline_->queue_depth()); });
     metrics_.AddGauge("investking_engine_max_queue_depth", "Deepest the engine queue has been since start.",
                       [this] { return static_cast<double>(pipeline_->stats().max_queue_depth); });
+    metrics_.AddGauge("investking_stream_connections", "Open WebSocket stream connections.", [this] {
+        const auto s = streams_->stats();
+        return static_cast<double>(s.trade_connections + s.data_connections);
+    });
+    metrics_.AddGauge("investking_stream_slow_client_drops", "Stream clients dropped for reading too slowly.",
+                      [this] { return static_cast<double>(streams_->stats().slow_client_drops); });
     metrics_.AddGauge("investking_ready", "1 when the server accepts traffic.", [this] { return ready_.load() && !failed() ? 1.0 : 0.0; });
     auto access = GetLogger("access");
     http_->SetObserver([this, access](const gateway::RequestRecord& r) {
@@ -449,6 +462,7 @@ void EmbeddedServer::Stop() {
     load_.reset();
     http_.reset();
     api_.reset();
+    streams_.reset();
     backend_.reset();
     reader_.reset();
     pipeline_.reset();

@@ -18,6 +18,7 @@
 #include "gateway/http_server.hpp"
 #include "gateway/market_cache.hpp"
 #include "gateway/metrics.hpp"
+#include "gateway/streams.hpp"
 #include "market/listing.hpp"
 #include "market/simulator.hpp"
 #include "market/source.hpp"
@@ -87,6 +88,7 @@ private:
     gateway::AccountBook accounts_;
     std::unique_ptr<gateway::TradingBackend> backend_;
     std::unique_ptr<gateway::Api> api_;
+    std::unique_ptr<gateway::StreamHub> streams_;
     std::atomic<bool> ready_{false};
 
     mutable std::mutex mutex_;

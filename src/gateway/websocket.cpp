@@ -63,10 +63,20 @@ void WebSocketConnection::Read() {
 }
 
 bool WebSocketConnection::Send(std::string payload, bool binary) {
-    std::lock_guard lock(mutex_);
-    if (closing_ || finished_.load()) return false;
-    if (queued_bytes_ + payload.size() > options_.max_queued_bytes) {
-        // A slow reader: drop what waits (not the frame being written), say why, close.
+    OverflowHandler overflowed;
+    {
+        std::lock_guard lock(mutex_);
+        if (closing_ || finished_.load()) return false;
+        if (queued_bytes_ + payload.size() <= options_.max_queued_bytes) {
+            queued_bytes_ += payload.size();
+            queue_.push_back({std::move(payload), binary});
+            if (!writing_ && open_.load()) {
+                writing_ = true;
+                asio::post(ws_.get_executor(), [self = shared_from_this()] { self->WriteNext(); });
+            }
+            return true;
+        }
+        // A slow reader: drop what waits (not the frame being written) and close after it.
         const std::size_t keep = writing_ && !queue_.empty() ? 1 : 0;
         while (queue_.size() > keep) {
             queued_bytes_ -= queue_.back().payload.size();
@@ -75,25 +85,15 @@ bool WebSocketConnection::Send(std::string payload, bool binary) {
         closing_ = true;
         close_code_ = 1008;
         close_reason_ = "slow client";
-        if (on_overflow_) {
-            // The handler may queue one last message (e.g. an error): let it past the closing flag.
-            closing_ = false;
-            on_overflow_();
-            closing_ = true;
-        }
         if (!writing_ && open_.load()) {
             writing_ = true;
             asio::post(ws_.get_executor(), [self = shared_from_this()] { self->WriteNext(); });
         }
-        return false;
+        overflowed = on_overflow_;
     }
-    queued_bytes_ += payload.size();
-    queue_.push_back({std::move(payload), binary});
-    if (!writing_ && open_.load()) {
-        writing_ = true;
-        asio::post(ws_.get_executor(), [self = shared_from_this()] { self->WriteNext(); });
-    }
-    return true;
+    // Outside the lock: the handler may look at the connection (it cannot send any more).
+    if (overflowed) overflowed();
+    return false;
 }
 
 void WebSocketConnection::WriteNext() {
@@ -147,6 +147,11 @@ void WebSocketConnection::Close(std::uint16_t code, std::string reason) {
     }
 }
 
+void WebSocketConnection::SetMaxQueuedBytes(std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    options_.max_queued_bytes = bytes;
+}
+
 std::size_t WebSocketConnection::queued_bytes() const {
     std::lock_guard lock(mutex_);
     return queued_bytes_;
@@ -162,6 +167,7 @@ void WebSocketConnection::Finish() {
     // Break reference cycles through handlers that captured this connection.
     on_message_ = nullptr;
     on_close_ = nullptr;
+    std::lock_guard lock(mutex_);  // Send() reads on_overflow_ from other threads under this lock
     on_overflow_ = nullptr;
 }
 

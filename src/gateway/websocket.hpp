@@ -1,7 +1,8 @@
 #pragma once
 // One accepted WebSocket connection. Messages are sent through a bounded outbound queue: when a client reads
-// too slowly and the queue passes its limit, the connection is told (`on_overflow`, which may send a last
-// message) and closed, so a slow client never stalls the server. Send() and Close() are thread-safe;
+// too slowly and the queue passes its limit, the waiting messages are dropped, `on_overflow` is told and the
+// connection closes, so a slow client never stalls the server (a last error message must be queued by the
+// caller before the limit is reached). Send() and Close() are thread-safe;
 // handlers run on the connection's strand, one at a time.
 #include <atomic>
 #include <cstddef>
@@ -39,6 +40,9 @@ public:
     void OnMessage(MessageHandler h) { on_message_ = std::move(h); }
     void OnClose(CloseHandler h) { on_close_ = std::move(h); }
     void OnOverflow(OverflowHandler h) { on_overflow_ = std::move(h); }
+    // Overrides options.max_queued_bytes: the server builds every connection with default options, and a route
+    // handler that knows its stream's budget sets it here, before Accept().
+    void SetMaxQueuedBytes(std::size_t bytes);
 
     // Queues a message; false when the connection is closing or the queue overflowed.
     bool Send(std::string payload, bool binary);
