@@ -5,7 +5,7 @@
 #   make build    release build in build/release
 #   make run      deps + build, then serve on ./data; extra flags via ARGS="--listen 0.0.0.0:8080"
 #   make test     deps, debug build with ASan+UBSan and every test; then the concurrent tests under TSan
-#   make bench    deps + release build, then every build/release/bench/*_benchmark
+#   make bench    deps + release build, then every build/release/bench/*_benchmark and the wrk HTTP benchmark
 #   make format   clang-format -i over src/ bench/ tests/
 #   make tidy     clang-tidy over src/ (optional; needs a debug configure for compile_commands.json)
 #   make clean    remove build/
@@ -73,6 +73,8 @@ bench: deps build
 		"$$b" $(BENCH_ARGS) || exit 1; \
 	done; \
 	if [ "$$found" -eq 0 ]; then echo "bench: no benchmarks built (nothing matches build/release/bench/*_benchmark)"; fi
+	@echo "== bench/http/http_bench.sh (wrk: the HTTP API against nginx on loopback)"
+	@bash bench/http/http_bench.sh $(APP)
 
 format:
 	@find $(FORMAT_DIRS) -type f \( -name '*.cpp' -o -name '*.hpp' \) -print0 2>/dev/null | xargs -0 -r clang-format -i

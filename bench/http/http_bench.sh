@@ -31,7 +31,8 @@ trap cleanup EXIT
 # ---- the embedded server ------------------------------------------------------------------------------
 INVESTKING_MARKET_SOURCE=none INVESTKING_MARKET_SESSION=always INVESTKING_MARKET_ALLOW_INJECTION=true \
 INVESTKING_ADMIN_PASSWORD=bench-admin-pw INVESTKING_HTTP_LISTEN=127.0.0.1:0 \
-INVESTKING_ACCOUNT_STARTING_CASH=1000000000000 INVESTKING_LOG_LEVEL="${LOG_LEVEL:-info}" \
+INVESTKING_ACCOUNT_STARTING_CASH=1000000000000 INVESTKING_HTTP_ACCESS_LOG="${ACCESS_LOG:-true}" \
+INVESTKING_HTTP_THREADS="${HTTP_THREADS:-2}" \
     "$bin" serve --data-dir "$work/data" >"$work/serve.log" 2>&1 &
 server_pid=$!
 port=""

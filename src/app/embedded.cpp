@@ -341,7 +341,7 @@ Status EmbeddedServer::StartHttp() {
     gateway::HttpServerOptions http;
     http.host = cfg.http.listen.host;
     http.port = cfg.http.listen.port;
-    http.threads = options_.http_threads;
+    http.threads = cfg.http.threads;
     http_ = std::make_unique<gateway::HttpServer>(http);
     http_->Route("GET", "/healthz", [](const gateway::HttpRequest&) {
         return gateway::HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
@@ -380,8 +380,10 @@ Status EmbeddedServer::StartHttp() {
                       [this] { return static_cast<double>(streams_->stats().slow_client_drops); });
     metrics_.AddGauge("investking_ready", "1 when the server accepts traffic.", [this] { return ready_.load() && !failed() ? 1.0 : 0.0; });
     auto access = GetLogger("access");
-    http_->SetObserver([this, access](const gateway::RequestRecord& r) {
+    const bool access_log = cfg.http.access_log;
+    http_->SetObserver([this, access, access_log](const gateway::RequestRecord& r) {
         metrics_.ObserveRequest(r);
+        if (!access_log) return;
         access->info("method={} route={} status={} bytes_in={} bytes_out={} duration_us={} remote={}", r.method, r.route,
                      r.status, r.bytes_in, r.bytes_out,
                      std::chrono::duration_cast<std::chrono::microseconds>(r.duration).count(), r.remote);

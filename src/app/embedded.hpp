@@ -34,7 +34,6 @@ struct ServeOptions {
     std::size_t load_accounts = 50;
     std::string admin_password;  // INVESTKING_ADMIN_PASSWORD: create user "admin" at start when set
     std::string jwt_secret;      // INVESTKING_JWT_SECRET; empty = a key kept in <data_dir>/jwt.key
-    int http_threads = 2;
 };
 
 class EmbeddedServer final {

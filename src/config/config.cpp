@@ -330,6 +330,8 @@ const std::vector<Field>& Fields() {
                               return std::nullopt;
                           },
                           [](const Config& c) { return Items{c.http.listen.ToString()}; }});
+        f.push_back(IntegerField("http", "threads", [](auto& c) -> auto& { return c.http.threads; }, 1, 64));
+        f.push_back(BoolField("http", "access_log", [](auto& c) -> auto& { return c.http.access_log; }));
         // storage
         f.push_back(IntegerField(
             "storage", "group_commit_max_batch", [](auto& c) -> auto& { return c.storage.group_commit_max_batch; }, 1,

@@ -80,7 +80,9 @@ struct AccountConfig {
 };
 
 struct HttpConfig {
-    ListenAddress listen;  // 127.0.0.1:8080
+    ListenAddress listen;     // 127.0.0.1:8080
+    int threads = 2;          // I/O threads, 1 … 64
+    bool access_log = true;   // one structured line per request (module=access)
 
     friend bool operator==(const HttpConfig&, const HttpConfig&) = default;
 };
