@@ -1,10 +1,12 @@
 #include "gateway/http_server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <list>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -130,9 +132,24 @@ struct HttpServer::Impl {
     std::list<std::weak_ptr<WebSocketConnection>> websockets;
     unsigned short bound_port = 0;
 
+    // Routes without placeholders by normalised path, built at Start(): most requests need one hash lookup.
+    std::unordered_map<std::string, std::vector<const RouteEntry*>> exact;
+
     void Add(RouteEntry e) {
         for (auto seg : SplitPath(e.pattern)) e.segments.emplace_back(seg);
         routes.push_back(std::move(e));
+    }
+
+    static bool IsPlaceholder(const std::string& seg) { return seg.size() >= 2 && seg.front() == '{' && seg.back() == '}'; }
+
+    void Index() {
+        exact.clear();
+        for (const auto& r : routes) {
+            if (std::any_of(r.segments.begin(), r.segments.end(), IsPlaceholder)) continue;
+            std::string key;
+            for (const auto& seg : r.segments) key += "/" + seg;
+            exact[key].push_back(&r);
+        }
     }
 
     // Finds the route for a raw (still percent-encoded) path: exact segments win over placeholders, so
@@ -141,9 +158,20 @@ struct HttpServer::Impl {
     const RouteEntry* Match(const std::string& method, std::string_view raw_path, bool websocket, HttpRequest& req,
                             bool& method_mismatch) const {
         std::vector<std::string> parts;
+        std::string key;
         for (auto seg : SplitPath(raw_path)) {
             auto decoded = PercentDecode(seg, false);
             parts.push_back(decoded ? std::move(*decoded) : std::string(seg));
+            key += "/" + parts.back();
+        }
+        if (auto it = exact.find(key); it != exact.end()) {
+            for (const RouteEntry* r : it->second) {
+                if (static_cast<bool>(r->ws) == websocket && (websocket || r->method == method)) {
+                    method_mismatch = false;
+                    req.route = r->pattern;
+                    return r;
+                }
+            }
         }
         const RouteEntry* best = nullptr;
         int best_exact = -1;
@@ -440,6 +468,7 @@ Status HttpServer::Start() {
     if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return MakeError(ErrorCode::kUnavailable, "cannot listen on " + where + ": " + ec.message());
     m.bound_port = m.acceptor.local_endpoint().port();
+    m.Index();
     m.Accept();
     for (int i = 0; i < std::max(1, m.options.threads); ++i) m.threads.emplace_back([&m] { m.ioc.run(); });
     return {};

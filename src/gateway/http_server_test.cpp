@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <thread>
+#include <vector>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -89,6 +93,47 @@ TEST_F(HttpServerTest, StopsWithIdleKeepAliveConnectionsOpen) {
     server_->Stop();  // must return although `idle` keeps its connection open
     const unsigned short port = server_->port();
     EXPECT_THROW(Client refused(port), boost::system::system_error) << "no longer accepting after Stop()";
+}
+
+TEST(HttpServerRoutingTest, MatchesPatternsDecodesOnceAndAnswersAsynchronously) {
+    HttpServerOptions o;
+    o.port = 0;
+    HttpServer server(o);
+    server.Route("GET", "/v2/orders/{order_id}", [](const HttpRequest& r) {
+        return HttpResponse{200, "text/plain", "id=" + r.Param("order_id") + " q=" + r.Query("q").value_or("-"), {}};
+    });
+    server.Route("GET", "/v2/orders:by_client_order_id", [](const HttpRequest& r) {
+        return HttpResponse{200, "text/plain", "by-client " + r.Query("client_order_id").value_or(""), {}};
+    });
+    server.Route("GET", "/v2/stocks/bars/latest", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "latest", {}}; });
+    server.Route("GET", "/v2/stocks/{symbol}/bars", [](const HttpRequest& r) {
+        return HttpResponse{200, "text/plain", "bars of " + r.Param("symbol"), {}};
+    });
+    // Answered from another thread after the handler returned.
+    std::vector<std::thread> later;
+    std::mutex later_mutex;
+    server.RouteAsync("POST", "/slow", [&](const HttpRequest& r, Responder respond) {
+        std::lock_guard lock(later_mutex);
+        later.emplace_back([respond, body = r.body] { respond(HttpResponse{201, "text/plain", "done " + body, {}}); });
+    });
+    ASSERT_TRUE(server.Start().has_value());
+    Client c(server.port());
+    EXPECT_EQ(c.Send(http::verb::get, "/v2/orders/abc?q=1").body(), "id=abc q=1");
+    EXPECT_EQ(c.Send(http::verb::get, "/v2/orders:by_client_order_id?client_order_id=my+id%2F1%2B2").body(),
+              "by-client my id/1+2");
+    EXPECT_EQ(c.Send(http::verb::get, "/v2/orders/%2541").body(), "id=%41 q=-") << "decoded exactly once";
+    EXPECT_EQ(c.Send(http::verb::get, "//v2/orders/x").body(), "id=x q=-") << "a doubled slash (a base URL ending in /)";
+    EXPECT_EQ(c.Send(http::verb::get, "/v2/stocks/bars/latest").body(), "latest") << "exact segments win";
+    EXPECT_EQ(c.Send(http::verb::get, "/v2/stocks/005930/bars").body(), "bars of 005930");
+    EXPECT_EQ(c.Send(http::verb::delete_, "/v2/orders/abc").result_int(), 405);
+    EXPECT_EQ(c.Send(http::verb::get, "/v2/orders/abc/extra").result_int(), 404);
+    EXPECT_EQ(c.Send(http::verb::get, "/v2/orders/%zz").result_int(), 400);
+    auto slow = c.Send(http::verb::post, "/slow", "x");
+    EXPECT_EQ(slow.result_int(), 201);
+    EXPECT_EQ(slow.body(), "done x");
+    EXPECT_EQ(server.Routes().size(), 5u);
+    server.Stop();
+    for (auto& t : later) t.join();
 }
 
 TEST(HttpServerStartTest, ReportsAnAddressInUse) {
