@@ -447,7 +447,7 @@ void Api::Topup(const HttpRequest& req, const Principal& who, Responder respond)
     if (!amount) return respond(ErrorResponse(amount.error()));
     backend_.Submit(trading::Deposit{static_cast<trading::AccountId>(who.user_id), *amount, clock_.Now()},
                     [respond, amount = *amount](const trading::CommandResult& r, const std::vector<trading::Event>& ev) {
-                        if (!r.ok()) return respond(ErrorResponse(*r.error));
+                        if (!r.ok()) return respond(EngineErrorResponse(*r.error));
                         json::object out;
                         out["amount"] = Str(amount);
                         for (const auto& e : ev) {
@@ -639,7 +639,7 @@ void Api::InjectTick(const HttpRequest& req, const Principal& who, Responder res
     t.volume = *volume;
     backend_.Submit(trading::MarketTick{t}, [respond, t, code = **symbol](const trading::CommandResult& r,
                                                                           const std::vector<trading::Event>& ev) {
-        if (!r.ok()) return respond(ErrorResponse(*r.error));
+        if (!r.ok()) return respond(EngineErrorResponse(*r.error));
         json::object out;
         out["symbol"] = code;
         out["price"] = Str(t.price);

@@ -16,9 +16,14 @@ HttpResponse Json(int status, const json::value& body) {
 
 HttpResponse NoContent() { return HttpResponse{204, "", "", {}}; }
 
+HttpResponse EngineErrorResponse(const Error& e) {
+    if (e.code == ErrorCode::kInvalidArgument) return JsonError(422, kCodeUnprocessable, e.message);
+    return ErrorResponse(e);
+}
+
 HttpResponse ErrorResponse(const Error& e) {
     switch (e.code) {
-        case ErrorCode::kInvalidArgument: return JsonError(422, kCodeUnprocessable, e.message);
+        case ErrorCode::kInvalidArgument: return JsonError(422, kCodeInvalidParameter, e.message);
         case ErrorCode::kNotFound: return JsonError(404, kCodeNotFound, e.message);
         case ErrorCode::kAlreadyExists: return JsonError(422, kCodeUnprocessable, e.message);
         case ErrorCode::kFailedPrecondition: return JsonError(422, kCodeUnprocessable, e.message);

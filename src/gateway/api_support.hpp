@@ -20,13 +20,17 @@ inline constexpr int kCodeMalformed = 40010000;      // 400: the request cannot 
 inline constexpr int kCodeUnauthorized = 40110000;
 inline constexpr int kCodeForbidden = 40310000;
 inline constexpr int kCodeNotFound = 40410000;
-inline constexpr int kCodeUnprocessable = 40010001;  // 422: parsed, but a value is not acceptable
+inline constexpr int kCodeInvalidParameter = 40010001;  // 422: a field is missing, of the wrong type or range
+inline constexpr int kCodeUnprocessable = 42210000;     // 422: valid, but refused (not cancelable, off-grid …)
 inline constexpr int kCodeRateLimited = 42910000;
 inline constexpr int kCodeInternal = 50010000;
 inline constexpr int kCodeUnavailable = 50310000;
 
-// The status and code for an engine or store error; messages pass through unchanged.
+// The status and code for a validation or store error; messages pass through unchanged.
 HttpResponse ErrorResponse(const Error& e);
+// The same for the engine's refusals: there an invalid argument (off the tick grid, outside the band) is a
+// business refusal (422, 42210000), not a malformed field.
+HttpResponse EngineErrorResponse(const Error& e);
 HttpResponse Json(int status, const boost::json::value& body);
 inline HttpResponse Json(const boost::json::value& body) { return Json(200, body); }
 HttpResponse NoContent();

@@ -177,7 +177,7 @@ HttpResponse Api::GetAccount(const HttpRequest&, const Principal& who) {
 void Api::SubmitOrderCommand(trading::Command command, Responder respond) {
     backend_.Submit(std::move(command), [this, respond](const trading::CommandResult& r,
                                                         const std::vector<trading::Event>& events) {
-        if (!r.ok()) return respond(ErrorResponse(*r.error));
+        if (!r.ok()) return respond(EngineErrorResponse(*r.error));
         // The command's own events carry the order's state after it (an IOC may already be filled).
         const Order* latest = nullptr;
         for (const auto& e : events) {
@@ -197,7 +197,7 @@ void Api::PlaceOrder(const HttpRequest& req, const Principal& who, Responder res
         !s) {
         return respond(ErrorResponse(s.error()));
     }
-    auto fail = [&](const std::string& m) { respond(JsonError(422, kCodeUnprocessable, m)); };
+    auto fail = [&](const std::string& m) { respond(JsonError(422, kCodeInvalidParameter, m)); };
     for (const char* unsupported : {"notional", "trail_price", "trail_percent", "take_profit", "stop_loss", "legs"}) {
         auto it = body->find(unsupported);
         if (it != body->end() && !it->value().is_null()) {
@@ -220,7 +220,7 @@ void Api::PlaceOrder(const HttpRequest& req, const Principal& who, Responder res
     if (!symbol) return respond(ErrorResponse(symbol.error()));
     if (!*symbol) return fail("symbol is required");
     auto sym = FindSymbol(**symbol);
-    if (!sym || !IsTradable(*sym)) return fail("asset " + **symbol + " not found");
+    if (!sym || !IsTradable(*sym)) return respond(JsonError(422, kCodeUnprocessable, "asset " + **symbol + " not found"));
     cmd.symbol = *sym;
 
     auto qty_it = body->find("qty");
@@ -353,7 +353,7 @@ void Api::ReplaceOrder(const HttpRequest& req, const Principal& who, Responder r
     if (auto s = OnlyFields(*body, {"qty", "time_in_force", "limit_price", "stop_price", "trail", "client_order_id"}); !s) {
         return respond(ErrorResponse(s.error()));
     }
-    auto fail = [&](const std::string& m) { respond(JsonError(422, kCodeUnprocessable, m)); };
+    auto fail = [&](const std::string& m) { respond(JsonError(422, kCodeInvalidParameter, m)); };
     if (auto it = body->find("trail"); it != body->end() && !it->value().is_null()) return fail("trail is not supported");
     trading::ReplaceOrder cmd;
     cmd.account = static_cast<trading::AccountId>(who.user_id);
@@ -407,7 +407,7 @@ void Api::CancelOrder(const HttpRequest& req, const Principal& who, Responder re
                             if (r.error->code == ErrorCode::kNotFound) {
                                 return respond(JsonError(422, kCodeUnprocessable, "order is no longer open"));
                             }
-                            return respond(ErrorResponse(*r.error));
+                            return respond(EngineErrorResponse(*r.error));
                         }
                         respond(NoContent());
                     });
@@ -451,7 +451,7 @@ void Api::CancelAllOrders(const HttpRequest&, const Principal& who, Responder re
                                     if (e.has_order && e.order.id == id) item["body"] = OrderJson(e.order);
                                 }
                             } else {
-                                const HttpResponse err = ErrorResponse(*r.error);
+                                const HttpResponse err = EngineErrorResponse(*r.error);
                                 item["status"] = err.status;
                                 item["body"] = json::parse(err.body);
                             }
@@ -578,7 +578,7 @@ void Api::CloseAllPositions(const HttpRequest& req, const Principal& who, Respon
                     if (e.has_order && e.order.id == r.order) item["body"] = OrderJson(e.order);
                 }
             } else {
-                const HttpResponse err = ErrorResponse(*r.error);
+                const HttpResponse err = EngineErrorResponse(*r.error);
                 item["status"] = err.status;
                 item["body"] = json::parse(err.body);
             }
