@@ -1,7 +1,10 @@
 // End-to-end tests of the HTTP APIs against the real binary on a free loopback port: sign-up to leaderboard,
 // every order type and time in force with prices forced by injected ticks (cash, fees and tax checked to the
 // won), isolation between users, hostile input, and concurrent buys that exceed the cash.
+#include <algorithm>
 #include <atomic>
+#include <iterator>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -523,6 +526,36 @@ TEST_F(ApiTest, ActivitiesPortfolioHistoryAndMetricsAccountForEveryWon) {
     EXPECT_NE(metrics.body.find("investking_http_request_duration_seconds_bucket{route=\"/v2/account\",le=\"+Inf\"}"), std::string::npos);
     EXPECT_NE(metrics.body.find("investking_engine_queue_depth"), std::string::npos);
     EXPECT_NE(metrics.body.find("investking_commit_batch_events_count"), std::string::npos);
+}
+
+// The OpenAPI document served by the binary lists exactly the routes the server has.
+TEST_F(ApiTest, OpenApiDocumentMatchesTheRoutesThatExist) {
+    auto doc = http().Get("/api/v1/openapi.json");
+    ASSERT_EQ(doc.status, 200);
+    const json::value spec = doc.json();
+    ASSERT_TRUE(spec.is_object()) << "not JSON";
+    EXPECT_EQ(Field(spec, "openapi").substr(0, 2), "3.");
+    std::set<std::string> documented;
+    for (const auto& [path, item] : spec.at("paths").as_object()) {
+        for (const auto& [method, op] : item.as_object()) {
+            std::string m(method);
+            for (char& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            if (m == "PARAMETERS" || m == "SUMMARY" || m == "DESCRIPTION") continue;
+            documented.insert(m + " " + std::string(path));
+        }
+    }
+    auto routes = http().Get("/api/v1/admin/routes", server_->admin().bearer());
+    ASSERT_EQ(routes.status, 200) << routes.body;
+    std::set<std::string> served;
+    const json::value route_list = routes.json();
+    for (const auto& r : route_list.as_array()) served.insert(Field(r, "method") + " " + Field(r, "path"));
+    std::vector<std::string> undocumented, missing;
+    std::set_difference(served.begin(), served.end(), documented.begin(), documented.end(), std::back_inserter(undocumented));
+    std::set_difference(documented.begin(), documented.end(), served.begin(), served.end(), std::back_inserter(missing));
+    EXPECT_TRUE(undocumented.empty()) << "served but not documented: " << ::testing::PrintToString(undocumented);
+    EXPECT_TRUE(missing.empty()) << "documented but not served: " << ::testing::PrintToString(missing);
+    EXPECT_GT(served.size(), 50u);
+    EXPECT_EQ(http().Get("/api/v1/admin/routes", {{"Authorization", "Bearer " + std::string("x")}}).status, 401);
 }
 
 // With the data folder configured, the daily history is served as 1-day bars.
