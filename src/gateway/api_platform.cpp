@@ -462,9 +462,22 @@ void Api::Topup(const HttpRequest& req, const Principal& who, Responder respond)
 }
 
 HttpResponse Api::Leaderboard(const HttpRequest& req) {
-    const std::string period = req.Query("period").value_or("all");
-    if (period != "all") {
-        return JsonError(422, kCodeUnprocessable, "period must be 'all' (returns since each account opened)");
+    // all: since each account opened; day: since 00:00 KST today; week / month: the last 7 / 30 days.
+    std::string period = req.Query("period").value_or("all");
+    for (char& c : period) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const Timestamp now = clock_.Now();
+    Timestamp since = 0;
+    if (period == "day" || period == "1d") {
+        period = "day";
+        since = FromKst(ToKst(now).date, 0, 0);
+    } else if (period == "week" || period == "1w") {
+        period = "week";
+        since = now - 7 * kNanosPerDay;
+    } else if (period == "month" || period == "1m") {
+        period = "month";
+        since = now - 30 * kNanosPerDay;
+    } else if (period != "all") {
+        return JsonError(422, kCodeInvalidParameter, "period must be all, day, week or month");
     }
     auto limit = WholeNumberText(req.Query("limit").value_or("100"), "limit", 1, 1000);
     if (!limit) return ErrorResponse(limit.error());
@@ -472,10 +485,11 @@ HttpResponse Api::Leaderboard(const HttpRequest& req) {
     if (!accounts) return ErrorResponse(accounts.error());
     auto positions = reads_.PositionsOf(0);
     if (!positions) return ErrorResponse(positions.error());
-    storage::HistoryQuery all;
-    all.ascending = true;
-    all.limit = 0;
-    auto deposits = reads_.ListDeposits(all);
+    storage::HistoryQuery after;
+    after.after = since == 0 ? 0 : since;
+    after.ascending = true;
+    after.limit = 0;
+    auto deposits = reads_.ListDeposits(after);
     if (!deposits) return ErrorResponse(deposits.error());
 
     std::map<trading::AccountId, Won> market_value;
@@ -486,6 +500,44 @@ HttpResponse Api::Leaderboard(const HttpRequest& req) {
     std::map<trading::AccountId, std::vector<const storage::DepositRecord*>> flows;
     for (const auto& d : *deposits) flows[d.account].push_back(&d);
 
+    // Equity at the start of a period: today's cash and shares with everything since undone, marked at the
+    // prices of that moment (the last minute or day bar before it, else the listing's close).
+    std::map<trading::AccountId, Won> start_equity;
+    if (since != 0) {
+        auto fills = reads_.ListFills(after);
+        if (!fills) return ErrorResponse(fills.error());
+        std::map<trading::AccountId, Won> cash_then;
+        std::map<std::pair<trading::AccountId, market::SymbolId>, Qty> qty_then;
+        for (const auto& a : *accounts) cash_then[a.account] = a.cash;
+        for (const auto& p : *positions) qty_then[{p.account, p.symbol}] = p.qty;
+        for (const auto& d : *deposits) cash_then[d.account] -= d.amount;
+        for (const auto& f : *fills) {
+            const Won notional = f.price * f.qty;
+            if (f.side == trading::Side::kBuy) {
+                cash_then[f.account] += notional + f.commission;
+                qty_then[{f.account, f.symbol}] -= f.qty;
+            } else {
+                cash_then[f.account] -= notional - f.commission - f.tax;
+                qty_then[{f.account, f.symbol}] += f.qty;
+            }
+        }
+        std::map<market::SymbolId, Won> price_then;
+        auto price_at_start = [&](market::SymbolId s) {
+            auto it = price_then.find(s);
+            if (it != price_then.end()) return it->second;
+            Won price = s < universe_.size() ? universe_.Get(s).previous_close : 0;
+            auto days = history_.LoadBars(s, 86'400, since - 10 * kNanosPerDay, since);
+            if (days && !days->empty()) price = days->back().close;
+            auto minutes = history_.LoadBars(s, 60, since - kNanosPerDay, since);
+            if (minutes && !minutes->empty()) price = minutes->back().close;
+            return price_then[s] = price;
+        };
+        for (const auto& [account, cash] : cash_then) start_equity[account] = cash;
+        for (const auto& [key, q] : qty_then) {
+            if (q != 0) start_equity[key.first] += q * price_at_start(key.second);
+        }
+    }
+
     struct Row {
         const storage::AccountSummary* a;
         Won equity;
@@ -495,11 +547,12 @@ HttpResponse Api::Leaderboard(const HttpRequest& req) {
     std::vector<Row> rows;
     for (const auto& a : *accounts) {
         if (a.username.rfind("load-", 0) == 0) continue;  // synthetic load accounts are not players
+        if (since != 0 && a.opened_at > now) continue;
         const Won equity = a.cash + market_value[a.account];
         // Time-weighted return: chain the growth of each period between deposits, so money added never counts.
         __extension__ using Int128 = __int128;
         Int128 num = 1, den = 1;
-        Won start = 0;
+        Won start = since == 0 ? 0 : start_equity[a.account];
         for (const auto* d : flows[a.account]) {
             if (start > 0) {
                 num *= d->equity_before;
@@ -540,7 +593,8 @@ HttpResponse Api::Leaderboard(const HttpRequest& req) {
     }
     json::object out;
     out["period"] = period;
-    out["as_of"] = FormatRfc3339(clock_.Now());
+    out["as_of"] = FormatRfc3339(now);
+    out["since"] = since == 0 ? json::value(nullptr) : json::value(FormatRfc3339(since));
     out["entries"] = std::move(entries);
     return Json(out);
 }

@@ -177,6 +177,22 @@ TEST_F(ApiTest, EveryOrderTypeFillsCancelsAndReplacesWithFeesAndTaxToTheWon) {
     }
     EXPECT_GT(alice_rank, bob_rank) << "bob (0%) ranks above alice (a loss)";
     EXPECT_GT(bob_rank, 0);
+    // Everything happened today: undoing today's fills and deposits must give back an empty account, so the
+    // day's and week's returns equal the all-time one.
+    for (const char* period : {"day", "week", "month"}) {
+        auto r = http().Get(std::string("/api/v1/leaderboard?period=") + period);
+        ASSERT_EQ(r.status, 200) << r.body;
+        const json::value j = r.json();
+        bool found = false;
+        for (const auto& e : j.at("entries").as_array()) {
+            if (Field(e, "username") != "alice") continue;
+            found = true;
+            const long basis_points = (equity_before - 10'000'000) * 10'000 / 10'000'000;
+            EXPECT_EQ(Field(e, "return_pct"), "-0." + std::to_string(-basis_points)) << period << ": " << r.body;
+        }
+        EXPECT_TRUE(found) << period;
+    }
+    EXPECT_EQ(http().Get("/api/v1/leaderboard?period=decade").status, 422);
 
     // Bob sees none of alice's things.
     for (const auto& id : {limit_id, replacement_id}) {
