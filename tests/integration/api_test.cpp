@@ -8,6 +8,9 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <mutex>
 
 #include "auth/jwt.hpp"
 #include "integration/api_server.hpp"
@@ -542,6 +545,64 @@ TEST_F(ApiTest, ActivitiesPortfolioHistoryAndMetricsAccountForEveryWon) {
     EXPECT_NE(metrics.body.find("investking_http_request_duration_seconds_bucket{route=\"/v2/account\",le=\"+Inf\"}"), std::string::npos);
     EXPECT_NE(metrics.body.find("investking_engine_queue_depth"), std::string::npos);
     EXPECT_NE(metrics.body.find("investking_commit_batch_events_count"), std::string::npos);
+}
+
+// SIGTERM under load: in-flight requests are answered, and every order acknowledged with 200 is on disk.
+TEST_F(ApiTest, SigtermUnderLoadKeepsEveryAcknowledgedOrder) {
+    ApiUser a;
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("kim", a));
+    ASSERT_EQ(server_->Tick(kSamsung, 250'000, 1'000), 200);
+    std::mutex mutex;
+    std::vector<std::string> acked;
+    std::atomic<bool> stop{false};
+    std::atomic<int> others{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                HttpClient client(server_->port());
+                for (int i = 0; !stop.load(); ++i) {
+                    const std::string id = "g-" + std::to_string(t) + "-" + std::to_string(i);
+                    auto r = client.Post("/v2/orders", json::object{{"symbol", kSamsung}, {"qty", 1}, {"side", "buy"}, {"type", "limit"}, {"time_in_force", "gtc"}, {"limit_price", 200000}, {"client_order_id", id}}, a.key());
+                    if (r.status == 200) {
+                        std::lock_guard lock(mutex);
+                        acked.push_back(id);
+                    } else if (r.status != 403 && r.status != 503) {
+                        ++others;
+                    }
+                }
+            } catch (const std::exception&) {
+                // The server closed the connection while stopping.
+            }
+        });
+    }
+    // 40 resting buys hold most of the 10,000,000 won; later ones are refused (403) until the server stops.
+    const bool loaded = WaitFor(
+        [&] {
+            std::lock_guard lock(mutex);
+            return acked.size() >= 40;
+        },
+        std::chrono::seconds(60));
+    EXPECT_EQ(server_->Stop(), 0) << "a clean exit";
+    stop = true;
+    for (auto& th : threads) th.join();
+    ASSERT_TRUE(loaded);
+    EXPECT_EQ(others.load(), 0);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2((server_->data_dir() + "/service.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM orders WHERE client_order_id = ?1", -1, &st, nullptr), SQLITE_OK);
+    std::size_t missing = 0;
+    for (const auto& id : acked) {
+        sqlite3_bind_text(st, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 1) ++missing;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acknowledged orders";
+    auto verify = RunCli({"verify", "--data-dir", server_->data_dir()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
 // The OpenAPI document served by the binary lists exactly the routes the server has.
