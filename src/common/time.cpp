@@ -58,6 +58,10 @@ Result<Date> ParseDate(std::string_view text) {
         d.month > 12 || d.day < 1 || d.day > DaysInMonth(d.year, d.month)) {
         return MakeError(ErrorCode::kInvalidArgument, "expected a date as YYYY-MM-DD, got '" + std::string(text) + "'");
     }
+    // Timestamps are int64 nanoseconds (1678 … 2262); dates outside this range would overflow them.
+    if (d.year < 1900 || d.year > 2200) {
+        return MakeError(ErrorCode::kInvalidArgument, "year must be between 1900 and 2200, got '" + std::string(text) + "'");
+    }
     return d;
 }
 

@@ -6,11 +6,13 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/thread_pool.hpp>
@@ -81,6 +83,7 @@ private:
     HttpResponse RevokeKey(const HttpRequest& req, const Principal& who);
     void Topup(const HttpRequest& req, const Principal& who, Responder respond);
     HttpResponse Leaderboard(const HttpRequest& req);
+    HttpResponse ComputeLeaderboard(const HttpRequest& req);
     HttpResponse Stocks(const HttpRequest& req);
     void InjectTick(const HttpRequest& req, const Principal& who, Responder respond);
     Result<boost::json::object> IssueTokens(std::int64_t user_id, const std::string& role, const std::string& family);
@@ -160,13 +163,27 @@ private:
 
     static constexpr std::size_t kMaxLoginFailures = 5;
     static constexpr std::int64_t kLoginWindowS = 300;
-    bool LoginThrottled(const std::string& key, Timestamp now, int& retry_after_s);
-    void RecordLoginFailure(const std::string& key, Timestamp now);
+    static constexpr int kMaxSlowPending = 64;
+    bool BeginLoginAttempt(const std::vector<std::string>& keys, Timestamp now, int& retry_after_s);
+    void EndLoginAttempt(const std::vector<std::string>& keys, Timestamp now, bool failed);
+    // A hash of a random password, verified against when the user is unknown (equal timing).
+    const std::string& DummyHash();
+    struct Attempts {
+        std::deque<Timestamp> times;  // recent failures
+        int pending = 0;              // attempts being checked now
+    };
     std::mutex throttle_mutex_;
-    std::unordered_map<std::string, std::deque<Timestamp>> failures_;
+    std::unordered_map<std::string, Attempts> failures_;
+    std::atomic<int> slow_pending_{0};
+    std::once_flag dummy_once_;
+    std::string dummy_hash_;
+
+    std::mutex board_mutex_;
+    std::map<std::string, std::pair<Timestamp, HttpResponse>> board_cache_;
 
     std::shared_mutex keys_mutex_;
     std::unordered_map<std::string, CachedKey> keys_;
+    std::unordered_set<std::string> revoked_keys_;  // revoked by this process (key ids are never reused)
 };
 
 }  // namespace ik::gateway

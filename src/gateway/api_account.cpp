@@ -174,15 +174,18 @@ namespace {
 
 Result<std::int64_t> ParsePeriodSeconds(const std::string& p) {
     if (p.size() < 2) return MakeError(ErrorCode::kInvalidArgument, "invalid period " + p);
-    auto n = WholeNumberText(p.substr(0, p.size() - 1), "period", 1, 3650);
+    auto n = WholeNumberText(p.substr(0, p.size() - 1), "period", 1, 7300);
     if (!n) return MakeError(ErrorCode::kInvalidArgument, "invalid period " + p);
+    std::int64_t days = 0;
     switch (p.back()) {
-        case 'D': return *n * 86'400;
-        case 'W': return *n * 7 * 86'400;
-        case 'M': return *n * 30 * 86'400;
-        case 'A': return *n * 365 * 86'400;
+        case 'D': days = *n; break;
+        case 'W': days = *n * 7; break;
+        case 'M': days = *n * 30; break;
+        case 'A': days = *n * 365; break;
         default: return MakeError(ErrorCode::kInvalidArgument, "invalid period " + p + ": use nD, nW, nM or nA");
     }
+    if (days > 20 * 365) return MakeError(ErrorCode::kInvalidArgument, "period is longer than 20 years");
+    return days * 86'400;
 }
 
 }  // namespace

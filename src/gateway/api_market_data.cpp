@@ -157,7 +157,7 @@ Result<Window> ParseWindow(const HttpRequest& req, Timestamp now, std::int64_t d
         const auto colon = raw ? raw->find(':') : std::string::npos;
         if (!raw || colon == std::string::npos) return MakeError(ErrorCode::kInvalidArgument, "invalid page_token");
         auto sym = WholeNumberText(raw->substr(0, colon), "page_token", 0, 100);
-        auto next = WholeNumberText(raw->substr(colon + 1), "page_token", INT64_MIN + 1, INT64_MAX);
+        auto next = WholeNumberText(raw->substr(colon + 1), "page_token", 0, std::int64_t{1} << 62);
         if (!sym || !next) return MakeError(ErrorCode::kInvalidArgument, "invalid page_token");
         w.first_symbol = static_cast<std::size_t>(*sym);
         w.resume = *next;

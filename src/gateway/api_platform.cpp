@@ -113,6 +113,8 @@ Result<Principal> Api::AuthenticateKey(const std::string& key_id, const std::str
     CachedKey cached{(*key)->user_id, (*user)->role, (*key)->secret_hash, now};
     {
         std::unique_lock lock(keys_mutex_);
+        // A revocation that raced with this lookup wins: never cache a key revoked in this process.
+        if (revoked_keys_.contains(key_id)) return MakeError(ErrorCode::kPermissionDenied, "request is not authorized");
         keys_[key_id] = cached;
     }
     if (!auth::SecretMatches(secret, cached.secret_hash)) {
@@ -225,8 +227,18 @@ void Api::Signup(const HttpRequest& req, Responder respond) {
                             CheckPhone(user.phone)}) {
         if (!s) return respond(ErrorResponse(s.error()));
     }
-    // Argon2id takes tens of milliseconds and 64 MiB: off the I/O threads.
+    // Argon2id takes tens of milliseconds and 64 MiB: off the I/O threads, through a bounded queue.
+    if (slow_pending_.load() >= kMaxSlowPending) {
+        HttpResponse r = JsonError(503, kCodeUnavailable, "too many sign-ups at once; retry");
+        r.headers.emplace_back("Retry-After", "1");
+        return respond(std::move(r));
+    }
+    ++slow_pending_;
     boost::asio::post(slow_, [this, user, pw = **password, respond]() mutable {
+        struct Done {
+            std::atomic<int>& n;
+            ~Done() { --n; }
+        } done{slow_pending_};
         auto existing = store_.FindUserByName(user.username);
         if (!existing) return respond(ErrorResponse(existing.error()));
         if (*existing) return respond(JsonError(409, 40910000, "username '" + user.username + "' is taken"));
@@ -252,24 +264,38 @@ void Api::Signup(const HttpRequest& req, Responder respond) {
     });
 }
 
-bool Api::LoginThrottled(const std::string& key, Timestamp now, int& retry_after_s) {
+// Attempts in flight count as failures until they are decided, so parallel guesses cannot pass the limit.
+bool Api::BeginLoginAttempt(const std::vector<std::string>& keys, Timestamp now, int& retry_after_s) {
     std::lock_guard lock(throttle_mutex_);
-    auto it = failures_.find(key);
-    if (it == failures_.end()) return false;
-    auto& times = it->second;
     const Timestamp window = kLoginWindowS * kNanosPerSecond;
-    while (!times.empty() && times.front() <= now - window) times.pop_front();
-    if (times.size() < kMaxLoginFailures) return false;
-    retry_after_s = static_cast<int>((times.front() + window - now) / kNanosPerSecond) + 1;
+    if (failures_.size() > 100'000) {
+        // Bounded memory under a flood of names: forget entries with nothing recent and nothing pending.
+        std::erase_if(failures_, [&](const auto& kv) {
+            return kv.second.pending == 0 && (kv.second.times.empty() || kv.second.times.back() <= now - window);
+        });
+    }
+    for (const auto& key : keys) {
+        auto& e = failures_[key];
+        while (!e.times.empty() && e.times.front() <= now - window) e.times.pop_front();
+        if (e.times.size() + static_cast<std::size_t>(e.pending) >= kMaxLoginFailures) {
+            retry_after_s = e.times.empty() ? 1 : static_cast<int>((e.times.front() + window - now) / kNanosPerSecond) + 1;
+            return false;
+        }
+    }
+    for (const auto& key : keys) ++failures_[key].pending;
     return true;
 }
 
-void Api::RecordLoginFailure(const std::string& key, Timestamp now) {
+void Api::EndLoginAttempt(const std::vector<std::string>& keys, Timestamp now, bool failed) {
     std::lock_guard lock(throttle_mutex_);
-    if (failures_.size() > 100'000) failures_.clear();  // bounded memory under a flood of names
-    auto& times = failures_[key];
-    times.push_back(now);
-    while (times.size() > kMaxLoginFailures) times.pop_front();
+    for (const auto& key : keys) {
+        auto& e = failures_[key];
+        if (e.pending > 0) --e.pending;
+        if (failed) {
+            e.times.push_back(now);
+            while (e.times.size() > kMaxLoginFailures) e.times.pop_front();
+        }
+    }
 }
 
 void Api::Login(const HttpRequest& req, Responder respond) {
@@ -281,24 +307,38 @@ void Api::Login(const HttpRequest& req, Responder respond) {
     if (!username || !password || !*username || !*password) {
         return respond(ErrorResponse(Error{ErrorCode::kInvalidArgument, "username and password are required strings"}));
     }
+    // Password hashing is slow on purpose: a bounded queue, so a flood of logins answers 503 rather than
+    // making everyone wait.
+    if (slow_pending_.load() >= kMaxSlowPending) {
+        HttpResponse r = JsonError(503, kCodeUnavailable, "too many sign-ins at once; retry");
+        r.headers.emplace_back("Retry-After", "1");
+        return respond(std::move(r));
+    }
     // Password guessing is slowed per username and per address: 5 failures in 5 minutes, then 429.
-    const Timestamp now = clock_.Now();
-    const std::string by_name = "u:" + **username;
-    const std::string by_addr = "a:" + req.remote;
+    const std::vector<std::string> keys = {"u:" + **username, "a:" + req.remote};
     int retry = 0;
-    if (LoginThrottled(by_name, now, retry) || LoginThrottled(by_addr, now, retry)) {
+    if (!BeginLoginAttempt(keys, clock_.Now(), retry)) {
         HttpResponse r = JsonError(429, kCodeRateLimited, "too many failed logins; retry in " + std::to_string(retry) + " s");
         r.headers.emplace_back("Retry-After", std::to_string(retry));
         return respond(std::move(r));
     }
-    boost::asio::post(slow_, [this, name = **username, pw = **password, respond, by_name, by_addr] {
+    ++slow_pending_;
+    boost::asio::post(slow_, [this, name = **username, pw = **password, respond, keys] {
+        struct Done {
+            std::atomic<int>& n;
+            ~Done() { --n; }
+        } done{slow_pending_};
         auto user = store_.FindUserByName(name);
-        if (!user) return respond(ErrorResponse(user.error()));
-        // The same answer for an unknown user and a wrong password.
-        if (!*user || (*user)->password_hash.empty() || !auth::VerifyPassword(pw, (*user)->password_hash)) {
+        if (!user) {
+            EndLoginAttempt(keys, clock_.Now(), false);
+            return respond(ErrorResponse(user.error()));
+        }
+        // The same answer, and about the same time, for an unknown user and a wrong password.
+        const bool known = *user && !(*user)->password_hash.empty();
+        const bool ok = auth::VerifyPassword(pw, known ? (*user)->password_hash : DummyHash()) && known;
+        EndLoginAttempt(keys, clock_.Now(), !ok);
+        if (!ok) {
             GetLogger("gateway")->info("event=login_failed");
-            RecordLoginFailure(by_name, clock_.Now());
-            RecordLoginFailure(by_addr, clock_.Now());
             return respond(Unauthorized("invalid username or password"));
         }
         const std::int64_t id = (*user)->id;
@@ -310,6 +350,14 @@ void Api::Login(const HttpRequest& req, Responder respond) {
             respond(Json(*tokens));
         });
     });
+}
+
+const std::string& Api::DummyHash() {
+    std::call_once(dummy_once_, [this] {
+        auto h = auth::HashPassword(auth::RandomToken(16), options_.password_cost);
+        dummy_hash_ = h ? *h : std::string();
+    });
+    return dummy_hash_;
 }
 
 HttpResponse Api::Refresh(const HttpRequest& req) {
@@ -432,6 +480,7 @@ HttpResponse Api::RevokeKey(const HttpRequest& req, const Principal& who) {
     if (!*revoked) return JsonError(404, kCodeNotFound, "key not found");
     std::unique_lock lock(keys_mutex_);
     keys_.erase(key_id);
+    revoked_keys_.insert(key_id);
     return NoContent();
 }
 
@@ -462,6 +511,25 @@ void Api::Topup(const HttpRequest& req, const Principal& who, Responder respond)
 }
 
 HttpResponse Api::Leaderboard(const HttpRequest& req) {
+    // Public and costly (every account, position and deposit): one computation per period and limit serves
+    // all callers for two seconds.
+    const std::string cache_key = req.Query("period").value_or("all") + "|" + req.Query("limit").value_or("100");
+    const Timestamp asked = clock_.Now();
+    {
+        std::lock_guard lock(board_mutex_);
+        auto it = board_cache_.find(cache_key);
+        if (it != board_cache_.end() && asked - it->second.first < 2 * kNanosPerSecond) return it->second.second;
+    }
+    HttpResponse fresh = ComputeLeaderboard(req);
+    if (fresh.status == 200) {
+        std::lock_guard lock(board_mutex_);
+        if (board_cache_.size() > 64) board_cache_.clear();
+        board_cache_[cache_key] = {asked, fresh};
+    }
+    return fresh;
+}
+
+HttpResponse Api::ComputeLeaderboard(const HttpRequest& req) {
     // all: since each account opened; day: since 00:00 KST today; week / month: the last 7 / 30 days.
     std::string period = req.Query("period").value_or("all");
     for (char& c : period) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

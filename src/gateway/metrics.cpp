@@ -50,8 +50,14 @@ void RenderHistogram(std::ostringstream& out, const std::string& name, const std
 
 void Metrics::ObserveRequest(const RequestRecord& r) {
     const double seconds = std::chrono::duration<double>(r.duration).count();
+    // Only known methods become label values: a client must not be able to mint new series.
+    static constexpr std::string_view kMethods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"};
+    std::string_view method = "OTHER";
+    for (auto m : kMethods) {
+        if (r.method == m) method = m;
+    }
     std::lock_guard lock(mutex_);
-    ++requests_[{std::string(r.route), std::string(r.method), r.status}];
+    ++requests_[{std::string(r.route), std::string(method), r.status}];
     Histogram& h = latency_[std::string(r.route)];
     Add(h.buckets, kLatencyBuckets, seconds);
     ++h.count;

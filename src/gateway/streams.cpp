@@ -66,9 +66,6 @@ constexpr std::size_t kMaxFrameBytes = 512 * 1024;
 constexpr std::size_t kControlReserve = 64 * 1024;
 // Subscribed symbols are echoed in every subscription reply; longer names are not symbols.
 constexpr std::size_t kMaxSymbolBytes = 32;
-// How long a connection on an unknown feed may take to finish its handshake before its error is abandoned.
-constexpr auto kHandshakeGrace = std::chrono::seconds(5);
-constexpr auto kHandshakePoll = std::chrono::milliseconds(2);
 
 constexpr std::string_view kTradeUpdates = "trade_updates";
 
@@ -416,10 +413,10 @@ struct StreamCore final : std::enable_shared_from_this<StreamCore> {
     void AttachData(const std::shared_ptr<WebSocketConnection>& conn, const HttpRequest& req) {
         const bool msgpack = WantsMsgpack(req.Header("content-type"));
         if (!IsKnownFeed(req.Param("feed"))) {
-            // Sent instead of "connected", so alpaca-py reports it and retries; a close queued before the
-            // handshake would drop the socket unanswered, so it waits until the connection is open.
+            // Sent instead of "connected", so alpaca-py reports it and retries; the close follows it once the
+            // handshake completes.
             conn->Send(Encode(DataError(kInsufficientSubscription), msgpack), msgpack);
-            CloseWhenOpen(conn, std::chrono::steady_clock::now() + kHandshakeGrace);
+            conn->Close(kClosePolicy, "insufficient subscription");
             return;
         }
         auto client = Attach(conn, StreamKind::kData, msgpack);
@@ -494,19 +491,6 @@ struct StreamCore final : std::enable_shared_from_this<StreamCore> {
         } else {
             Fail(client, Authorization(false, "authenticate", "auth timeout"), "auth timeout");
         }
-    }
-
-    void CloseWhenOpen(std::shared_ptr<WebSocketConnection> conn, std::chrono::steady_clock::time_point deadline) {
-        auto timer = std::make_shared<asio::steady_timer>(timers, kHandshakePoll);
-        std::weak_ptr<StreamCore> weak = weak_from_this();
-        timer->async_wait([weak, conn = std::move(conn), deadline, timer](const boost::system::error_code& ec) {
-            if (ec) return;
-            if (conn->open() || std::chrono::steady_clock::now() >= deadline) {
-                conn->Close(kClosePolicy, "insufficient subscription");
-            } else if (auto core = weak.lock()) {
-                core->CloseWhenOpen(conn, deadline);
-            }
-        });
     }
 
     // ---- sending ----

@@ -20,6 +20,8 @@ void WebSocketConnection::Accept(beast::http::request<beast::http::string_body> 
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.idle_timeout = std::chrono::milliseconds(options_.idle_timeout_ms);
     timeouts.keep_alive_pings = true;
+    // A peer that never answers our close frame (or never finishes the handshake) must not hold a shutdown.
+    timeouts.handshake_timeout = std::chrono::seconds(2);
     ws_.set_option(timeouts);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "investking"); }));
@@ -136,14 +138,11 @@ void WebSocketConnection::Close(std::uint16_t code, std::string reason) {
     closing_ = true;
     close_code_ = code;
     close_reason_ = std::move(reason);
+    // Before the handshake completes, Accept()'s completion sends what is queued and then closes (the
+    // handshake itself times out after 2 s).
     if (!writing_ && open_.load()) {
         writing_ = true;
         asio::post(ws_.get_executor(), [self = shared_from_this()] { self->WriteNext(); });
-    } else if (!open_.load()) {
-        asio::post(ws_.get_executor(), [self = shared_from_this()] {
-            beast::error_code ignored;
-            beast::get_lowest_layer(self->ws_).socket().close(ignored);
-        });
     }
 }
 
