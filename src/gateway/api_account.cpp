@@ -248,7 +248,10 @@ HttpResponse Api::PortfolioHistory(const HttpRequest& req, const Principal& who)
         if (days) {
             for (const auto& b : *days) list.emplace_back(b.start + kNanosPerDay - 1, b.close);
         }
-        auto minutes = history_.LoadBars(id, 60, start - kNanosPerDay, end + 1);
+        // Daily points need minutes only for the days the day bars do not cover yet.
+        const Timestamp minutes_from = step_s >= 86'400 ? std::max(start, end - 2 * kNanosPerDay) - kNanosPerDay
+                                                         : start - kNanosPerDay;
+        auto minutes = history_.LoadBars(id, 60, minutes_from, end + 1);
         if (minutes) {
             for (const auto& b : *minutes) list.emplace_back(b.start, b.close);
         }

@@ -229,20 +229,41 @@ HttpResponse Api::Bars(const HttpRequest& req, const Principal&) {
     json::object bars;
     std::int64_t left = w->limit;
     std::string next;
+    // Bars are read in chunks of whole buckets (a day of minutes, a year of days) until the page is full, so
+    // a long range costs what the page holds, not what the range holds. A page token is where the next page
+    // starts (ascending) or the end of the bucket it starts with (descending), always a bucket boundary.
+    const std::int64_t width = (tf->seconds >= kDay ? (tf->seconds == kDay ? kDay : 7 * kDay) : tf->seconds) *
+                               kNanosPerSecond;
+    const std::int64_t chunk = tf->seconds >= kDay ? 364 * kDay * kNanosPerSecond
+                                                   : width * ((kDay * kNanosPerSecond + width - 1) / width);
     for (std::size_t i = w->first_symbol; i < symbols->size() && next.empty(); ++i) {
         Timestamp start = w->start, end = w->end;
         if (i == w->first_symbol && w->resume != 0) (w->ascending ? start : end) = w->resume;
-        auto list = BarsOf((*symbols)[i], TimeFrameSpec{tf->seconds}, start, end);
-        if (!list) return ErrorResponse(list.error());
-        if (!w->ascending) std::reverse(list->begin(), list->end());
         json::array arr;
-        for (const auto& b : *list) {
-            if (left == 0) {
-                next = PageToken(i, w->ascending ? b.start : b.start + 1);
-                break;
+        Timestamp cur = w->ascending ? BucketStart(start, tf->seconds) : end;
+        while (next.empty() && (w->ascending ? cur < end : cur > start)) {
+            Timestamp from = 0, to = 0;
+            if (w->ascending) {
+                from = cur;
+                to = std::min(cur + chunk, end);
+                cur = to;
+            } else {
+                to = cur;
+                from = std::max(BucketStart(cur - chunk, tf->seconds), BucketStart(start, tf->seconds));
+                cur = from;
             }
-            arr.push_back(BarJson(b));
-            --left;
+            auto list = BarsOf((*symbols)[i], TimeFrameSpec{tf->seconds}, std::max(from, start), to);
+            if (!list) return ErrorResponse(list.error());
+            if (!w->ascending) std::reverse(list->begin(), list->end());
+            for (const auto& b : *list) {
+                if (left == 0) {
+                    next = PageToken(i, w->ascending ? b.start : b.start + width);
+                    break;
+                }
+                arr.push_back(BarJson(b));
+                --left;
+            }
+            if (cur == from && from <= BucketStart(start, tf->seconds)) break;  // descending reached the start
         }
         if (!arr.empty()) bars[universe_.Get((*symbols)[i]).code] = std::move(arr);
         if (left == 0 && next.empty() && i + 1 < symbols->size()) next = PageToken(i + 1, 0);

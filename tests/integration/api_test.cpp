@@ -652,6 +652,37 @@ TEST(ApiDailyHistoryTest, ServesTheDailyHistoryAsDayBars) {
     auto weekly = server.client().Get("/v2/stocks/bars?symbols=005930&timeframe=1Week&start=2024-12-30&end=2025-01-11", a.key());
     ASSERT_EQ(weekly.status, 200) << weekly.body;
     EXPECT_EQ(weekly.json().at("bars").at(kSamsung).as_array().size(), 2u) << weekly.body;
+
+    // Paging one bar at a time, newest first, gives exactly the bars of one unpaged request.
+    for (const char* tf : {"1Day", "1Week"}) {
+        const std::string base = std::string("/v2/stocks/bars?symbols=005930&timeframe=") + tf +
+                                 "&start=2024-11-01&end=2025-02-01&sort=desc";
+        auto whole = server.client().Get(base + "&limit=1000", a.key());
+        ASSERT_EQ(whole.status, 200) << whole.body;
+        const json::value whole_json = whole.json();
+        std::vector<std::string> expected, paged;
+        for (const auto& bar : whole_json.at("bars").at(kSamsung).as_array()) expected.push_back(json::serialize(bar));
+        std::string token;
+        for (int page = 0; page < 200; ++page) {
+            auto r = server.client().Get(base + "&limit=1" + (token.empty() ? "" : "&page_token=" + token), a.key());
+            ASSERT_EQ(r.status, 200) << r.body;
+            const json::value j = r.json();
+            if (j.at("bars").as_object().contains(kSamsung)) {
+                for (const auto& bar : j.at("bars").at(kSamsung).as_array()) paged.push_back(json::serialize(bar));
+            }
+            token = Field(j, "next_page_token");
+            if (token.empty()) break;
+        }
+        EXPECT_GT(expected.size(), 10u) << tf;
+        EXPECT_EQ(paged, expected) << tf;
+    }
+
+    // Values that would overflow a timestamp are refused, not computed.
+    EXPECT_EQ(server.client().Get("/v2/orders?after=9999-01-01T00:00:00Z", a.key()).status, 422);
+    EXPECT_EQ(server.client().Get("/v2/account/portfolio/history?period=3650A", a.key()).status, 422);
+    EXPECT_EQ(server.client().Get("/v2/account/activities?page_token=99991231235959999::00000003-0000-4000-8000-000000000001", a.key()).status, 422);
+    EXPECT_EQ(server.client().Get("/v2/stocks/bars?symbols=005930&timeframe=1Day&start=1200-01-01", a.key()).status, 400);
+    EXPECT_EQ(server.client().Get("/healthz").status, 200);
 }
 
 }  // namespace
