@@ -62,6 +62,27 @@ constexpr const char* kUpdateWatchlist = "UPDATE watchlists SET name = ?3, updat
 constexpr const char* kDeleteWatchlist = "DELETE FROM watchlists WHERE user_id = ?1 AND id = ?2";
 
 std::int64_t AsInt(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+
+// One statement: bind the arguments in order (?1, ?2, …), then hand each row to `row`.
+template <class F, class... Args>
+Status Each(impl::Database& db, const char* sql, F&& row, const Args&... args) {
+    auto stmt = db.Prepare(sql);
+    if (!stmt) return std::unexpected(stmt.error());
+    int index = 1;
+    (stmt->Bind(index++, args), ...);
+    return stmt->ForEach(std::forward<F>(row));
+}
+
+// One statement that returns no rows: bind, run, return the rows it changed.
+template <class... Args>
+Result<std::int64_t> Exec(impl::Database& db, const char* sql, const Args&... args) {
+    auto stmt = db.Prepare(sql);
+    if (!stmt) return std::unexpected(stmt.error());
+    int index = 1;
+    (stmt->Bind(index++, args), ...);
+    if (auto ok = stmt->Run(); !ok) return std::unexpected(ok.error());
+    return stmt->Changes();
+}
 std::int64_t Bound(Timestamp until) { return until == 0 ? std::numeric_limits<std::int64_t>::max() : until; }
 std::int64_t Limit(std::size_t n) {
     return n == 0 || n > 1'000'000 ? 1'000'000 : static_cast<std::int64_t>(n);
@@ -105,18 +126,15 @@ WatchlistRecord ReadWatchlist(const Stmt& s) {
 
 Result<std::optional<AccountRecord>> SqliteServiceStore::GetAccount(trading::AccountId id) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->Prepare(kGetAccount);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, AsInt(id));
     std::optional<AccountRecord> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) {
+    auto ok = Each(*db_, kGetAccount, [&](const Stmt& s) {
         AccountRecord a;
         a.balance.id = static_cast<trading::AccountId>(s.Int(0));
         a.balance.cash = s.Int(1);
         a.balance.reserved_cash = s.Int(2);
         a.opened_at = s.Int(3);
         out = a;
-    });
+    }, AsInt(id));
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -265,51 +283,43 @@ Result<std::vector<market::Tick>> SqliteServiceStore::LoadTicks(market::SymbolId
 
 Status SqliteServiceStore::CreateApiKey(const ApiKeyRecord& key) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->Prepare(kInsertApiKey);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, key.user_id).Bind(2, key.key_id).Bind(3, key.secret_hash).Bind(4, key.name).Bind(5, key.created_at);
-    return stmt->Run();
+    auto n = Exec(*db_, kInsertApiKey, key.user_id, key.key_id, key.secret_hash, key.name, key.created_at);
+    if (!n) return std::unexpected(n.error());
+    return {};
 }
 
 Result<std::optional<ApiKeyRecord>> SqliteServiceStore::FindApiKey(const std::string& key_id) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->Prepare(kApiKeyById);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, key_id);
     std::optional<ApiKeyRecord> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) { out = ReadApiKey(s); });
-    if (!ok) return std::unexpected(ok.error());
+    if (auto ok = Each(*db_, kApiKeyById, [&](const Stmt& s) { out = ReadApiKey(s); }, key_id); !ok) {
+        return std::unexpected(ok.error());
+    }
     return out;
 }
 
 Result<std::vector<ApiKeyRecord>> SqliteServiceStore::ListApiKeys(std::int64_t user_id) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->Prepare(kApiKeysOf);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, user_id);
     std::vector<ApiKeyRecord> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) { out.push_back(ReadApiKey(s)); });
-    if (!ok) return std::unexpected(ok.error());
+    if (auto ok = Each(*db_, kApiKeysOf, [&](const Stmt& s) { out.push_back(ReadApiKey(s)); }, user_id); !ok) {
+        return std::unexpected(ok.error());
+    }
     return out;
 }
 
 Result<bool> SqliteServiceStore::RevokeApiKey(std::int64_t user_id, const std::string& key_id, Timestamp now) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->Prepare(kRevokeApiKey);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, user_id).Bind(2, key_id).Bind(3, now);
-    if (auto ok = stmt->Run(); !ok) return std::unexpected(ok.error());
-    return stmt->Changes() > 0;
+    auto n = Exec(*db_, kRevokeApiKey, user_id, key_id, now);
+    if (!n) return std::unexpected(n.error());
+    return *n > 0;
 }
 
 // ---- Refresh tokens ------------------------------------------------------------------------------------
 
 Status SqliteServiceStore::CreateRefreshToken(const RefreshTokenRecord& t) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->Prepare(kInsertRefresh);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, t.user_id).Bind(2, t.token_hash).Bind(3, t.family).Bind(4, t.created_at).Bind(5, t.expires_at);
-    return stmt->Run();
+    auto n = Exec(*db_, kInsertRefresh, t.user_id, t.token_hash, t.family, t.created_at, t.expires_at);
+    if (!n) return std::unexpected(n.error());
+    return {};
 }
 
 Result<std::optional<RefreshTokenRecord>> SqliteServiceStore::FindRefreshToken(const std::string& token_hash) {
@@ -335,19 +345,16 @@ Result<std::optional<RefreshTokenRecord>> SqliteServiceStore::FindRefreshToken(c
 
 Result<bool> SqliteServiceStore::RevokeRefreshToken(const std::string& token_hash, Timestamp now) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->Prepare(kRevokeRefresh);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, token_hash).Bind(2, now);
-    if (auto ok = stmt->Run(); !ok) return std::unexpected(ok.error());
-    return stmt->Changes() > 0;
+    auto n = Exec(*db_, kRevokeRefresh, token_hash, now);
+    if (!n) return std::unexpected(n.error());
+    return *n > 0;
 }
 
 Status SqliteServiceStore::RevokeRefreshFamily(const std::string& family, Timestamp now) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->Prepare(kRevokeFamily);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, family).Bind(2, now);
-    return stmt->Run();
+    auto n = Exec(*db_, kRevokeFamily, family, now);
+    if (!n) return std::unexpected(n.error());
+    return {};
 }
 
 // ---- Watchlists ----------------------------------------------------------------------------------------
