@@ -122,6 +122,19 @@ WatchlistRecord ReadWatchlist(const Stmt& s) {
     return w;
 }
 
+Status CheckWatchlistName(impl::Database& db, const WatchlistRecord& list) {
+    std::int64_t taken = 0;
+    auto ok = Each(db, kWatchlistNameTaken, [&](const Stmt& s) { taken = s.Int(0); }, list.user_id, list.name, list.id);
+    if (!ok) return ok;
+    if (taken > 0) return MakeError(ErrorCode::kAlreadyExists, "a watchlist named '" + list.name + "' already exists");
+    return {};
+}
+
+Status LoadWatchlistSymbols(impl::Database& db, WatchlistRecord& list) {
+    return Each(db, kWatchlistItems, [&](const Stmt& s) { list.symbols.push_back(static_cast<market::SymbolId>(s.Int(0))); },
+                list.id);
+}
+
 }  // namespace
 
 Result<std::optional<AccountRecord>> SqliteServiceStore::GetAccount(trading::AccountId id) {
@@ -377,54 +390,32 @@ Status SqliteServiceStore::CreateWatchlist(const WatchlistRecord& list) {
     std::lock_guard lock(mutex_);
     auto txn = Transaction::Begin(*db_, Transaction::Kind::kImmediate);
     if (!txn) return std::unexpected(txn.error());
-    auto taken = db_->Prepare(kWatchlistNameTaken);
-    if (!taken) return std::unexpected(taken.error());
-    taken->Bind(1, list.user_id).Bind(2, list.name).Bind(3, list.id);
-    auto row = taken->Step();
-    if (!row) return std::unexpected(row.error());
-    if (*row && taken->Int(0) > 0) {
-        return MakeError(ErrorCode::kAlreadyExists, "a watchlist named '" + list.name + "' already exists");
-    }
-    taken->Reset();
-    auto stmt = db_->Prepare(kInsertWatchlist);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, list.id).Bind(2, list.user_id).Bind(3, list.name).Bind(4, list.created_at).Bind(5, list.updated_at);
-    if (auto ok = stmt->Run(); !ok) return ok;
+    if (auto ok = CheckWatchlistName(*db_, list); !ok) return ok;
+    auto n = Exec(*db_, kInsertWatchlist, list.id, list.user_id, list.name, list.created_at, list.updated_at);
+    if (!n) return std::unexpected(n.error());
     if (auto ok = WriteWatchlistSymbols(list); !ok) return ok;
     return txn->Commit();
 }
 
 Result<std::optional<WatchlistRecord>> SqliteServiceStore::GetWatchlistLocked(std::int64_t user_id,
                                                                              const std::string& id) {
-    auto stmt = db_->Prepare(kWatchlistById);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, user_id).Bind(2, id);
     std::optional<WatchlistRecord> out;
-    if (auto ok = stmt->ForEach([&](const Stmt& s) { out = ReadWatchlist(s); }); !ok) return std::unexpected(ok.error());
+    if (auto ok = Each(*db_, kWatchlistById, [&](const Stmt& s) { out = ReadWatchlist(s); }, user_id, id); !ok) {
+        return std::unexpected(ok.error());
+    }
     if (!out) return out;
-    auto items = db_->Prepare(kWatchlistItems);
-    if (!items) return std::unexpected(items.error());
-    items->Bind(1, id);
-    auto ok = items->ForEach([&](const Stmt& s) { out->symbols.push_back(static_cast<market::SymbolId>(s.Int(0))); });
-    if (!ok) return std::unexpected(ok.error());
+    if (auto ok = LoadWatchlistSymbols(*db_, *out); !ok) return std::unexpected(ok.error());
     return out;
 }
 
 Result<std::vector<WatchlistRecord>> SqliteServiceStore::ListWatchlists(std::int64_t user_id) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->Prepare(kWatchlistsOf);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, user_id);
     std::vector<WatchlistRecord> lists;
-    if (auto ok = stmt->ForEach([&](const Stmt& s) { lists.push_back(ReadWatchlist(s)); }); !ok) {
+    if (auto ok = Each(*db_, kWatchlistsOf, [&](const Stmt& s) { lists.push_back(ReadWatchlist(s)); }, user_id); !ok) {
         return std::unexpected(ok.error());
     }
     for (auto& w : lists) {
-        auto items = db_->Prepare(kWatchlistItems);
-        if (!items) return std::unexpected(items.error());
-        items->Bind(1, w.id);
-        auto ok = items->ForEach([&](const Stmt& s) { w.symbols.push_back(static_cast<market::SymbolId>(s.Int(0))); });
-        if (!ok) return std::unexpected(ok.error());
+        if (auto ok = LoadWatchlistSymbols(*db_, w); !ok) return std::unexpected(ok.error());
     }
     return lists;
 }
@@ -441,19 +432,9 @@ Status SqliteServiceStore::UpdateWatchlist(const WatchlistRecord& list) {
     auto existing = GetWatchlistLocked(list.user_id, list.id);
     if (!existing) return std::unexpected(existing.error());
     if (!*existing) return MakeError(ErrorCode::kNotFound, "watchlist not found");
-    auto taken = db_->Prepare(kWatchlistNameTaken);
-    if (!taken) return std::unexpected(taken.error());
-    taken->Bind(1, list.user_id).Bind(2, list.name).Bind(3, list.id);
-    auto row = taken->Step();
-    if (!row) return std::unexpected(row.error());
-    if (*row && taken->Int(0) > 0) {
-        return MakeError(ErrorCode::kAlreadyExists, "a watchlist named '" + list.name + "' already exists");
-    }
-    taken->Reset();
-    auto stmt = db_->Prepare(kUpdateWatchlist);
-    if (!stmt) return std::unexpected(stmt.error());
-    stmt->Bind(1, list.user_id).Bind(2, list.id).Bind(3, list.name).Bind(4, list.updated_at);
-    if (auto ok = stmt->Run(); !ok) return ok;
+    if (auto ok = CheckWatchlistName(*db_, list); !ok) return ok;
+    auto n = Exec(*db_, kUpdateWatchlist, list.user_id, list.id, list.name, list.updated_at);
+    if (!n) return std::unexpected(n.error());
     if (auto ok = WriteWatchlistSymbols(list); !ok) return ok;
     return txn->Commit();
 }
