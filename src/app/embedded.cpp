@@ -219,7 +219,7 @@ Status EmbeddedServer::Start() {
     if (!listing.empty()) {
         std::promise<Status> done;
         auto future = done.get_future();
-        committer_->Submit(std::move(listing), [&](const Status& s) { done.set_value(s); });
+        committer_->Submit(std::move(listing), [&](const Status& s, const storage::WriteBatch&) { done.set_value(s); });
         if (auto s = future.get(); !s) return s;
     }
 

@@ -57,8 +57,7 @@ void Pipeline::Submit(trading::Command command, Done done) {
         auto used = history_->ClientOrderIdExists(account, *id);
         if (!used || *used) {
             if (done) {
-                done({used ? Error{ErrorCode::kAlreadyExists, "client_order_id must be unique"} : used.error(), 0},
-                     {});
+                done({used ? Error{ErrorCode::kAlreadyExists, "client_order_id must be unique"} : used.error(), 0}, {});
             }
             return;
         }
@@ -154,23 +153,22 @@ void Pipeline::Run() {
         }
         // Even a batch with nothing to write goes through the committer: its refusals may rest on state from
         // an earlier batch that is still being written, and completions must keep their order.
-        std::shared_ptr<const storage::WriteBatch> observed;
-        if (observer_ && !batch.empty()) observed = std::make_shared<const storage::WriteBatch>(batch);
-        committer_.Submit(std::move(batch), [this, completions, log, observed](const Status& status) {
-            if (!status) {
-                const bool first = !failed_.exchange(true);
-                for (auto& c : *completions) {
-                    c.done({Error{ErrorCode::kUnavailable, "not stored: " + status.error().message}, 0}, {});
+        committer_.Submit(
+            std::move(batch), [this, completions, log](const Status& status, const storage::WriteBatch& written) {
+                if (!status) {
+                    const bool first = !failed_.exchange(true);
+                    for (auto& c : *completions) {
+                        c.done({Error{ErrorCode::kUnavailable, "not stored: " + status.error().message}, 0}, {});
+                    }
+                    if (first) {
+                        log->critical("event=commit_failed error=\"{}\"", status.error().message);
+                        if (fatal_) fatal_(status.error());
+                    }
+                    return;
                 }
-                if (first) {
-                    log->critical("event=commit_failed error=\"{}\"", status.error().message);
-                    if (fatal_) fatal_(status.error());
-                }
-                return;
-            }
-            if (observed) observer_(*observed);
-            for (auto& c : *completions) c.done(c.result, c.events);
-        });
+                if (observer_ && !written.empty()) observer_(written);
+                for (auto& c : *completions) c.done(c.result, c.events);
+            });
     }
 }
 

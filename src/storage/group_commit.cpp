@@ -24,7 +24,7 @@ void GroupCommitter::Submit(WriteBatch batch, Done done) {
             return;
         }
     }
-    if (done) done(MakeError(ErrorCode::kUnavailable, "storage is shutting down; the batch was not written"));
+    if (done) done(MakeError(ErrorCode::kUnavailable, "storage is shutting down; the batch was not written"), batch);
 }
 
 void GroupCommitter::Stop() {
@@ -77,17 +77,13 @@ void GroupCommitter::RunWriter() {
         }
         std::size_t tick_count = 0;
         for (const WriteBatch& b : batches) tick_count += b.ticks.size();
-        std::vector<market::Tick> ticks;
-        if (status && recommend_ != nullptr && tick_count > 0) {
-            ticks.reserve(tick_count);
-            for (const WriteBatch& b : batches) ticks.insert(ticks.end(), b.ticks.begin(), b.ticks.end());
-        }
         // Counted before the completions run, so a submitter that saw its batch done also sees it in Stats().
         RecordCommit(batches.size(), events, tick_count, static_cast<bool>(status));
         {
             std::lock_guard lock(done_mutex_);
-            completed_.push_back(Completed{std::move(status), std::move(dones), std::move(ticks)});
+            completed_.push_back(Completed{std::move(status), std::move(dones), std::move(batches)});
         }
+        batches = {};
         done_wake_.notify_one();
     }
 }
@@ -105,10 +101,12 @@ void GroupCommitter::RunCompleter() {
         }
         ticks.clear();
         for (Completed& c : work) {
-            for (Done& done : c.dones) {
-                if (done) done(c.status);
+            for (std::size_t i = 0; i < c.dones.size(); ++i) {
+                if (c.dones[i]) c.dones[i](c.status, c.batches[i]);
             }
-            ticks.insert(ticks.end(), c.ticks.begin(), c.ticks.end());
+            if (c.status && recommend_ != nullptr) {
+                for (const WriteBatch& b : c.batches) ticks.insert(ticks.end(), b.ticks.begin(), b.ticks.end());
+            }
         }
         work.clear();
         // One recommend transaction for every commit completed in this round.

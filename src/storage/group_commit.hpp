@@ -54,9 +54,9 @@ struct GroupCommitterStats {
 
 class GroupCommitter final {
 public:
-    // Called on the completion thread with the commit's outcome, in commit order; keep it short (hand off,
-    // notify, return): the next submitters' completions wait behind it.
-    using Done = std::function<void(const Status&)>;
+    // Called on the completion thread with the commit's outcome and the batch as it was written, in commit
+    // order; keep it short (hand off, notify, return): the next submitters' completions wait behind it.
+    using Done = std::function<void(const Status&, const WriteBatch&)>;
 
     // Starts the writer and completion threads. `recommend` may be null (no tick copy).
     GroupCommitter(ServiceStore& service, RecommendStore* recommend, GroupCommitterOptions options = {});
@@ -83,7 +83,7 @@ private:
     struct Completed {
         Status status;
         std::vector<Done> dones;
-        std::vector<market::Tick> ticks;  // copied to the recommend store when status is ok
+        std::vector<WriteBatch> batches;  // dones[i] belongs to batches[i]; ticks go to the recommend store
     };
 
     void RunWriter();

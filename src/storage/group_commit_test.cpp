@@ -92,7 +92,7 @@ private:
 class Completions final {
 public:
     GroupCommitter::Done Callback() {
-        return [this](const Status& s) {
+        return [this](const Status& s, const WriteBatch&) {
             std::lock_guard lock(mutex_);
             ++done_;
             if (!s) errors_.push_back(s.error());
@@ -139,7 +139,8 @@ TEST(GroupCommitTest, ConcurrentSubmittersAllCompleteDurably) {
                 auto submit = [&](WriteBatch batch) {
                     std::promise<Status> promise;
                     auto future = promise.get_future();
-                    committer.Submit(std::move(batch), [&](const Status& s) { promise.set_value(s); });
+                    committer.Submit(std::move(batch),
+                                     [&](const Status& s, const WriteBatch&) { promise.set_value(s); });
                     if (!future.get()) failures.fetch_add(1);
                 };
                 submit(WriteBatch{{b.OpenAccount(account, 100'000'000)}, {}, {}});
@@ -283,11 +284,12 @@ TEST(GroupCommitTest, CompletionsRunInSubmissionOrder) {
         EventBuilder b;
         committer.Submit(WriteBatch{{b.OpenAccount(1, 100'000'000)}, {}, {}}, nullptr);
         for (int i = 0; i < 300; ++i) {
-            committer.Submit(WriteBatch{{b.AcceptBuy(1, 0, 1, 10'000)}, {}, {}}, [&, i](const Status& s) {
-                EXPECT_TRUE(s);
-                std::lock_guard lock(mutex);
-                order.push_back(i);
-            });
+            committer.Submit(WriteBatch{{b.AcceptBuy(1, 0, 1, 10'000)}, {}, {}},
+                             [&, i](const Status& s, const WriteBatch&) {
+                                 EXPECT_TRUE(s);
+                                 std::lock_guard lock(mutex);
+                                 order.push_back(i);
+                             });
         }
     }  // the destructor stops: commits and completes everything first
     std::lock_guard lock(mutex);

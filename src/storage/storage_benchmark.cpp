@@ -172,7 +172,7 @@ void BM_GroupCommit64(benchmark::State& state) {
                     e.order.id = next_order_id.fetch_add(1);
                     e.order.client_order_id = "ik-" + std::to_string(e.order.id);
                     batch.events.push_back(std::move(e));
-                    committer.Submit(std::move(batch), [&](const Status& s) {
+                    committer.Submit(std::move(batch), [&](const Status& s, const WriteBatch&) {
                         if (!s) failures.fetch_add(1);
                         std::lock_guard lock(m);
                         done = true;
