@@ -16,12 +16,11 @@ using impl::Stmt;
 using impl::Transaction;
 
 constexpr const char* kGetAccount = "SELECT id, cash, reserved_cash, opened_at FROM accounts WHERE id = ?1";
-constexpr const char* kPositionsOf =
-    "SELECT account_id, stock_id, qty, reserved_qty, cost_basis, realized_pnl FROM positions "
-    "WHERE account_id = ?1 AND (qty <> 0 OR reserved_qty <> 0) ORDER BY stock_id";
-constexpr const char* kAllPositions =
-    "SELECT account_id, stock_id, qty, reserved_qty, cost_basis, realized_pnl FROM positions "
-    "WHERE qty <> 0 OR reserved_qty <> 0 ORDER BY account_id, stock_id";
+constexpr const char* kPositionsOf = "SELECT " IK_POSITION_COLUMNS
+                                     " FROM positions WHERE account_id = ?1 AND (qty <> 0 OR reserved_qty <> 0)"
+                                     " ORDER BY stock_id";
+constexpr const char* kAllPositions = "SELECT " IK_POSITION_COLUMNS
+                                      " FROM positions WHERE qty <> 0 OR reserved_qty <> 0 ORDER BY account_id, stock_id";
 constexpr const char* kAccountSummaries = R"sql(
 SELECT a.id, u.username, a.cash, a.opened_at,
        (SELECT COUNT(*) FROM fills f WHERE f.account_id = a.id)
@@ -88,17 +87,6 @@ std::int64_t Limit(std::size_t n) {
     return n == 0 || n > 1'000'000 ? 1'000'000 : static_cast<std::int64_t>(n);
 }
 
-trading::Position ReadPosition(const Stmt& s) {
-    trading::Position p;
-    p.account = static_cast<trading::AccountId>(s.Int(0));
-    p.symbol = static_cast<market::SymbolId>(s.Int(1));
-    p.qty = s.Int(2);
-    p.reserved_qty = s.Int(3);
-    p.cost_basis = s.Int(4);
-    p.realized_pnl = s.Int(5);
-    return p;
-}
-
 ApiKeyRecord ReadApiKey(const Stmt& s) {
     ApiKeyRecord k;
     k.id = s.Int(0);
@@ -158,7 +146,7 @@ Result<std::vector<trading::Position>> SqliteServiceStore::PositionsOf(trading::
     if (!stmt) return std::unexpected(stmt.error());
     if (id != 0) stmt->Bind(1, AsInt(id));
     std::vector<trading::Position> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) { out.push_back(ReadPosition(s)); });
+    auto ok = stmt->ForEach([&](const Stmt& s) { out.push_back(impl::ReadPosition(s)); });
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -200,8 +188,7 @@ Result<std::vector<trading::Order>> SqliteServiceStore::ListOrders(const OrderQu
 
 Result<std::vector<trading::Fill>> SqliteServiceStore::ListFills(const HistoryQuery& q) {
     std::string sql =
-        "SELECT id, order_id, account_id, stock_id, side, qty, price, commission, tax, ts, settle_date FROM fills "
-        "WHERE ts > ?1 AND ts < ?2";
+        "SELECT " IK_FILL_COLUMNS " FROM fills WHERE ts > ?1 AND ts < ?2";
     if (q.account != 0) sql += " AND account_id = ?4";
     sql += q.ascending ? " ORDER BY ts, id" : " ORDER BY ts DESC, id DESC";
     sql += " LIMIT ?3";
@@ -212,22 +199,9 @@ Result<std::vector<trading::Fill>> SqliteServiceStore::ListFills(const HistoryQu
     if (q.account != 0) stmt->Bind(4, AsInt(q.account));
     std::vector<trading::Fill> out;
     auto ok = stmt->ForEach([&](const Stmt& s) -> Status {
-        trading::Fill f;
-        f.id = static_cast<trading::FillId>(s.Int(0));
-        f.order = static_cast<trading::OrderId>(s.Int(1));
-        f.account = static_cast<trading::AccountId>(s.Int(2));
-        f.symbol = static_cast<market::SymbolId>(s.Int(3));
-        auto side = trading::ParseSide(s.Text(4));
-        if (!side) return MakeError(ErrorCode::kDataLoss, path_ + ": fill " + std::to_string(f.id) + ": bad side");
-        f.side = *side;
-        f.qty = s.Int(5);
-        f.price = s.Int(6);
-        f.commission = s.Int(7);
-        f.tax = s.Int(8);
-        f.ts = s.Int(9);
-        auto date = ParseDate(s.Text(10));
-        if (date) f.settle_date = *date;
-        out.push_back(f);
+        auto f = impl::ReadFill(s, path_);
+        if (!f) return std::unexpected(f.error());
+        out.push_back(*f);
         return {};
     });
     if (!ok) return std::unexpected(ok.error());

@@ -71,4 +71,40 @@ Result<trading::Order> ReadOrder(const Stmt& stmt, const std::string& file) {
     return o;
 }
 
+Result<trading::Fill> ReadFill(const Stmt& stmt, const std::string& file) {
+    trading::Fill f;
+    f.id = static_cast<trading::FillId>(stmt.Int(0));
+    f.order = static_cast<trading::OrderId>(stmt.Int(1));
+    f.account = static_cast<trading::AccountId>(stmt.Int(2));
+    f.symbol = static_cast<market::SymbolId>(stmt.Int(3));
+    auto side = trading::ParseSide(stmt.Text(4));
+    if (!side) {
+        return MakeError(ErrorCode::kDataLoss, file + ": fill " + std::to_string(f.id) + ": " + side.error().message);
+    }
+    f.side = *side;
+    f.qty = stmt.Int(5);
+    f.price = stmt.Int(6);
+    f.commission = stmt.Int(7);
+    f.tax = stmt.Int(8);
+    f.ts = stmt.Int(9);
+    auto date = ParseDate(stmt.Text(10));
+    if (!date) {
+        return MakeError(ErrorCode::kDataLoss,
+                         file + ": fill " + std::to_string(f.id) + ": settle_date: " + date.error().message);
+    }
+    f.settle_date = *date;
+    return f;
+}
+
+trading::Position ReadPosition(const Stmt& stmt) {
+    trading::Position p;
+    p.account = static_cast<trading::AccountId>(stmt.Int(0));
+    p.symbol = static_cast<market::SymbolId>(stmt.Int(1));
+    p.qty = stmt.Int(2);
+    p.reserved_qty = stmt.Int(3);
+    p.cost_basis = stmt.Int(4);
+    p.realized_pnl = stmt.Int(5);
+    return p;
+}
+
 }  // namespace ik::storage::impl

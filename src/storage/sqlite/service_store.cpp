@@ -66,8 +66,7 @@ ON CONFLICT (stock_id, interval_s, start_ts) DO UPDATE SET open = excluded.open,
 
 constexpr const char* kLoadAccounts = "SELECT id, cash, reserved_cash FROM accounts ORDER BY id";
 constexpr const char* kLoadPositions =
-    "SELECT account_id, stock_id, qty, reserved_qty, cost_basis, realized_pnl FROM positions "
-    "ORDER BY account_id, stock_id";
+    "SELECT " IK_POSITION_COLUMNS " FROM positions ORDER BY account_id, stock_id";
 // INDEXED BY: the open-order partial index holds only open orders, so start-up does not scan history.
 constexpr const char* kLoadOpenOrders = "SELECT " IK_ORDER_COLUMNS
                                         " FROM orders INDEXED BY orders_open"
@@ -93,9 +92,7 @@ constexpr const char* kClientOrderIdExists =
 constexpr const char* kOrderById = "SELECT " IK_ORDER_COLUMNS " FROM orders WHERE id = ?1";
 constexpr const char* kOrderByClientId =
     "SELECT " IK_ORDER_COLUMNS " FROM orders WHERE account_id = ?1 AND client_order_id = ?2";
-constexpr const char* kFillsOfOrder =
-    "SELECT id, order_id, account_id, stock_id, side, qty, price, commission, tax, ts, settle_date "
-    "FROM fills WHERE order_id = ?1 ORDER BY id";
+constexpr const char* kFillsOfOrder = "SELECT " IK_FILL_COLUMNS " FROM fills WHERE order_id = ?1 ORDER BY id";
 constexpr const char* kLoadBars =
     "SELECT stock_id, interval_s, start_ts, open, high, low, close, volume, trades FROM bars "
     "WHERE stock_id = ?1 AND interval_s = ?2 AND start_ts >= ?3 AND start_ts < ?4 ORDER BY start_ts";
@@ -321,19 +318,8 @@ Result<trading::EngineSnapshot> SqliteServiceStore::LoadEngineState() {
     {
         auto stmt = db_->Prepare(kLoadPositions);
         if (!stmt) return std::unexpected(stmt.error());
-        for (;;) {
-            auto row = stmt->Step();
-            if (!row) return std::unexpected(row.error());
-            if (!*row) break;
-            trading::Position p;
-            p.account = static_cast<trading::AccountId>(stmt->Int(0));
-            p.symbol = static_cast<market::SymbolId>(stmt->Int(1));
-            p.qty = stmt->Int(2);
-            p.reserved_qty = stmt->Int(3);
-            p.cost_basis = stmt->Int(4);
-            p.realized_pnl = stmt->Int(5);
-            snap.positions.push_back(p);
-        }
+        auto ok = stmt->ForEach([&](const Stmt& s) { snap.positions.push_back(impl::ReadPosition(s)); });
+        if (!ok) return std::unexpected(ok.error());
     }
     {
         auto stmt = db_->Prepare(kLoadOpenOrders);
@@ -539,32 +525,13 @@ Result<std::vector<trading::Fill>> SqliteServiceStore::FillsOfOrder(trading::Ord
     if (!stmt) return std::unexpected(stmt.error());
     stmt->Bind(1, AsInt(id));
     std::vector<trading::Fill> out;
-    for (;;) {
-        auto row = stmt->Step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        trading::Fill f;
-        f.id = static_cast<trading::FillId>(stmt->Int(0));
-        f.order = static_cast<trading::OrderId>(stmt->Int(1));
-        f.account = static_cast<trading::AccountId>(stmt->Int(2));
-        f.symbol = static_cast<market::SymbolId>(stmt->Int(3));
-        auto side = trading::ParseSide(stmt->Text(4));
-        if (!side)
-            return MakeError(ErrorCode::kDataLoss,
-                             path_ + ": fill " + std::to_string(f.id) + ": " + side.error().message);
-        f.side = *side;
-        f.qty = stmt->Int(5);
-        f.price = stmt->Int(6);
-        f.commission = stmt->Int(7);
-        f.tax = stmt->Int(8);
-        f.ts = stmt->Int(9);
-        auto date = ParseDate(stmt->Text(10));
-        if (!date)
-            return MakeError(ErrorCode::kDataLoss,
-                             path_ + ": fill " + std::to_string(f.id) + ": settle_date: " + date.error().message);
-        f.settle_date = *date;
-        out.push_back(f);
-    }
+    auto ok = stmt->ForEach([&](const Stmt& s) -> Status {
+        auto f = impl::ReadFill(s, path_);
+        if (!f) return std::unexpected(f.error());
+        out.push_back(*f);
+        return {};
+    });
+    if (!ok) return std::unexpected(ok.error());
     return out;
 }
 
