@@ -46,4 +46,43 @@ json::object OrderToJson(const trading::Order& o, const market::Universe& univer
     return j;
 }
 
+json::object BarToJson(const market::Bar& b) {
+    json::object j;
+    j["t"] = FormatRfc3339(b.start);
+    j["o"] = b.open;
+    j["h"] = b.high;
+    j["l"] = b.low;
+    j["c"] = b.close;
+    j["v"] = b.volume;
+    j["n"] = b.trades;
+    j["vw"] = nullptr;  // ticks carry no per-trade sizes fine enough for a true VWAP
+    return j;
+}
+
+json::object TradeToJson(const market::Tick& t) {
+    json::object j;
+    j["t"] = FormatRfc3339(t.ts);
+    j["x"] = "V";
+    j["p"] = t.price;
+    j["s"] = t.volume;
+    j["c"] = json::array{"@"};
+    j["i"] = t.ts;  // one trade per tick and instant: the time is its id
+    j["z"] = "A";
+    return j;
+}
+
+json::object QuoteToJson(const market::Tick& t) {
+    json::object j;
+    j["t"] = FormatRfc3339(t.ts);
+    j["bx"] = "V";
+    j["bp"] = t.bid;
+    j["bs"] = 1;
+    j["ax"] = "V";
+    j["ap"] = t.ask;
+    j["as"] = 1;
+    j["c"] = json::array{"R"};
+    j["z"] = "A";
+    return j;
+}
+
 }  // namespace ik::gateway

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "auth/crypto.hpp"
+#include "gateway/alpaca_json.hpp"
 #include "gateway/api.hpp"
 #include "gateway/api_support.hpp"
 
@@ -34,45 +35,6 @@ Result<TimeFrame> ParseTimeFrame(const std::string& s) {
     if ((unit == "Week" || unit == "W") && *n == 1) return TimeFrame{7 * kDay, s};
     return MakeError(ErrorCode::kInvalidArgument,
                      "invalid timeframe " + s + ": use 1-59Min, 1-23Hour, 1Day or 1Week");
-}
-
-json::object BarJson(const market::Bar& b) {
-    json::object j;
-    j["t"] = FormatRfc3339(b.start);
-    j["o"] = b.open;
-    j["h"] = b.high;
-    j["l"] = b.low;
-    j["c"] = b.close;
-    j["v"] = b.volume;
-    j["n"] = b.trades;
-    j["vw"] = nullptr;  // ticks carry no per-trade sizes fine enough for a true VWAP
-    return j;
-}
-
-json::object TradeJson(const market::Tick& t) {
-    json::object j;
-    j["t"] = FormatRfc3339(t.ts);
-    j["x"] = "V";
-    j["p"] = t.price;
-    j["s"] = t.volume;
-    j["c"] = json::array{"@"};
-    j["i"] = t.ts;  // one trade per tick and instant: the time is its id
-    j["z"] = "A";
-    return j;
-}
-
-json::object QuoteJson(const market::Tick& t) {
-    json::object j;
-    j["t"] = FormatRfc3339(t.ts);
-    j["bx"] = "V";
-    j["bp"] = t.bid;
-    j["bs"] = 1;
-    j["ax"] = "V";
-    j["ap"] = t.ask;
-    j["as"] = 1;
-    j["c"] = json::array{"R"};
-    j["z"] = "A";
-    return j;
 }
 
 // The start of the bucket a time falls in: aligned to the width for intraday frames, to KST midnight (and
@@ -260,7 +222,7 @@ HttpResponse Api::Bars(const HttpRequest& req, const Principal&) {
                     next = PageToken(i, w->ascending ? b.start : b.start + width);
                     break;
                 }
-                arr.push_back(BarJson(b));
+                arr.push_back(BarToJson(b));
                 --left;
             }
             if (cur == from && from <= BucketStart(start, tf->seconds)) break;  // descending reached the start
@@ -305,7 +267,7 @@ HttpResponse Api::Ticks(const HttpRequest& req, const Principal&, bool quotes) {
                 next = PageToken(i, t.ts);
                 break;
             }
-            arr.push_back(quotes ? QuoteJson(t) : TradeJson(t));
+            arr.push_back(quotes ? QuoteToJson(t) : TradeToJson(t));
             --left;
         }
         if (!arr.empty()) data[universe_.Get((*symbols)[i]).code] = std::move(arr);
@@ -337,13 +299,13 @@ HttpResponse Api::Latest(const HttpRequest& req, const Principal&, LatestKind ki
         const std::string& code = universe_.Get(id).code;
         switch (kind) {
             case LatestKind::kTrade:
-                if (m->last.price > 0) data[code] = TradeJson(m->last);
+                if (m->last.price > 0) data[code] = TradeToJson(m->last);
                 break;
             case LatestKind::kQuote:
-                if (m->last.price > 0) data[code] = QuoteJson(m->last);
+                if (m->last.price > 0) data[code] = QuoteToJson(m->last);
                 break;
             case LatestKind::kBar:
-                if (m->minute.open > 0) data[code] = BarJson(m->minute);
+                if (m->minute.open > 0) data[code] = BarToJson(m->minute);
                 break;
         }
     }
@@ -369,13 +331,13 @@ HttpResponse Api::Snapshots(const HttpRequest& req, const Principal&) {
         const std::string& code = universe_.Get(id).code;
         json::object s;
         const bool traded = m && m->last.price > 0;
-        s["latestTrade"] = traded ? json::value(TradeJson(m->last)) : json::value(nullptr);
-        s["latestQuote"] = traded ? json::value(QuoteJson(m->last)) : json::value(nullptr);
-        s["minuteBar"] = m && m->minute.open > 0 ? json::value(BarJson(m->minute)) : json::value(nullptr);
+        s["latestTrade"] = traded ? json::value(TradeToJson(m->last)) : json::value(nullptr);
+        s["latestQuote"] = traded ? json::value(QuoteToJson(m->last)) : json::value(nullptr);
+        s["minuteBar"] = m && m->minute.open > 0 ? json::value(BarToJson(m->minute)) : json::value(nullptr);
         if (m && m->open > 0) {
             market::Bar day{id, BucketStart(m->last.ts, kDay), kDay, m->open, m->high, m->low, m->last.price, m->volume,
                             m->trades};
-            s["dailyBar"] = BarJson(day);
+            s["dailyBar"] = BarToJson(day);
         } else {
             s["dailyBar"] = nullptr;
         }
@@ -383,7 +345,7 @@ HttpResponse Api::Snapshots(const HttpRequest& req, const Principal&) {
         const Timestamp today = BucketStart(clock_.Now(), kDay);
         auto prev = history_.LoadBars(id, kDay, today - 10 * kDay * kNanosPerSecond, today);
         if (prev && !prev->empty()) {
-            s["prevDailyBar"] = BarJson(prev->back());
+            s["prevDailyBar"] = BarToJson(prev->back());
         } else {
             s["prevDailyBar"] = nullptr;
         }

@@ -461,6 +461,8 @@ void MsgpackWriter::Timestamp(std::int64_t ns_since_epoch) {
     }
 }
 
+void MsgpackWriter::Value(const json::value& v) { EncodeValue(*this, v); }
+
 std::string MsgpackWriter::Take() {
     std::string out = std::move(out_);
     out_.clear();  // a moved-from string is valid but unspecified; make "empty" a promise

@@ -39,6 +39,8 @@ public:
     void Double(double v);
     void Bool(bool v);
     void Nil();
+    // Any JSON value, in the mapping EncodeMsgpack uses.
+    void Value(const boost::json::value& v);
     // The timestamp extension type (-1): timestamp 32 for whole seconds in [0, 2^32), timestamp 64 for
     // seconds in [0, 2^34), timestamp 96 for times before 1970 (int64 nanoseconds end in 2262, well before
     // 2^34 seconds, so later times never need it).

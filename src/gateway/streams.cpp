@@ -220,94 +220,43 @@ MsgpackWriter& Key(MsgpackWriter& w, std::string_view key) {
     return w;
 }
 
+// A data-stream message: the REST shape of the trade, quote or bar with its type "T" and symbol "S" in front.
+// In msgpack, "t" is written as the timestamp extension (alpaca-py drops messages whose times are strings).
+std::string DataMessage(std::string_view type, const std::string& code, const json::object& body, Timestamp t,
+                        bool msgpack) {
+    if (msgpack) {
+        MsgpackWriter w;
+        w.MapHeader(body.size() + 2);
+        Key(w, "T").Str(type);
+        Key(w, "S").Str(code);
+        for (const auto& kv : body) {
+            Key(w, kv.key());
+            if (kv.key() == "t") {
+                w.Timestamp(t);
+            } else {
+                w.Value(kv.value());
+            }
+        }
+        return w.Take();
+    }
+    json::object o;
+    o.reserve(body.size() + 2);
+    o["T"] = type;
+    o["S"] = code;
+    for (const auto& kv : body) o[kv.key()] = kv.value();
+    return json::serialize(o);
+}
+
 std::string TradeMessage(const market::Tick& t, const std::string& code, bool msgpack) {
-    if (msgpack) {
-        MsgpackWriter w;
-        w.MapHeader(9);
-        Key(w, "T").Str("t");
-        Key(w, "S").Str(code);
-        Key(w, "i").Int(t.ts);
-        Key(w, "x").Str("V");
-        Key(w, "p").Int(t.price);
-        Key(w, "s").Int(t.volume);
-        Key(w, "t").Timestamp(t.ts);
-        Key(w, "c").ArrayHeader(1);
-        w.Str("@");
-        Key(w, "z").Str("A");
-        return w.Take();
-    }
-    // "i" is the tick's time, as in the REST trades: one trade per tick and instant, and it only increases.
-    return json::serialize(json::object{{"T", "t"},
-                                        {"S", code},
-                                        {"i", t.ts},
-                                        {"x", "V"},
-                                        {"p", t.price},
-                                        {"s", t.volume},
-                                        {"t", FormatRfc3339(t.ts)},
-                                        {"c", json::array{"@"}},
-                                        {"z", "A"}});
+    return DataMessage("t", code, TradeToJson(t), t.ts, msgpack);
 }
 
-// Ticks carry no quote sizes; 1 is what the REST quotes report too.
 std::string QuoteMessage(const market::Tick& t, const std::string& code, bool msgpack) {
-    if (msgpack) {
-        MsgpackWriter w;
-        w.MapHeader(11);
-        Key(w, "T").Str("q");
-        Key(w, "S").Str(code);
-        Key(w, "bx").Str("V");
-        Key(w, "bp").Int(t.bid);
-        Key(w, "bs").Int(1);
-        Key(w, "ax").Str("V");
-        Key(w, "ap").Int(t.ask);
-        Key(w, "as").Int(1);
-        Key(w, "t").Timestamp(t.ts);
-        Key(w, "c").ArrayHeader(1);
-        w.Str("R");
-        Key(w, "z").Str("A");
-        return w.Take();
-    }
-    return json::serialize(json::object{{"T", "q"},
-                                        {"S", code},
-                                        {"bx", "V"},
-                                        {"bp", t.bid},
-                                        {"bs", 1},
-                                        {"ax", "V"},
-                                        {"ap", t.ask},
-                                        {"as", 1},
-                                        {"t", FormatRfc3339(t.ts)},
-                                        {"c", json::array{"R"}},
-                                        {"z", "A"}});
+    return DataMessage("q", code, QuoteToJson(t), t.ts, msgpack);
 }
 
-// "vw" must be present (alpaca-py requires the key); ticks carry no per-trade sizes fine enough for a true VWAP,
-// so it is null, as in the REST bars.
 std::string BarMessage(const market::Bar& b, const std::string& code, bool msgpack) {
-    if (msgpack) {
-        MsgpackWriter w;
-        w.MapHeader(10);
-        Key(w, "T").Str("b");
-        Key(w, "S").Str(code);
-        Key(w, "o").Int(b.open);
-        Key(w, "h").Int(b.high);
-        Key(w, "l").Int(b.low);
-        Key(w, "c").Int(b.close);
-        Key(w, "v").Int(b.volume);
-        Key(w, "t").Timestamp(b.start);
-        Key(w, "n").Int(b.trades);
-        Key(w, "vw").Nil();
-        return w.Take();
-    }
-    return json::serialize(json::object{{"T", "b"},
-                                        {"S", code},
-                                        {"o", b.open},
-                                        {"h", b.high},
-                                        {"l", b.low},
-                                        {"c", b.close},
-                                        {"v", b.volume},
-                                        {"t", FormatRfc3339(b.start)},
-                                        {"n", b.trades},
-                                        {"vw", nullptr}});
+    return DataMessage("b", code, BarToJson(b), b.start, msgpack);
 }
 
 std::optional<std::string_view> TradeEventName(const trading::Event& e) {
