@@ -133,6 +133,12 @@ private:
 
     // ---- shared ----
     std::optional<market::SymbolId> FindSymbol(std::string_view symbol_or_asset_id) const;
+    // The day's reference close and the last trade (the close when nothing traded yet).
+    struct Prices {
+        Won previous_close = 0;
+        Won price = 0;
+    };
+    Prices PricesOf(market::SymbolId id) const;
     bool IsTradable(market::SymbolId id) const;
     boost::json::object OrderJson(const trading::Order& o) const;
     boost::json::object PositionJson(const trading::Position& p) const;

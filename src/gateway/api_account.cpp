@@ -106,19 +106,24 @@ HttpResponse Api::Activities(const HttpRequest& req, const Principal& who) {
     if (fills) {
         auto list = reads_.ListFills(q);
         if (!list) return ErrorResponse(list.error());
-        std::map<trading::OrderId, std::optional<trading::Order>> orders;
+        // Each order of the page is read once, with its fills (for the quantity filled up to each fill).
+        struct OrderFills {
+            std::optional<trading::Order> order;
+            std::vector<trading::Fill> fills;
+        };
+        std::map<trading::OrderId, OrderFills> orders;
         for (const auto& f : *list) {
-            auto& order = orders[f.order];
-            if (!order) {
+            auto [it, fresh] = orders.try_emplace(f.order);
+            if (fresh) {
                 auto o = history_.GetOrder(f.order);
                 if (!o) return ErrorResponse(o.error());
-                order = *o;
+                auto of = history_.FillsOfOrder(f.order);
+                if (!of) return ErrorResponse(of.error());
+                it->second = {*o, std::move(*of)};
             }
-            // The order's filled quantity up to this fill.
-            auto order_fills = history_.FillsOfOrder(f.order);
-            if (!order_fills) return ErrorResponse(order_fills.error());
+            const auto& order = it->second.order;
             Qty cum = 0;
-            for (const auto& of : *order_fills) {
+            for (const auto& of : it->second.fills) {
                 if (of.id <= f.id) cum += of.qty;
             }
             const Qty total = order ? order->qty : cum;

@@ -239,9 +239,6 @@ void Api::Signup(const HttpRequest& req, Responder respond) {
             std::atomic<int>& n;
             ~Done() { --n; }
         } done{slow_pending_};
-        auto existing = store_.FindUserByName(user.username);
-        if (!existing) return respond(ErrorResponse(existing.error()));
-        if (*existing) return respond(JsonError(409, 40910000, "username '" + user.username + "' is taken"));
         auto hash = auth::HashPassword(pw, options_.password_cost);
         if (!hash) return respond(ErrorResponse(hash.error()));
         user.password_hash = *hash;
@@ -691,8 +688,7 @@ HttpResponse Api::Stocks(const HttpRequest& req) {
         o["market"] = std::string(market::ExchangeName(s->market));
         o["tradable"] = IsTradable(*id);
         const auto m = market_.Get(*id);
-        const Won prev = m && m->previous_close > 0 ? m->previous_close : s->previous_close;
-        const Won price = m && m->last.price > 0 ? m->last.price : prev;
+        const auto [prev, price] = PricesOf(*id);
         o["price"] = Str(price);
         o["previous_close"] = Str(prev);
         o["change"] = Str(price - prev);
@@ -742,8 +738,7 @@ void Api::InjectTick(const HttpRequest& req, const Principal& who, Responder res
                                                std::string(name) + " " + std::to_string(v) + " is not on the KRX tick grid"}));
         }
     }
-    const auto m = market_.Get(*id);
-    const Won prev = m && m->previous_close > 0 ? m->previous_close : universe_.Get(*id).previous_close;
+    const Won prev = PricesOf(*id).previous_close;
     const auto band = market::ComputeKrxPriceBand(prev, options_.price_limit_ppm);
     for (Won v : {*price, *bid, *ask}) {
         if (v != 0 && (v < band.lower || v > band.upper)) {

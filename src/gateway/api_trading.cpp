@@ -77,10 +77,14 @@ json::object Api::AssetJson(market::SymbolId id) const {
 
 json::object Api::OrderJson(const Order& o) const { return OrderToJson(o, universe_); }
 
+Api::Prices Api::PricesOf(market::SymbolId id) const {
+    const auto m = market_.Get(id);
+    const Won prev = m && m->previous_close > 0 ? m->previous_close : universe_.Get(id).previous_close;
+    return {prev, m && m->last.price > 0 ? m->last.price : prev};
+}
+
 json::object Api::PositionJson(const trading::Position& p) const {
-    const auto m = market_.Get(p.symbol);
-    const Won prev = m && m->previous_close > 0 ? m->previous_close : universe_.Get(p.symbol).previous_close;
-    const Won price = m && m->last.price > 0 ? m->last.price : prev;
+    const auto [prev, price] = PricesOf(p.symbol);
     const Won market_value = price * p.qty;
     json::object j;
     j["asset_id"] = IdToUuid(IdKind::kAsset, p.symbol);
@@ -127,9 +131,7 @@ HttpResponse Api::GetAccount(const HttpRequest&, const Principal& who) {
     const auto* positions = &(*account)->positions;
     Won long_value = 0, last_value = 0;
     for (const auto& p : *positions) {
-        const auto m = market_.Get(p.symbol);
-        const Won prev = m && m->previous_close > 0 ? m->previous_close : universe_.Get(p.symbol).previous_close;
-        const Won price = m && m->last.price > 0 ? m->last.price : prev;
+        const auto [prev, price] = PricesOf(p.symbol);
         long_value += price * p.qty;
         last_value += prev * p.qty;
     }
