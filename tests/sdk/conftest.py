@@ -31,15 +31,18 @@ START_DEADLINE_S = 120.0  # the debug build runs under ASan
 STOP_DEADLINE_S = 60.0
 
 
-def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.05, what: str = "") -> object:
-    """Polls predicate until it returns a truthy value or the deadline passes (then fails the test)."""
+def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.05, what: str = "",
+               detail: Callable[[], str] | None = None) -> object:
+    """Polls predicate until it returns a truthy value or the deadline passes (then fails the test, adding
+    detail() — e.g. what was seen so far — to the message)."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what or predicate}")
+            extra = f"\n{detail()}" if detail else ""
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what or predicate}{extra}")
         time.sleep(interval)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 import uuid
 from contextlib import contextmanager
 from decimal import Decimal
@@ -573,38 +572,28 @@ def test_trading_stream_reports_the_new_order_and_its_fill(server, sdk_log):
     stream = TradingStream(user.key_id, user.secret_key, paper=True, url_override=server.trading_stream_url)
     updates: List[TradeUpdate] = []
     lock = threading.Lock()
-    got_update = threading.Event()
 
     async def on_update(update: TradeUpdate) -> None:
         with lock:
             updates.append(update)
-        got_update.set()
 
     def find(order_id, event) -> TradeUpdate | None:
         with lock:
             return next((u for u in updates if u.order.id == order_id and u.event == event), None)
 
+    def seen() -> str:
+        with lock:
+            return f"updates seen: {[(u.event, str(u.order.id)) for u in updates]}\nalpaca-py log:\n{sdk_log.text()}"
+
     def wait_for(order_id, event) -> TradeUpdate:
-        deadline = time.monotonic() + STREAM_DEADLINE_S
-        while (found := find(order_id, event)) is None:
-            if time.monotonic() > deadline:
-                with lock:
-                    seen = [(u.event, str(u.order.id)) for u in updates]
-                pytest.fail(f"no trade update {event!r} for order {order_id} within {STREAM_DEADLINE_S:.0f} s; "
-                            f"updates seen: {seen}\nalpaca-py log:\n{sdk_log.text()}")
-            got_update.wait(0.1)
-            got_update.clear()
-        return found
+        return wait_until(lambda: find(order_id, event), STREAM_DEADLINE_S,
+                          what=f"trade update {event!r} for order {order_id}", detail=seen)
 
     stream.subscribe_trade_updates(on_update)
     with running(stream, sdk_log):
         # _running turns true once the SDK has authenticated and sent "listen".
-        deadline = time.monotonic() + STREAM_DEADLINE_S
-        while not stream._running:
-            if time.monotonic() > deadline:
-                pytest.fail(f"TradingStream did not authenticate at {server.trading_stream_url} within "
-                            f"{STREAM_DEADLINE_S:.0f} s\nalpaca-py log:\n{sdk_log.text()}")
-            time.sleep(0.05)
+        wait_until(lambda: stream._running, STREAM_DEADLINE_S, what=f"TradingStream to authenticate at "
+                   f"{server.trading_stream_url}", detail=lambda: f"alpaca-py log:\n{sdk_log.text()}")
 
         server.inject(SAMSUNG, 250_000, 1_000)  # ask 250,500: the limit below rests
         order = client.submit_order(limit(SAMSUNG, 2, OrderSide.BUY, 249_000))
@@ -635,12 +624,9 @@ def test_trading_stream_refuses_a_wrong_secret(server, alice, sdk_log):
     with running(stream, sdk_log):
         # The server answers {"stream":"authorization","data":{"status":"unauthorized",...}}; alpaca-py logs
         # ValueError("failed to authenticate") and retries with backoff until stopped.
-        deadline = time.monotonic() + STREAM_DEADLINE_S
-        while not sdk_log.contains("failed to authenticate"):
-            if time.monotonic() > deadline:
-                pytest.fail(f"alpaca-py did not report 'failed to authenticate' within {STREAM_DEADLINE_S:.0f} s\n"
-                            f"alpaca-py log:\n{sdk_log.text()}")
-            time.sleep(0.05)
+        wait_until(lambda: sdk_log.contains("failed to authenticate"), STREAM_DEADLINE_S,
+                   what="alpaca-py to report 'failed to authenticate'",
+                   detail=lambda: f"alpaca-py log:\n{sdk_log.text()}")
         assert not stream._running
 
 
@@ -662,12 +648,9 @@ def test_data_stream_delivers_trades_and_quotes(server, alice, sdk_log):
     stream.subscribe_quotes(on_quote, SAMSUNG)
     with running(stream, sdk_log):
         # alpaca-py logs the server's subscription ack as "subscribed to trades: [...], quotes: [...]".
-        deadline = time.monotonic() + STREAM_DEADLINE_S
-        while not sdk_log.contains("subscribed to"):
-            if time.monotonic() > deadline:
-                pytest.fail(f"no subscription ack on {server.data_stream_url} within {STREAM_DEADLINE_S:.0f} s\n"
-                            f"alpaca-py log:\n{sdk_log.text()}")
-            time.sleep(0.05)
+        wait_until(lambda: sdk_log.contains("subscribed to"), STREAM_DEADLINE_S,
+                   what=f"the subscription ack on {server.data_stream_url}",
+                   detail=lambda: f"alpaca-py log:\n{sdk_log.text()}")
         assert sdk_log.contains(f"trades: ['{SAMSUNG}']") and sdk_log.contains(f"quotes: ['{SAMSUNG}']"), sdk_log.text()
 
         server.inject(SAMSUNG, 251_000, 7, bid=250_500, ask=251_500)
@@ -678,16 +661,13 @@ def test_data_stream_delivers_trades_and_quotes(server, alice, sdk_log):
                 q = next((q for q in quotes if (q.bid_price, q.ask_price) == (250_500, 251_500)), None)
             return (t, q) if t and q else None
 
-        deadline = time.monotonic() + STREAM_DEADLINE_S
-        while (found := matching()) is None:
-            if time.monotonic() > deadline:
-                with lock:
-                    seen_t = [(t.price, t.size) for t in trades]
-                    seen_q = [(q.bid_price, q.ask_price) for q in quotes]
-                pytest.fail(f"no trade 251,000 x 7 and quote 250,500/251,500 within {STREAM_DEADLINE_S:.0f} s; "
-                            f"trades {seen_t}, quotes {seen_q}\nalpaca-py log:\n{sdk_log.text()}")
-            time.sleep(0.05)
-        trade, quote = found
+        def seen() -> str:
+            with lock:
+                return (f"trades {[(t.price, t.size) for t in trades]}, "
+                        f"quotes {[(q.bid_price, q.ask_price) for q in quotes]}\nalpaca-py log:\n{sdk_log.text()}")
+
+        trade, quote = wait_until(matching, STREAM_DEADLINE_S, what="trade 251,000 x 7 and quote 250,500/251,500",
+                                  detail=seen)
         now = dt.datetime.now(dt.timezone.utc)
         assert trade.symbol == SAMSUNG and quote.symbol == SAMSUNG
         assert trade.timestamp.tzinfo is not None and abs((trade.timestamp - now).total_seconds()) < 120
