@@ -50,17 +50,13 @@ HttpResponse Api::Activities(const HttpRequest& req, const Principal& who) {
     std::string types = req.Param("activity_type");
     if (types.empty()) types = req.Query("activity_types").value_or("FILL,CSD");
     bool fills = false, deposits = false;
-    std::string_view rest = types;
-    while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        const std::string_view t = rest.substr(0, comma);
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    for (const std::string& t : SplitList(types)) {
         if (t == "FILL") {
             fills = true;
         } else if (t == "CSD") {
             deposits = true;
         } else if (t.empty() || t.size() > 8 || !std::all_of(t.begin(), t.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-            return JsonError(422, kCodeUnprocessable, "invalid activity type " + std::string(t));
+            return JsonError(422, kCodeUnprocessable, "invalid activity type " + t);
         }
         // Other Alpaca types (DIV, FEE, …) never occur here: they select nothing.
     }
@@ -73,12 +69,8 @@ HttpResponse Api::Activities(const HttpRequest& req, const Principal& who) {
     if (!page_size) return ErrorResponse(page_size.error());
     for (auto [name, target] : {std::pair{"after", &q.after}, std::pair{"until", &q.until}}) {
         if (auto v = req.Query(name)) {
-            auto t = ParseRfc3339(*v);
-            if (!t) {
-                auto d = ParseDate(*v);
-                if (!d) return JsonError(422, kCodeUnprocessable, std::string(name) + " must be an RFC 3339 time or a date");
-                t = FromKst(*d, 0, 0);
-            }
+            auto t = ParseTimeOrDate(*v, name);
+            if (!t) return JsonError(422, kCodeUnprocessable, t.error().message);
             *target = *t;
         }
     }

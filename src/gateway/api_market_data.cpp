@@ -61,14 +61,7 @@ Result<std::vector<market::SymbolId>> Api::DataSymbols(const HttpRequest& req) c
     std::string list = req.Param("symbol");
     if (list.empty()) list = req.Query("symbols").value_or("");
     if (list.empty()) return MakeError(ErrorCode::kInvalidArgument, "symbols is required");
-    std::string_view rest = list;
-    while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        std::string code(rest.substr(0, comma));
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-        while (!code.empty() && code.front() == ' ') code.erase(code.begin());
-        while (!code.empty() && code.back() == ' ') code.pop_back();
-        if (code.empty()) continue;
+    for (const std::string& code : SplitList(list)) {
         auto id = universe_.Find(code);
         if (!id) return MakeError(ErrorCode::kInvalidArgument, "invalid symbol: " + code);
         if (std::find(out.begin(), out.end(), *id) == out.end()) out.push_back(*id);
@@ -95,12 +88,8 @@ Result<Window> ParseWindow(const HttpRequest& req, Timestamp now, std::int64_t d
     w.start = now - default_lookback_ns;
     for (auto [name, target] : {std::pair{"start", &w.start}, std::pair{"end", &w.end}}) {
         if (auto v = req.Query(name)) {
-            auto t = ParseRfc3339(*v);
-            if (!t) {
-                auto d = ParseDate(*v);
-                if (!d) return MakeError(ErrorCode::kInvalidArgument, std::string("invalid ") + name + ": " + *v);
-                t = FromKst(*d, 0, 0);
-            }
+            auto t = ParseTimeOrDate(*v, name);
+            if (!t) return std::unexpected(t.error());
             *target = *t;
         }
     }

@@ -143,6 +143,25 @@ Result<std::optional<bool>> OptionalBool(const json::object& o, std::string_view
     return std::optional<bool>(it->value().as_bool());
 }
 
+Result<Timestamp> ParseTimeOrDate(std::string_view text, std::string_view field) {
+    if (auto t = ParseRfc3339(text)) return *t;
+    if (auto d = ParseDate(text)) return FromKst(*d, 0, 0);
+    return MakeError(ErrorCode::kInvalidArgument, std::string(field) + " must be an RFC 3339 time or a YYYY-MM-DD date");
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        std::string_view item = text.substr(0, comma);
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (!item.empty()) out.emplace_back(item);
+    }
+    return out;
+}
+
 std::string FormatRatio(std::int64_t num, std::int64_t den, int decimals) {
     if (den == 0) return "0";
     __extension__ using Int128 = __int128;

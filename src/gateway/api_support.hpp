@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -54,6 +55,11 @@ Result<std::optional<std::string>> OptionalString(const boost::json::object& o, 
                                                   std::size_t max_bytes = 256);
 // A boolean field; nullopt when absent or null.
 Result<std::optional<bool>> OptionalBool(const boost::json::object& o, std::string_view field);
+
+// A time given as RFC 3339 or as a YYYY-MM-DD date (00:00 KST); kInvalidArgument naming `field`.
+Result<Timestamp> ParseTimeOrDate(std::string_view text, std::string_view field);
+// The items of a comma-separated list, spaces around them trimmed, empty items dropped.
+std::vector<std::string> SplitList(std::string_view text);
 
 // Decimal text of num / den rounded half away from zero to `decimals` places ("0.0123"); "0" when den is 0.
 std::string FormatRatio(std::int64_t num, std::int64_t den, int decimals = 4);

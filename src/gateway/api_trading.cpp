@@ -30,13 +30,6 @@ std::string_view AlpacaExchange(market::Exchange e) {
 
 constexpr Qty kMaxOrderQty = 1'000'000'000;
 
-Result<Timestamp> ParseTimeParam(const std::string& text, std::string_view field) {
-    auto t = ParseRfc3339(text);
-    if (t) return *t;
-    auto d = ParseDate(text);
-    if (d) return FromKst(*d, 0, 0);
-    return MakeError(ErrorCode::kInvalidArgument, std::string(field) + " must be an RFC 3339 time or a YYYY-MM-DD date");
-}
 
 }  // namespace
 
@@ -289,7 +282,7 @@ HttpResponse Api::ListOrders(const HttpRequest& req, const Principal& who) {
     q.limit = static_cast<std::size_t>(*limit);
     for (auto [name, target] : {std::pair{"after", &q.after}, std::pair{"until", &q.until}}) {
         if (auto v = req.Query(name)) {
-            auto t = ParseTimeParam(*v, name);
+            auto t = ParseTimeOrDate(*v, name);
             if (!t) return ErrorResponse(t.error());
             *target = *t;
         }
@@ -303,11 +296,7 @@ HttpResponse Api::ListOrders(const HttpRequest& req, const Principal& who) {
         q.side = *s;
     }
     if (auto symbols = req.Query("symbols"); symbols && !symbols->empty()) {
-        std::string_view rest = *symbols;
-        while (!rest.empty()) {
-            const auto comma = rest.find(',');
-            const std::string code(rest.substr(0, comma));
-            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        for (const std::string& code : SplitList(*symbols)) {
             auto id = FindSymbol(code);
             if (!id) return JsonError(422, kCodeUnprocessable, "unknown symbol " + code);
             q.symbols.push_back(*id);
