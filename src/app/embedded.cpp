@@ -227,7 +227,7 @@ Status EmbeddedServer::Start() {
                                            static_cast<std::size_t>(cfg.storage.group_commit_max_batch),
                                            data_->service.get());
     for (market::SymbolId id = 0; id < universe_.size(); ++id) market_.SetPreviousClose(id, universe_.Get(id).previous_close);
-    for (const market::Tick& t : snapshot->last_ticks) market_.OnTick(t);
+    market_.OnTicks(snapshot->last_ticks);
     accounts_.Load(*snapshot);
     // The streams authenticate through the API, which is built later (before the server accepts anyone).
     streams_ = std::make_unique<gateway::StreamHub>(
@@ -235,8 +235,8 @@ Status EmbeddedServer::Start() {
         [this](const std::string& key, const std::string& secret) { return api_->AuthenticateKey(key, secret); },
         [this](const std::string& token) { return api_->AuthenticateToken(token); });
     pipeline_->SetCommitObserver([this](const storage::WriteBatch& batch) {
-        for (const auto& t : batch.ticks) market_.OnTick(t);
-        for (const auto& e : batch.events) accounts_.OnEvent(e);
+        market_.OnTicks(batch.ticks);
+        accounts_.OnEvents(batch.events);
         metrics_.ObserveBatch(batch);
         streams_->Publish(batch);
     });

@@ -10,12 +10,15 @@ void AccountBook::Load(const trading::EngineSnapshot& snapshot) {
     for (const auto& p : snapshot.positions) accounts_[p.account].positions[p.symbol] = p;
 }
 
-void AccountBook::OnEvent(const trading::Event& e) {
+void AccountBook::OnEvents(std::span<const trading::Event> events) {
+    if (events.empty()) return;
     std::unique_lock lock(mutex_);
-    Entry& entry = accounts_[e.balance.id];
-    entry.balance = e.balance;
-    if (e.type == trading::EventType::kAccountOpened) entry.opened_at = e.ts;
-    if (e.has_position) entry.positions[e.position.symbol] = e.position;
+    for (const trading::Event& e : events) {
+        Entry& entry = accounts_[e.balance.id];
+        entry.balance = e.balance;
+        if (e.type == trading::EventType::kAccountOpened) entry.opened_at = e.ts;
+        if (e.has_position) entry.positions[e.position.symbol] = e.position;
+    }
 }
 
 std::optional<AccountView> AccountBook::Get(trading::AccountId id) const {

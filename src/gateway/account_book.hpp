@@ -4,6 +4,7 @@
 // position reads are then map lookups instead of database queries. Thread-safe (readers share a lock).
 #include <map>
 #include <optional>
+#include <span>
 #include <shared_mutex>
 #include <unordered_map>
 #include <vector>
@@ -22,7 +23,8 @@ struct AccountView {
 class AccountBook final {
 public:
     void Load(const trading::EngineSnapshot& snapshot);
-    void OnEvent(const trading::Event& e);
+    // A committed batch's events, in order, under one lock.
+    void OnEvents(std::span<const trading::Event> events);
     std::optional<AccountView> Get(trading::AccountId id) const;
     void SetOpenedAt(trading::AccountId id, Timestamp ts);
 

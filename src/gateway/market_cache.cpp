@@ -24,9 +24,14 @@ void MarketCache::ResetDay() {
     }
 }
 
-void MarketCache::OnTick(const market::Tick& t) {
-    if (t.symbol == market::kNoSymbol || t.price <= 0) return;
+void MarketCache::OnTicks(std::span<const market::Tick> ticks) {
+    if (ticks.empty()) return;
     std::lock_guard lock(mutex_);
+    for (const market::Tick& t : ticks) Apply(t);
+}
+
+void MarketCache::Apply(const market::Tick& t) {
+    if (t.symbol == market::kNoSymbol || t.price <= 0) return;
     SymbolMarket& s = At(t.symbol);
     if (t.ts < s.last.ts) return;  // an older tick redelivered
     s.last = t;

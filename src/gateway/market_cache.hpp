@@ -4,6 +4,7 @@
 // positions, latest trade and quote, snapshots) without touching the database. Thread-safe.
 #include <mutex>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "market/tick.hpp"
@@ -25,13 +26,15 @@ public:
     void SetPreviousClose(market::SymbolId symbol, Won close);
     // A new trading day: today's figures start over.
     void ResetDay();
-    void OnTick(const market::Tick& tick);
+    // Committed ticks, in order, under one lock.
+    void OnTicks(std::span<const market::Tick> ticks);
     std::optional<SymbolMarket> Get(market::SymbolId symbol) const;
     // The price positions are marked at: the last trade, else the previous close; 0 when neither is known.
     Won Mark(market::SymbolId symbol) const;
 
 private:
     SymbolMarket& At(market::SymbolId symbol);
+    void Apply(const market::Tick& tick);  // mutex_ held
     mutable std::mutex mutex_;
     std::vector<SymbolMarket> symbols_;
 };
