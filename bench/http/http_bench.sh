@@ -69,23 +69,69 @@ wrk.headers["APCA-API-KEY-ID"] = "$key_id"
 wrk.headers["APCA-API-SECRET-KEY"] = "$secret"
 LUA
 
-# One wrk run; prints "<name> rps=<requests/s> p50=<ms> p99=<ms> non2xx=<n>" and remembers rps.
+# CPU time (user + system, clock ticks) the process $1 and its children (nginx's workers) have used so far.
+cpu_ticks() {
+    local total=0 p
+    for p in "$1" $(pgrep -P "$1" || true); do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+
+# "name ticks" for each thread of process $1 (threads are named: ik-http-N, ik-engine, ik-commit, …).
+thread_ticks() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        awk '{ s = $0; sub(/^[^(]*\(/, "", s); name = s; sub(/\).*$/, "", name); sub(/^.*\) /, "", s);
+               split(s, f, " "); print name, f[12] + f[13] }' "$t/stat" 2>/dev/null || true
+    done
+}
+
+# One wrk run; prints "<name> rps=<requests/s> p50=<ms> p99=<ms> non2xx=<n> cpu_us_per_req=<µs>" and remembers
+# rps. The CPU figure is the server's own CPU time per answered request (all its threads), which a busy
+# machine disturbs far less than requests/s.
 run() {
-    local name="$1" script="$2" url="$3"
-    local out
+    local name="$1" script="$2" url="$3" pid="$4"
+    local out before after
+    local threads_before threads_after
+    before="$(cpu_ticks "$pid")"
+    threads_before="$(thread_ticks "$pid")"
     out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency ${script:+-s "$script"} "$url")"
+    after="$(cpu_ticks "$pid")"
+    threads_after="$(thread_ticks "$pid")"
     local rps p50 p99 bad
     rps="$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')"
     p50="$(echo "$out" | awk '$1=="50%"{print $2}')"
     p99="$(echo "$out" | awk '$1=="99%"{print $2}')"
     bad="$(echo "$out" | sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')"
-    echo "$name rps=$rps p50=$p50 p99=$p99 non2xx=${bad:-0}"
+    local total cpu
+    total="$(echo "$out" | sed -n 's/^ *\([0-9]*\) requests in .*/\1/p')"
+    cpu="$(python3 -c "import os,sys; print(f'{(int(sys.argv[2]) - int(sys.argv[1])) / os.sysconf(\"SC_CLK_TCK\") * 1e6 / max(1, int(sys.argv[3])):.1f}')" "$before" "$after" "${total:-0}")"
+    echo "$name rps=$rps p50=$p50 p99=$p99 non2xx=${bad:-0} cpu_us_per_req=$cpu"
+    # The same per thread (summed over threads of one name), for the server only.
+    if [[ "$name" != nginx* ]]; then
+        python3 - "${total:-0}" "$threads_before" "$threads_after" <<'PY'
+import os, sys
+requests = max(1, int(sys.argv[1]))
+def parse(text):
+    out = {}
+    for line in text.splitlines():
+        name, _, ticks = line.rpartition(" ")
+        if name:
+            out[name] = out.get(name, 0) + int(ticks)
+    return out
+before, after = parse(sys.argv[2]), parse(sys.argv[3])
+hz = os.sysconf("SC_CLK_TCK")
+parts = sorted(((after[n] - before.get(n, 0)) / hz * 1e6 / requests, n) for n in after)
+print("  per thread, us/request: " + " ".join(f"{n}={us:.1f}" for us, n in reversed(parts) if us >= 0.05))
+PY
+    fi
     eval "rps_${name//[^a-z]/_}=$rps"
 }
 
 echo "# wrk -t$threads -c$connections -d$duration; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-run post_orders "$work/order.lua" "$base/v2/orders"
-run get_account "$work/get.lua" "$base/v2/account"
+run post_orders "$work/order.lua" "$base/v2/orders" "$server_pid"
+run get_account "$work/get.lua" "$base/v2/account" "$server_pid"
 orders="$(curl -sf "$base/metrics" | sed -n 's/^investking_orders_total \([0-9]*\)/\1/p')"
 echo "durable orders accepted during the run: $orders"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
@@ -110,8 +156,8 @@ NGINX
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
 nginx_pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$nport/" >/dev/null 2>&1 && break; sleep 0.05; done
-run nginx_post "$work/order.lua" "http://127.0.0.1:$nport/"
-run nginx_get "$work/get.lua" "http://127.0.0.1:$nport/"
+run nginx_post "$work/order.lua" "http://127.0.0.1:$nport/" "$nginx_pid"
+run nginx_get "$work/get.lua" "http://127.0.0.1:$nport/" "$nginx_pid"
 python3 - "$rps_post_orders" "$rps_nginx_post" "$rps_get_account" "$rps_nginx_get" <<'PY'
 import sys
 po, np, ga, ng = map(float, sys.argv[1:])

@@ -12,6 +12,7 @@
 #include "auth/tokens.hpp"
 #include "app/version.hpp"
 #include "common/log.hpp"
+#include "common/thread_name.hpp"
 #include "market/listing.hpp"
 
 namespace ik::app {
@@ -42,61 +43,55 @@ EmbeddedServer::EmbeddedServer(ServeOptions options, const Clock& clock)
 
 EmbeddedServer::~EmbeddedServer() { Stop(); }
 
-Result<const std::vector<market::DailyBar>*> EmbeddedServer::DailyHistory(const std::string& code) {
-    const std::string& dir = options_.config.market.data_source;
-    if (dir.empty()) return nullptr;
-    if (auto it = daily_.find(code); it != daily_.end()) return &it->second;
-    const auto path = std::filesystem::path(dir) / "daily" / (code + ".csv");
-    if (!std::filesystem::exists(path)) return nullptr;
-    auto bars = market::LoadDailyCsv(path.string());
-    if (!bars) return std::unexpected(bars.error());
-    return &daily_.emplace(code, std::move(*bars)).first->second;
-}
-
 Status EmbeddedServer::BuildUniverse() {
     auto log = GetLogger("app");
     auto stored = data_->service->LoadStocks();
     if (!stored) return std::unexpected(stored.error());
-    for (auto& s : *stored) universe_.Upsert(std::move(s));
+    for (auto& s : *stored) {
+        if (auto id = universe_.Upsert(std::move(s)); !id) return std::unexpected(id.error());
+    }
 
-    const std::string& source_dir = options_.config.market.data_source;
-    std::optional<std::vector<market::StockInfo>> listing;
-    const auto defaults = market::DefaultUniverse();
+    std::map<market::SymbolId, market::ListingStatus> status;
     for (const std::string& code : options_.config.market.symbols) {
         if (auto id = universe_.Find(code)) {
             active_.push_back(*id);
+            status[*id] = market::ListingStatus::kActive;
             continue;
         }
-        std::optional<market::StockInfo> info;
-        for (const auto& d : defaults) {
-            if (d.code == code) info = d;
-        }
-        if (!info && !source_dir.empty()) {
-            if (!listing) {
-                auto loaded = market::LoadListing((std::filesystem::path(source_dir) / "krx-listing.csv").string());
-                if (!loaded) return std::unexpected(loaded.error());
-                listing = std::move(*loaded);
-            }
-            for (const auto& s : *listing) {
-                if (s.code == code) info = s;
-            }
-        }
-        if (!info) {
+        auto info = lookup_->Find(code);
+        if (!info) return std::unexpected(info.error());
+        if (!*info) {
             return MakeError(ErrorCode::kInvalidArgument,
                              "market.symbols: " + code +
                                  " is not a built-in stock; set market.data_source to a folder with krx-listing.csv "
                                  "and daily/" + code + ".csv");
         }
-        auto bars = DailyHistory(code);
-        if (!bars) return std::unexpected(bars.error());
-        if (*bars && !(*bars)->empty()) info->previous_close = (*bars)->back().close;
-        if (info->previous_close <= 0) {
+        if ((*info)->previous_close <= 0) {
             return MakeError(ErrorCode::kInvalidArgument,
                              "market.symbols: no previous close for " + code + " (add daily/" + code +
                                  ".csv under market.data_source)");
         }
-        active_.push_back(universe_.Upsert(std::move(*info)));
+        auto id = universe_.Upsert(std::move(**info));
+        if (!id) return std::unexpected(id.error());
+        active_.push_back(*id);
+        status[*id] = market::ListingStatus::kActive;
         log->info("event=symbol_listed code={}", code);
+    }
+    // Stocks an admin listed or halted while the server ran: listed again, with the status they had.
+    auto rows = platform_->LoadListingStatuses();
+    if (!rows) return std::unexpected(rows.error());
+    for (const storage::ListingStatusRecord& row : *rows) {
+        const auto id = universe_.Find(row.code);
+        if (!id) {
+            log->warn("event=listing_skipped code={} status={} reason=not_in_stock_master", row.code,
+                      market::ListingStatusName(row.status));
+            continue;
+        }
+        if (!status.contains(*id)) active_.push_back(*id);
+        status[*id] = row.status;
+    }
+    for (const auto& [id, st] : status) {
+        if (auto s = universe_.SetStatus(id, st); !s) return s;
     }
     if (auto s = data_->service->UpsertStocks(universe_); !s) return s;
     if (auto s = data_->recommend->UpsertStocks(universe_); !s) return s;
@@ -112,23 +107,32 @@ Status EmbeddedServer::StartSource() {
     market::SimulatorOptions so;
     so.seed = m.seed;
     so.tick_interval_ns = static_cast<std::int64_t>(m.tick_interval_ms) * 1'000'000;
+    std::lock_guard lock(source_mutex_);
     auto sim = std::make_unique<market::MarketSimulator>(so);
-    for (market::SymbolId id : active_) {
-        const auto& info = universe_.Get(id);
-        market::SimSymbolParams params = market::DefaultSimParams(info.code);
-        if (auto bars = DailyHistory(info.code); bars && *bars) {
-            if (auto stats = market::ComputeHistoryStats(**bars)) params = market::SimParamsFromHistory(*stats);
-        }
-        params.price_limit_ppm = m.price_limit_ppm;
-        if (auto s = sim->AddSymbol(id, info.previous_close, params); !s) return s;
-        // After a restart the walk continues from the last stored trade, so charts do not jump back.
-        if (id < last_.size() && last_[id].price > 0) {
-            if (auto s = sim->Resume(id, last_[id].price); !s) return s;
-        }
-    }
     simulator_ = sim.get();
     source_ = std::move(sim);
+    for (market::SymbolId id : active_) {
+        if (auto s = StartPricesLocked(id); !s) return s;
+        // After a restart the walk continues from the last stored trade, so charts do not jump back.
+        if (id < last_.size() && last_[id].price > 0) {
+            if (auto s = simulator_->Resume(id, last_[id].price); !s) return s;
+        }
+        if (universe_.status(id) == market::ListingStatus::kHalted) {
+            if (auto s = simulator_->SetPaused(id, true); !s) return s;
+        }
+    }
     return {};
+}
+
+Status EmbeddedServer::StartPricesLocked(market::SymbolId id) {
+    if (simulator_ == nullptr || simulator_->HasSymbol(id)) return {};
+    const auto& info = universe_.Get(id);
+    market::SimSymbolParams params = market::DefaultSimParams(info.code);
+    if (auto bars = lookup_->DailyHistory(info.code); bars && *bars) {
+        if (auto stats = market::ComputeHistoryStats(**bars)) params = market::SimParamsFromHistory(*stats);
+    }
+    params.price_limit_ppm = options_.config.market.price_limit_ppm;
+    return simulator_->AddSymbol(id, info.previous_close, params);
 }
 
 Status EmbeddedServer::PrepareLoadAccounts(std::vector<trading::AccountId>& accounts) {
@@ -163,6 +167,9 @@ Status EmbeddedServer::Start() {
     data_.emplace(std::move(*dir));
     if (auto s = data_->service->Migrate(); !s) return s;
     if (auto s = data_->recommend->Migrate(); !s) return s;
+    platform_ = dynamic_cast<storage::PlatformStore*>(data_->service.get());
+    if (platform_ == nullptr) return MakeError(ErrorCode::kInternal, "the store has no platform queries");
+    lookup_ = std::make_unique<StockLookup>(cfg.market.data_source);
     if (auto s = BuildUniverse(); !s) return s;
     if (auto s = StoreDailyHistory(); !s) return s;
 
@@ -175,7 +182,7 @@ Status EmbeddedServer::Start() {
         bool rolled = false;
         for (const market::Tick& t : snapshot->last_ticks) {
             if (t.symbol >= universe_.size() || t.price <= 0 || !(ToKst(t.ts).date < today)) continue;
-            universe_.GetMutable(t.symbol).previous_close = t.price;
+            if (auto s = universe_.SetPreviousClose(t.symbol, t.price); !s) return s;
             rolled = true;
         }
         if (rolled) {
@@ -211,10 +218,14 @@ Status EmbeddedServer::Start() {
     committer_ = std::make_unique<storage::GroupCommitter>(*data_->service, data_->recommend.get(), gco);
 
     // Listing the active symbols may re-reserve or cancel open orders (a new price band): commit that first.
+    // Halted listings are listed, then halted: their open orders stay, nothing new trades.
     storage::WriteBatch listing;
     for (market::SymbolId id : active_) {
         const auto& info = universe_.Get(id);
         engine_->Apply(trading::ListSymbol{id, info.previous_close, now, info.code}, listing.events);
+        if (universe_.status(id) == market::ListingStatus::kHalted) {
+            engine_->Apply(trading::HaltSymbol{id, true, now}, listing.events);
+        }
     }
     if (!listing.empty()) {
         std::promise<Status> done;
@@ -249,13 +260,19 @@ Status EmbeddedServer::Start() {
     }
 
     if (auto s = StartSource(); !s) return s;
-    clock_thread_ = std::thread([this] { RunClock(); });
+    clock_thread_ = std::thread([this] {
+        NameThisThread("ik-clock");
+        RunClock();
+    });
 
     if (auto s = StartHttp(); !s) return s;
 
     if (options_.load.rate > 0) {
         std::vector<LoadTarget> targets;
-        for (market::SymbolId id : active_) targets.push_back({id, universe_.Get(id).previous_close});
+        for (market::SymbolId id : active_) {
+            if (universe_.status(id) != market::ListingStatus::kActive) continue;  // halted: orders are refused
+            targets.push_back({id, universe_.Get(id).previous_close});
+        }
         load_ = std::make_unique<LoadGenerator>(*pipeline_, load_accounts, targets, options_.load);
         if (auto s = load_->Start(); !s) return s;
     }
@@ -293,20 +310,15 @@ Result<std::string> EmbeddedServer::JwtKey() {
     return key;
 }
 
-// The daily history files become 1-day bars (charts and the market data API read them like any other bars);
-// only days after the newest stored one are written, so a restart costs one query per symbol.
+// The daily history files become 1-day bars (see AppendDailyBars); only days after the newest stored one are
+// written, so a restart costs one query per symbol.
 Status EmbeddedServer::StoreDailyHistory() {
     storage::WriteBatch batch;
     for (market::SymbolId id : active_) {
-        auto history = DailyHistory(universe_.Get(id).code);
+        auto history = lookup_->DailyHistory(universe_.Get(id).code);
         if (!history) return std::unexpected(history.error());
-        if (*history == nullptr || (*history)->empty()) continue;
-        auto stored = data_->service->LoadBars(id, 86'400, FromKst((*history)->back().date, 0, 0), INT64_MAX);
-        if (!stored) return std::unexpected(stored.error());
-        if (!stored->empty()) continue;
-        for (const auto& d : **history) {
-            batch.bars.push_back(market::Bar{id, FromKst(d.date, 0, 0), 86'400, d.open, d.high, d.low, d.close, d.volume, 0});
-        }
+        if (*history == nullptr) continue;
+        if (auto s = AppendDailyBars(*data_->service, id, **history, batch); !s) return s;
     }
     if (batch.empty()) return {};
     GetLogger("app")->info("event=daily_history_stored bars={}", batch.bars.size());
@@ -319,8 +331,7 @@ Status EmbeddedServer::StartHttp() {
     if (!reader) return std::unexpected(reader.error());
     reader_ = std::move(*reader);
     auto* reads = dynamic_cast<storage::PlatformStore*>(reader_.get());
-    auto* platform = dynamic_cast<storage::PlatformStore*>(data_->service.get());
-    if (reads == nullptr || platform == nullptr) return MakeError(ErrorCode::kInternal, "the store has no platform queries");
+    if (reads == nullptr) return MakeError(ErrorCode::kInternal, "the store has no platform queries");
     auto key = JwtKey();
     if (!key) return std::unexpected(key.error());
 
@@ -332,8 +343,22 @@ Status EmbeddedServer::StartHttp() {
     ao.fees = cfg.fees.Schedule();
     ao.price_limit_ppm = cfg.market.price_limit_ppm;
     backend_ = std::make_unique<PipelineBackend>(*pipeline_, session_);
-    api_ = std::make_unique<gateway::Api>(ao, clock_, *backend_, *data_->service, *platform, *reads, *reader_, universe_, active_,
-                                          calendar_, market_, accounts_);
+    PriceSourceHooks prices;
+    if (simulator_ != nullptr) {
+        prices.start = [this](market::SymbolId id) {
+            std::lock_guard lock(source_mutex_);
+            return StartPricesLocked(id);
+        };
+        prices.halt = [this](market::SymbolId id, bool halted) {
+            std::lock_guard lock(source_mutex_);
+            return simulator_->SetPaused(id, halted);
+        };
+    }
+    universe_admin_ = std::make_unique<EmbeddedUniverseAdmin>(
+        clock_, cfg.market.price_limit_ppm, universe_, *lookup_,
+        UniverseStores{*data_->service, *data_->recommend, *platform_}, *pipeline_, market_, std::move(prices));
+    api_ = std::make_unique<gateway::Api>(ao, clock_, *backend_, *data_->service, *platform_, *reads, *reader_,
+                                          universe_, *universe_admin_, calendar_, market_, accounts_);
     if (!options_.admin_password.empty()) {
         if (auto s = api_->EnsureAdmin("admin", options_.admin_password); !s) return s;
     }
@@ -408,8 +433,13 @@ void EmbeddedServer::RunClock() {
             session_ = state;
         }
         std::vector<market::Tick> ticks;
-        if (state != market::SessionState::kClosed) ticks = source_->Poll(now);
-        for (const auto& t : ticks) pipeline_->SubmitTick(t);
+        if (state != market::SessionState::kClosed) {
+            // Polled and queued under one lock: once the universe admin has paused a symbol, none of its ticks is
+            // still on the way to the engine.
+            std::lock_guard source_lock(source_mutex_);
+            ticks = source_->Poll(now);
+            for (const auto& t : ticks) pipeline_->SubmitTick(t);
+        }
         lock.lock();
         for (const auto& t : ticks) {
             if (t.symbol >= last_.size()) last_.resize(t.symbol + 1);
@@ -426,12 +456,16 @@ void EmbeddedServer::RollDay(Timestamp now) {
         std::lock_guard lock(mutex_);
         last = last_;
     }
-    for (market::SymbolId id : active_) {
-        if (id >= last.size() || last[id].price <= 0) continue;
+    // Every listed symbol, those an admin listed since the start included (halted ones keep their halt).
+    for (market::SymbolId id = 0; id < universe_.size(); ++id) {
+        if (!market::IsListed(universe_.status(id)) || id >= last.size() || last[id].price <= 0) continue;
         // The engine re-reserves open market buys at the new upper limit (canceling those that no longer fit).
         pipeline_->Submit(trading::ListSymbol{id, last[id].price, now, universe_.Get(id).code}, nullptr);
     }
-    if (simulator_ != nullptr) simulator_->RollDay();
+    if (simulator_ != nullptr) {
+        std::lock_guard lock(source_mutex_);
+        simulator_->RollDay();
+    }
     market_.ResetDay();
     GetLogger("market")->info("event=day_rolled reason=new_session");
 }
@@ -466,6 +500,7 @@ void EmbeddedServer::Stop() {
     api_.reset();
     streams_.reset();
     backend_.reset();
+    universe_admin_.reset();
     reader_.reset();
     pipeline_.reset();
     committer_.reset();

@@ -1,8 +1,9 @@
 #pragma once
 // The embedded all-in-one server behind `investking serve`: opens the data directory, migrates, builds the
-// universe, restores the engine from the store, then runs the group committer, the engine pipeline, the
-// market clock (sessions and the price source) and optionally the load generator. Parts start in that
-// order and stop in reverse. Start()/Stop() from one thread.
+// universe (config symbols plus the listings an admin added or halted, stored in service.db), restores the
+// engine from the store, then runs the group committer, the engine pipeline, the market clock (sessions and
+// the price source), the HTTP APIs (with the universe admin) and optionally the load generator. Parts start in
+// that order and stop in reverse. Start()/Stop() from one thread.
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -13,6 +14,8 @@
 
 #include "app/load_generator.hpp"
 #include "app/pipeline.hpp"
+#include "app/stock_lookup.hpp"
+#include "app/universe_admin.hpp"
 #include "config/config.hpp"
 #include "gateway/api.hpp"
 #include "gateway/http_server.hpp"
@@ -55,9 +58,10 @@ public:
 
 private:
     Status BuildUniverse();
-    // daily/<code>.csv under market.data_source, read once and kept; nullptr when there is none.
-    Result<const std::vector<market::DailyBar>*> DailyHistory(const std::string& code);
     Status StartSource();
+    // Starts simulated ticks for a listed symbol (from its previous close); a no-op without the simulator or when
+    // it ticks the symbol already. source_mutex_ held.
+    Status StartPricesLocked(market::SymbolId id);
     Status StartHttp();
     Status StoreDailyHistory();
     Result<std::string> JwtKey();
@@ -70,13 +74,17 @@ private:
     const Clock& clock_;
     market::MarketCalendar calendar_;
     market::Universe universe_;
-    std::vector<market::SymbolId> active_;  // the configured symbols, in config order
-    std::map<std::string, std::vector<market::DailyBar>> daily_;  // start-up only
+    // Listed at start (active or halted): the configured symbols in config order, then stored listings.
+    std::vector<market::SymbolId> active_;
+    std::unique_ptr<StockLookup> lookup_;
     std::optional<storage::DataDir> data_;
+    storage::PlatformStore* platform_ = nullptr;  // data_->service's platform queries (listing statuses)
     std::unique_ptr<trading::Engine> engine_;
     std::unique_ptr<storage::GroupCommitter> committer_;
     std::unique_ptr<Pipeline> pipeline_;
-    std::unique_ptr<market::PriceSource> source_;
+    // The clock thread polls the source; the universe admin starts and halts symbols in it at run time.
+    std::mutex source_mutex_;
+    std::unique_ptr<market::PriceSource> source_;   // guarded by source_mutex_ once the clock runs
     market::MarketSimulator* simulator_ = nullptr;  // source_ when it is the simulator
     std::optional<Date> session_date_;               // KST date of the last session the clock opened
     std::unique_ptr<LoadGenerator> load_;
@@ -86,6 +94,7 @@ private:
     gateway::Metrics metrics_;
     gateway::AccountBook accounts_;
     std::unique_ptr<gateway::TradingBackend> backend_;
+    std::unique_ptr<EmbeddedUniverseAdmin> universe_admin_;
     std::unique_ptr<gateway::Api> api_;
     std::unique_ptr<gateway::StreamHub> streams_;
     std::atomic<bool> ready_{false};

@@ -4,6 +4,7 @@
 #include <future>
 
 #include "common/log.hpp"
+#include "common/thread_name.hpp"
 
 namespace ik::app {
 
@@ -32,7 +33,10 @@ void Pipeline::Start() {
     std::lock_guard lock(mutex_);
     if (thread_.joinable()) return;
     stopping_ = false;
-    thread_ = std::thread([this] { Run(); });
+    thread_ = std::thread([this] {
+        NameThisThread("ik-engine");
+        Run();
+    });
 }
 
 void Pipeline::Stop() {

@@ -95,11 +95,26 @@ std::string FormatRfc3339(Timestamp ts) {
     const Date d = CivilFromDays(days);
     const std::int64_t secs = rem / kNanosPerSecond;
     const std::int64_t micros = (rem % kNanosPerSecond) / 1000;
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", d.year, d.month, d.day,
-                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
-                  static_cast<long long>(micros));
-    return buf;
+    if (d.year < 0 || d.year > 9999) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", d.year, d.month, d.day,
+                      static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
+                      static_cast<long long>(micros));
+        return buf;
+    }
+    // The common case by hand: this runs several times per order answered.
+    std::string out = "0000-00-00T00:00:00.000000Z";
+    auto put = [&](std::size_t end, std::int64_t v, int digits) {
+        for (int i = 0; i < digits; ++i, v /= 10) out[end - static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+    };
+    put(3, d.year, 4);
+    put(6, d.month, 2);
+    put(9, d.day, 2);
+    put(12, secs / 3600, 2);
+    put(15, secs / 60 % 60, 2);
+    put(18, secs % 60, 2);
+    put(25, micros, 6);
+    return out;
 }
 
 Result<Timestamp> ParseRfc3339(std::string_view text) {

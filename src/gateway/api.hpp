@@ -1,8 +1,10 @@
 #pragma once
 // The HTTP APIs on one server: the platform API under /api/v1 (sign-up, login, tokens, API keys, top-up,
-// leaderboard, stock search, admin tick injection) and Alpaca's v2 trading API under /v2. Commands go to the
-// TradingBackend and are answered once durable; reads come from the PlatformStore (a read connection) and the
-// MarketCache. Owned by the application; Register() once before the server starts; handlers are thread-safe.
+// leaderboard, stock search, admin tick injection and universe management) and Alpaca's v2 trading API under
+// /v2. Commands go to the TradingBackend and are answered once durable; universe changes go to the
+// UniverseAdmin; reads come from the PlatformStore (a read connection), the MarketCache and the Universe (whose
+// listing statuses say what is tradable). Owned by the application; Register() once before the server starts;
+// handlers are thread-safe.
 #include <atomic>
 #include <deque>
 #include <mutex>
@@ -24,6 +26,7 @@
 #include "gateway/backend.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/market_cache.hpp"
+#include "gateway/universe_admin.hpp"
 #include "market/rules.hpp"
 #include "market/session.hpp"
 #include "market/symbols.hpp"
@@ -49,9 +52,8 @@ class Api final {
 public:
     Api(ApiOptions options, const Clock& clock, TradingBackend& backend, storage::ServiceStore& store,
         storage::PlatformStore& platform, storage::PlatformStore& reads, storage::ServiceStore& history,
-        const market::Universe& universe,
-        std::vector<market::SymbolId> tradable, const market::MarketCalendar& calendar, MarketCache& market,
-        const AccountBook& accounts);
+        const market::Universe& universe, UniverseAdmin& admin, const market::MarketCalendar& calendar,
+        MarketCache& market, const AccountBook& accounts);
     ~Api();
 
     void Register(HttpServer& server);
@@ -86,6 +88,11 @@ private:
     HttpResponse ComputeLeaderboard(const HttpRequest& req);
     HttpResponse Stocks(const HttpRequest& req);
     void InjectTick(const HttpRequest& req, const Principal& who, Responder respond);
+
+    // ---- admin universe management (api_universe.cpp) ----
+    HttpResponse ListUniverse(const HttpRequest& req, const Principal& who);
+    void AddListing(const HttpRequest& req, const Principal& who, Responder respond);
+    void UpdateListing(const HttpRequest& req, const Principal& who, Responder respond);
     Result<boost::json::object> IssueTokens(std::int64_t user_id, const std::string& role, const std::string& family);
     void EnsureAccount(std::int64_t user_id, std::function<void(Status)> done);
 
@@ -139,7 +146,9 @@ private:
         Won price = 0;
     };
     Prices PricesOf(market::SymbolId id) const;
+    // Active: orders are taken. Listed: active or halted (the engine refuses a halted symbol's orders itself).
     bool IsTradable(market::SymbolId id) const;
+    bool IsListed(market::SymbolId id) const;
     boost::json::object OrderJson(const trading::Order& o) const;
     boost::json::object PositionJson(const trading::Position& p) const;
     boost::json::object AssetJson(market::SymbolId id) const;
@@ -161,11 +170,11 @@ private:
     storage::PlatformStore& reads_;     // queries on a read connection
     storage::ServiceStore& history_;    // the same read connection: orders, bars, users
     const market::Universe& universe_;
-    std::vector<market::SymbolId> tradable_;
+    UniverseAdmin& admin_;
     const market::MarketCalendar& calendar_;
     MarketCache& market_;
     const AccountBook& accounts_;
-    boost::asio::thread_pool slow_;     // password hashing off the I/O threads
+    boost::asio::thread_pool slow_;  // password hashing and universe changes off the I/O threads
 
     static constexpr std::size_t kMaxLoginFailures = 5;
     static constexpr std::int64_t kLoginWindowS = 300;

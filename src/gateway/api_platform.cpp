@@ -1,5 +1,6 @@
 // The platform API under /api/v1: accounts and authentication, API keys, top-up, leaderboard, stock search,
-// admin tick injection; plus route registration and authentication shared with the Alpaca API.
+// admin tick injection; plus route registration and authentication shared with the Alpaca API. The admin
+// universe handlers are in api_universe.cpp.
 #include <algorithm>
 #include <cmath>
 #include <future>
@@ -63,9 +64,8 @@ HttpResponse Unauthorized(const std::string& message) { return JsonError(401, kC
 
 Api::Api(ApiOptions options, const ik::Clock& clock, TradingBackend& backend, storage::ServiceStore& store,
          storage::PlatformStore& platform, storage::PlatformStore& reads, storage::ServiceStore& history,
-         const market::Universe& universe,
-         std::vector<market::SymbolId> tradable, const market::MarketCalendar& calendar, MarketCache& market,
-         const AccountBook& accounts)
+         const market::Universe& universe, UniverseAdmin& admin, const market::MarketCalendar& calendar,
+         MarketCache& market, const AccountBook& accounts)
     : options_(std::move(options)),
       clock_(clock),
       backend_(backend),
@@ -74,7 +74,7 @@ Api::Api(ApiOptions options, const ik::Clock& clock, TradingBackend& backend, st
       reads_(reads),
       history_(history),
       universe_(universe),
-      tradable_(std::move(tradable)),
+      admin_(admin),
       calendar_(calendar),
       market_(market),
       accounts_(accounts),
@@ -245,7 +245,9 @@ void Api::Signup(const HttpRequest& req, Responder respond) {
         user.created_at = clock_.Now();
         auto id = store_.CreateUser(user);
         if (!id) {
-            if (id.error().code == ErrorCode::kAlreadyExists) return respond(JsonError(409, 40910000, id.error().message));
+            if (id.error().code == ErrorCode::kAlreadyExists) {
+                return respond(JsonError(409, kCodeConflict, id.error().message));
+            }
             return respond(ErrorResponse(id.error()));
         }
         const std::int64_t user_id = *id;
@@ -670,12 +672,15 @@ HttpResponse Api::Stocks(const HttpRequest& req) {
     auto limit = WholeNumberText(req.Query("limit").value_or("20"), "limit", 1, 100);
     if (!limit) return ErrorResponse(limit.error());
     std::vector<const market::StockInfo*> found;
+    // The records Get() returns live as long as the Universe; a search runs over one copy of the master.
+    std::vector<market::StockInfo> master;
     if (q.empty()) {
-        for (market::SymbolId id : tradable_) {
-            if (found.size() < static_cast<std::size_t>(*limit)) found.push_back(&universe_.Get(id));
+        for (market::SymbolId id = 0; id < universe_.size(); ++id) {
+            if (IsListed(id) && found.size() < static_cast<std::size_t>(*limit)) found.push_back(&universe_.Get(id));
         }
     } else {
-        found = market::Search(universe_.all(), q, static_cast<std::size_t>(*limit));
+        master = universe_.all();
+        found = market::Search(master, q, static_cast<std::size_t>(*limit));
     }
     json::array out;
     for (const auto* s : found) {
@@ -713,8 +718,12 @@ void Api::InjectTick(const HttpRequest& req, const Principal& who, Responder res
     auto symbol = OptionalString(*body, "symbol", 16);
     if (!symbol || !*symbol) return respond(ErrorResponse(Error{ErrorCode::kInvalidArgument, "symbol is required"}));
     auto id = universe_.Find(**symbol);
-    if (!id || !IsTradable(*id)) {
+    if (!id || !IsListed(*id)) {
         return respond(JsonError(422, kCodeUnprocessable, "symbol " + **symbol + " is not traded here"));
+    }
+    if (!IsTradable(*id)) {
+        return respond(
+            JsonError(422, kCodeUnprocessable, "trading in " + **symbol + " is halted: no ticks until it resumes"));
     }
     market::Tick t;
     t.symbol = *id;
@@ -815,6 +824,9 @@ void Api::Register(HttpServer& s) {
     s.Route("GET", "/api/v1/leaderboard", [this](const HttpRequest& r) { return Leaderboard(r); });
     s.Route("GET", "/api/v1/stocks", [this](const HttpRequest& r) { return Stocks(r); });
     s.RouteAsync("POST", "/api/v1/admin/ticks", AuthedAsync(&Api::InjectTick));
+    s.Route("GET", "/api/v1/admin/universe", Authed(&Api::ListUniverse));
+    s.RouteAsync("POST", "/api/v1/admin/universe", AuthedAsync(&Api::AddListing));
+    s.RouteAsync("PATCH", "/api/v1/admin/universe/{code}", AuthedAsync(&Api::UpdateListing));
 
     s.Route("GET", "/v2/account", Authed(&Api::GetAccount));
     s.Route("GET", "/v2/account/activities", Authed(&Api::Activities));

@@ -193,12 +193,15 @@ std::string FormatRatio(std::int64_t num, std::int64_t den, int decimals) {
 
 std::string IdToUuid(IdKind kind, std::uint64_t id) {
     // xxxxxxxx-0000-4000-8hhh-hhhhhhhhhhhh: kind in the first group, id in the last 15 hex digits.
-    char buf[40];
-    const std::uint64_t hi = (id >> 48) & 0xfff;
-    const std::uint64_t lo = id & 0xffffffffffffULL;
-    std::snprintf(buf, sizeof buf, "%08x-0000-4000-8%03llx-%012llx", static_cast<unsigned>(kind),
-                  static_cast<unsigned long long>(hi), static_cast<unsigned long long>(lo));
-    return buf;
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "00000000-0000-4000-8000-000000000000";
+    auto put = [&](std::size_t end, std::uint64_t v, int digits) {
+        for (int i = 0; i < digits; ++i, v >>= 4) out[end - static_cast<std::size_t>(i)] = kHex[v & 0xf];
+    };
+    put(7, static_cast<unsigned>(kind), 8);
+    put(22, (id >> 48) & 0xfff, 3);
+    put(35, id & 0xffffffffffffULL, 12);
+    return out;
 }
 
 std::optional<std::uint64_t> UuidToId(IdKind kind, std::string_view uuid) {

@@ -21,6 +21,7 @@ inline constexpr int kCodeMalformed = 40010000;      // 400: the request cannot 
 inline constexpr int kCodeUnauthorized = 40110000;
 inline constexpr int kCodeForbidden = 40310000;
 inline constexpr int kCodeNotFound = 40410000;
+inline constexpr int kCodeConflict = 40910000;          // 409: it exists already (username, listing)
 inline constexpr int kCodeInvalidParameter = 40010001;  // 422: a field is missing, of the wrong type or range
 inline constexpr int kCodeUnprocessable = 42210000;     // 422: valid, but refused (not cancelable, off-grid …)
 inline constexpr int kCodeRateLimited = 42910000;

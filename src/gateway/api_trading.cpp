@@ -39,9 +39,9 @@ std::optional<market::SymbolId> Api::FindSymbol(std::string_view s) const {
     return std::nullopt;
 }
 
-bool Api::IsTradable(market::SymbolId id) const {
-    return std::find(tradable_.begin(), tradable_.end(), id) != tradable_.end();
-}
+bool Api::IsTradable(market::SymbolId id) const { return universe_.status(id) == market::ListingStatus::kActive; }
+
+bool Api::IsListed(market::SymbolId id) const { return market::IsListed(universe_.status(id)); }
 
 json::object Api::AssetJson(market::SymbolId id) const {
     const auto& s = universe_.Get(id);
@@ -129,42 +129,48 @@ HttpResponse Api::GetAccount(const HttpRequest&, const Principal& who) {
         last_value += prev * p.qty;
     }
     const auto& b = (*account)->balance;
-    json::object j;
-    j.reserve(40);
-    j["id"] = IdToUuid(IdKind::kAccount, id);
-    j["account_number"] = "IK" + std::string(8 - std::min<std::size_t>(8, std::to_string(id).size()), '0') + std::to_string(id);
-    j["status"] = "ACTIVE";
-    j["crypto_status"] = "INACTIVE";
-    j["currency"] = "KRW";
-    j["cash"] = Str(b.cash);
-    j["buying_power"] = Str(b.available());
-    j["regt_buying_power"] = Str(b.available());
-    j["daytrading_buying_power"] = "0";
-    j["non_marginable_buying_power"] = Str(b.available());
-    j["effective_buying_power"] = Str(b.available());
-    j["reserved_cash"] = Str(b.reserved_cash);
-    j["accrued_fees"] = "0";
-    j["pending_transfer_in"] = "0";
-    j["pending_transfer_out"] = "0";
-    j["portfolio_value"] = Str(b.cash + long_value);
-    j["equity"] = Str(b.cash + long_value);
-    j["last_equity"] = Str(b.cash + last_value);
-    j["long_market_value"] = Str(long_value);
-    j["short_market_value"] = "0";
-    j["initial_margin"] = "0";
-    j["maintenance_margin"] = "0";
-    j["last_maintenance_margin"] = "0";
-    j["sma"] = "0";
-    j["multiplier"] = "1";
-    j["daytrade_count"] = 0;
-    j["pattern_day_trader"] = false;
-    j["trading_blocked"] = false;
-    j["transfers_blocked"] = false;
-    j["account_blocked"] = false;
-    j["trade_suspended_by_user"] = false;
-    j["shorting_enabled"] = false;
-    j["created_at"] = FormatRfc3339((*account)->opened_at);
-    return Json(j);
+    // Written straight to text: this is the most frequently polled endpoint.
+    std::string out;
+    out.reserve(1400);
+    TextSink j(out);
+    j.String("id", IdToUuid(IdKind::kAccount, id));
+    const std::string number = std::to_string(id);
+    j.String("account_number", "IK" + std::string(8 - std::min<std::size_t>(8, number.size()), '0') + number);
+    j.String("status", "ACTIVE");
+    j.String("crypto_status", "INACTIVE");
+    j.String("currency", "KRW");
+    j.String("cash", Str(b.cash));
+    const std::string available = Str(b.available());
+    j.String("buying_power", available);
+    j.String("regt_buying_power", available);
+    j.String("daytrading_buying_power", "0");
+    j.String("non_marginable_buying_power", available);
+    j.String("effective_buying_power", available);
+    j.String("reserved_cash", Str(b.reserved_cash));
+    j.String("accrued_fees", "0");
+    j.String("pending_transfer_in", "0");
+    j.String("pending_transfer_out", "0");
+    const std::string equity = Str(b.cash + long_value);
+    j.String("portfolio_value", equity);
+    j.String("equity", equity);
+    j.String("last_equity", Str(b.cash + last_value));
+    j.String("long_market_value", Str(long_value));
+    j.String("short_market_value", "0");
+    j.String("initial_margin", "0");
+    j.String("maintenance_margin", "0");
+    j.String("last_maintenance_margin", "0");
+    j.String("sma", "0");
+    j.String("multiplier", "1");
+    j.Int("daytrade_count", 0);
+    j.Bool("pattern_day_trader", false);
+    j.Bool("trading_blocked", false);
+    j.Bool("transfers_blocked", false);
+    j.Bool("account_blocked", false);
+    j.Bool("trade_suspended_by_user", false);
+    j.Bool("shorting_enabled", false);
+    j.String("created_at", FormatRfc3339((*account)->opened_at));
+    j.Close();
+    return HttpResponse{200, "application/json", std::move(out), {}};
 }
 
 // ---- Orders --------------------------------------------------------------------------------------------
@@ -179,7 +185,7 @@ void Api::SubmitOrderCommand(trading::Command command, Responder respond) {
             if (e.has_order && e.order.id == r.order) latest = &e.order;
         }
         if (latest == nullptr) return respond(JsonError(500, kCodeInternal, "order state missing"));
-        respond(Json(OrderJson(*latest)));
+        respond(HttpResponse{200, "application/json", OrderToJsonText(*latest, universe_), {}});
     });
 }
 
@@ -215,7 +221,8 @@ void Api::PlaceOrder(const HttpRequest& req, const Principal& who, Responder res
     if (!symbol) return respond(ErrorResponse(symbol.error()));
     if (!*symbol) return fail("symbol is required");
     auto sym = FindSymbol(**symbol);
-    if (!sym || !IsTradable(*sym)) return respond(JsonError(422, kCodeUnprocessable, "asset " + **symbol + " not found"));
+    // A halted symbol goes on to the engine, which refuses it with the reason (422, 42210000).
+    if (!sym || !IsListed(*sym)) return respond(JsonError(422, kCodeUnprocessable, "asset " + **symbol + " not found"));
     cmd.symbol = *sym;
 
     auto qty_it = body->find("qty");

@@ -1,6 +1,7 @@
 #include "gateway/http_server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <list>
@@ -16,6 +17,7 @@
 #include <boost/json.hpp>
 
 #include "common/log.hpp"
+#include "common/thread_name.hpp"
 #include "gateway/websocket.hpp"
 
 namespace ik::gateway {
@@ -34,12 +36,6 @@ HttpResponse JsonError(int status, int code, const std::string& message) {
 }
 
 namespace {
-
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 const std::string kEmpty;
 
@@ -103,14 +99,54 @@ std::optional<std::string> HttpRequest::Query(std::string_view name) const {
 }
 
 const std::string& HttpRequest::Header(std::string_view name) const {
-    auto it = headers.find(std::string(name));
-    return it == headers.end() ? kEmpty : it->second;
+    for (const auto& [k, v] : headers) {
+        if (k == name) return v;
+    }
+    return kEmpty;
 }
 
 struct HttpServer::Impl {
-    explicit Impl(HttpServerOptions o) : options(std::move(o)), acceptor(ioc) {}
+    // One io_context per thread, each run by exactly one thread: a connection lives on one of them, so its
+    // handlers never run concurrently and need no strand.
+    explicit Impl(HttpServerOptions o) : options(std::move(o)), workers(MakeWorkers(options.threads)), acceptor(workers[0]->ioc) {}
 
     class Session;
+
+    // An I/O thread's context, and the answers other threads have handed it. Answers that arrive together
+    // (a durable commit completes many orders at once) are written by one wake-up of the I/O thread rather
+    // than one each.
+    struct Worker {
+        asio::io_context ioc{1};
+        std::mutex mutex;
+        std::vector<std::pair<std::shared_ptr<Session>, HttpResponse>> inbox;
+        bool drain_posted = false;
+
+        void Deliver(std::shared_ptr<Session> session, HttpResponse res) {
+            bool post = false;
+            {
+                std::lock_guard lock(mutex);
+                inbox.emplace_back(std::move(session), std::move(res));
+                post = !std::exchange(drain_posted, true);
+            }
+            if (post) asio::post(ioc, [this] { Drain(); });
+        }
+
+        void Drain() {
+            std::vector<std::pair<std::shared_ptr<Session>, HttpResponse>> ready;
+            {
+                std::lock_guard lock(mutex);
+                ready.swap(inbox);
+                drain_posted = false;
+            }
+            for (auto& [session, res] : ready) session->Answer(std::move(res));
+        }
+    };
+
+    static std::vector<std::unique_ptr<Worker>> MakeWorkers(int threads) {
+        std::vector<std::unique_ptr<Worker>> out;
+        for (int i = 0; i < std::max(1, threads); ++i) out.push_back(std::make_unique<Worker>());
+        return out;
+    }
 
     struct RouteEntry {
         std::string method;  // empty for WebSocket routes
@@ -121,7 +157,10 @@ struct HttpServer::Impl {
     };
 
     HttpServerOptions options;
-    asio::io_context ioc;
+    std::vector<std::unique_ptr<Worker>> workers;
+    // Keeps every context running while the server accepts; released by Stop().
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> running;
+    std::size_t next_context = 0;  // touched only by the accepting thread
     tcp::acceptor acceptor;
     std::vector<std::thread> threads;
     std::vector<RouteEntry> routes;
@@ -132,8 +171,12 @@ struct HttpServer::Impl {
     std::list<std::weak_ptr<WebSocketConnection>> websockets;
     unsigned short bound_port = 0;
 
+    struct PathHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
     // Routes without placeholders by normalised path, built at Start(): most requests need one hash lookup.
-    std::unordered_map<std::string, std::vector<const RouteEntry*>> exact;
+    std::unordered_map<std::string, std::vector<const RouteEntry*>, PathHash, std::equal_to<>> exact;
 
     void Add(RouteEntry e) {
         for (auto seg : SplitPath(e.pattern)) e.segments.emplace_back(seg);
@@ -157,6 +200,19 @@ struct HttpServer::Impl {
     // exactly once. `method_mismatch` tells 405 from 404.
     const RouteEntry* Match(const std::string& method, std::string_view raw_path, bool websocket, HttpRequest& req,
                             bool& method_mismatch) const {
+        // The common case, a path with no escapes, empty segments or trailing slash, is its own key.
+        if (raw_path.size() > 1 && raw_path.front() == '/' && raw_path.back() != '/' &&
+            raw_path.find('%') == std::string_view::npos && raw_path.find("//") == std::string_view::npos) {
+            if (auto it = exact.find(raw_path); it != exact.end()) {
+                for (const RouteEntry* r : it->second) {
+                    if (static_cast<bool>(r->ws) == websocket && (websocket || r->method == method)) {
+                        method_mismatch = false;
+                        req.route = r->pattern;
+                        return r;
+                    }
+                }
+            }
+        }
         std::vector<std::string> parts;
         std::string key;
         for (auto seg : SplitPath(raw_path)) {
@@ -211,7 +267,8 @@ struct HttpServer::Impl {
 
     class Session : public std::enable_shared_from_this<Session> {
     public:
-        Session(Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
+        Session(Impl& server, Worker& worker, tcp::socket socket)
+            : server_(server), worker_(worker), ioc_(worker.ioc), stream_(std::move(socket)) {
             beast::error_code ec;
             auto ep = stream_.socket().remote_endpoint(ec);
             if (!ec) remote_ = ep.address().to_string();
@@ -219,9 +276,12 @@ struct HttpServer::Impl {
 
         void Start() { Read(); }
 
+        // Writes the answer to the current request (on this connection's I/O thread).
+        void Answer(HttpResponse res) { Respond(std::move(res)); }
+
         // Closes the connection if it is waiting for a request; a request in progress finishes first.
         void CloseIfIdle() {
-            asio::post(stream_.get_executor(), [self = shared_from_this()] {
+            asio::post(ioc_, [self = shared_from_this()] {
                 if (self->idle_) self->stream_.socket().close();
             });
         }
@@ -237,9 +297,22 @@ struct HttpServer::Impl {
                              [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->OnRead(ec, n); });
         }
 
+        // Resets the request for reuse: strings keep their capacity, so a connection's steady stream of similar
+        // requests allocates little.
+        void ClearRequest() {
+            req_.method.clear();
+            req_.target.clear();
+            req_.path.clear();
+            req_.body.clear();
+            req_.params.clear();
+            req_.query.clear();
+            req_.route.clear();
+        }
+
         void Fail(int status, int code, const std::string& message) {
             started_ = std::chrono::steady_clock::now();
-            req_ = HttpRequest{};
+            ClearRequest();
+            req_.headers.clear();
             req_.method = "-";
             req_.route = "-";
             Write(JsonError(status, code, message), false, 11);
@@ -265,10 +338,10 @@ struct HttpServer::Impl {
             started_ = std::chrono::steady_clock::now();
             bytes_in_ = bytes;
             auto& msg = parser_->get();
-            req_ = HttpRequest{};
-            req_.method = std::string(msg.method_string());
-            req_.target = std::string(msg.target());
-            req_.remote = remote_;
+            ClearRequest();
+            req_.method.assign(msg.method_string());
+            req_.target.assign(msg.target());
+            if (req_.remote.empty()) req_.remote = remote_;
             const auto q = req_.target.find('?');
             auto path = PercentDecode(std::string_view(req_.target).substr(0, q), false);
             if (!path) return Respond(JsonError(400, 40010000, "malformed percent-encoding in the path"));
@@ -287,7 +360,16 @@ struct HttpServer::Impl {
                     req_.query.emplace(std::move(*key), std::move(*value));
                 }
             }
-            for (const auto& field : msg) req_.headers[Lower(field.name_string())] = std::string(field.value());
+            // Header slots are reused in place: assigning into an existing string keeps its buffer.
+            std::size_t n = 0;
+            for (const auto& field : msg) {
+                if (n == req_.headers.size()) req_.headers.emplace_back();
+                auto& [name, value] = req_.headers[n++];
+                name.assign(field.name_string());
+                for (char& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+                value.assign(field.value());
+            }
+            req_.headers.resize(n);
             keep_alive_ = msg.keep_alive();
             version_ = msg.version();
 
@@ -318,17 +400,17 @@ struct HttpServer::Impl {
                 return Respond(JsonError(404, 40410000, "endpoint not found: " + req_.path));
             }
             req_.body = std::move(msg.body());
-            // The responder keeps the I/O context alive until it is called, so Stop() waits for answers that
-            // come from other threads (e.g. after a durable commit).
-            auto guard = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
-                server_.ioc.get_executor());
-            auto answered = std::make_shared<std::atomic<bool>>(false);
-            Responder respond = [self = shared_from_this(), guard, answered](HttpResponse res) mutable {
-                if (answered->exchange(true)) return;
-                asio::post(self->stream_.get_executor(), [self, guard, res = std::move(res)]() mutable {
-                    self->Respond(std::move(res));
-                    guard->reset();
-                });
+            // Until the answer is written, the work guard keeps this connection's I/O context running, so Stop()
+            // waits for answers that come from other threads (e.g. after a durable commit).
+            busy_.emplace(ioc_.get_executor());
+            const std::uint64_t request = ++requests_;
+            Responder respond = [self = shared_from_this(), request](HttpResponse res) {
+                // Once per request: a second call, or a late call for an earlier request, is ignored.
+                std::uint64_t unanswered = request - 1;
+                if (!self->answered_.compare_exchange_strong(unanswered, request)) return;
+                if (self->ioc_.get_executor().running_in_this_thread()) return self->Respond(std::move(res));
+                Worker& worker = self->worker_;
+                worker.Deliver(self, std::move(res));
             };
             try {
                 route->handler(req_, respond);
@@ -352,18 +434,54 @@ struct HttpServer::Impl {
             server_.observer(rec);
         }
 
-        void Respond(HttpResponse r) { Write(std::move(r), keep_alive_ && !server_.stopping.load(), version_); }
+        void Respond(HttpResponse r) {
+            Write(std::move(r), keep_alive_ && !server_.stopping.load(), version_);
+            busy_.reset();
+        }
 
+        static bool SafeHeaderText(std::string_view s) {
+            return std::none_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+        }
+
+        // Writes the status line and headers by hand (no per-response field container) and sends them with the
+        // body in one gathered write.
         void Write(HttpResponse r, bool keep_alive, unsigned version) {
-            auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
-            res->set(http::field::server, "investking");
-            if (r.status != 204) res->set(http::field::content_type, r.content_type);
-            for (auto& [k, v] : r.headers) res->set(k, v);
-            res->keep_alive(keep_alive);
-            res->body() = std::move(r.body);
-            res->prepare_payload();
-            Observe(r.status, res->body().size());
-            http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+            const bool has_body = !(r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200));
+            if (!has_body) r.body.clear();
+            head_.clear();
+            head_ += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+            head_ += std::to_string(r.status);
+            head_ += ' ';
+            head_ += http::obsolete_reason(static_cast<http::status>(r.status));
+            head_ += "\r\nServer: investking\r\n";
+            if (has_body) {
+                head_ += "Content-Type: ";
+                head_ += r.content_type;
+                head_ += "\r\n";
+            }
+            for (const auto& [k, v] : r.headers) {
+                if (k.empty() || !SafeHeaderText(k) || !SafeHeaderText(v)) continue;  // never split the head
+                head_ += k;
+                head_ += ": ";
+                head_ += v;
+                head_ += "\r\n";
+            }
+            if (!keep_alive) {
+                head_ += "Connection: close\r\n";
+            } else if (version == 10) {
+                head_ += "Connection: keep-alive\r\n";
+            }
+            if (has_body) {
+                head_ += "Content-Length: ";
+                head_ += std::to_string(r.body.size());
+                head_ += "\r\n";
+            }
+            head_ += "\r\n";
+            body_ = std::move(r.body);
+            Observe(r.status, body_.size());
+            stream_.expires_after(std::chrono::milliseconds(server_.options.read_timeout_ms));
+            const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+            asio::async_write(stream_, buffers, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                 if (ec || !keep_alive || self->server_.stopping.load()) {
                     beast::error_code ignored;
                     self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -374,12 +492,19 @@ struct HttpServer::Impl {
         }
 
         Impl& server_;
+        Worker& worker_;
+        asio::io_context& ioc_;
         beast::tcp_stream stream_;
         beast::flat_buffer buffer_;
         std::optional<http::request_parser<http::string_body>> parser_;
+        std::optional<asio::executor_work_guard<asio::io_context::executor_type>> busy_;
+        std::uint64_t requests_ = 0;               // requests routed to a handler on this connection
+        std::atomic<std::uint64_t> answered_{0};   // the last of them answered
         bool idle_ = true;
         std::string remote_;
         HttpRequest req_;
+        std::string head_;  // the response being written
+        std::string body_;
         bool keep_alive_ = true;
         unsigned version_ = 11;
         std::size_t bytes_in_ = 0;
@@ -387,7 +512,9 @@ struct HttpServer::Impl {
     };
 
     void Accept() {
-        acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+        // Connections go to the I/O contexts in turn.
+        Worker& target = *workers[next_context++ % workers.size()];
+        acceptor.async_accept(target.ioc, [this, &target](beast::error_code ec, tcp::socket socket) {
             if (ec) {
                 if (stopping.load() || ec == asio::error::operation_aborted) return;
                 GetLogger("gateway")->warn("event=accept_failed error=\"{}\"", ec.message());
@@ -398,13 +525,13 @@ struct HttpServer::Impl {
             } else {
                 beast::error_code ignored;
                 socket.set_option(tcp::no_delay(true), ignored);
-                auto session = std::make_shared<Session>(*this, std::move(socket));
+                auto session = std::make_shared<Session>(*this, target, std::move(socket));
                 {
                     std::lock_guard lock(sessions_mutex);
                     sessions.remove_if([](const auto& w) { return w.expired(); });
                     sessions.push_back(session);
                 }
-                session->Start();
+                asio::post(target.ioc, [session] { session->Start(); });
             }
             if (!stopping.load()) Accept();
         });
@@ -455,7 +582,7 @@ Status HttpServer::Start() {
         endpoint = tcp::endpoint(address, m.options.port);
     } else {
         // A host name such as "localhost": bind its first address.
-        tcp::resolver resolver(m.ioc);
+        tcp::resolver resolver(m.workers[0]->ioc);
         auto results = resolver.resolve(m.options.host, std::to_string(m.options.port), ec);
         if (ec || results.empty()) {
             return MakeError(ErrorCode::kUnavailable, "cannot listen on " + where + ": cannot resolve the host");
@@ -470,7 +597,13 @@ Status HttpServer::Start() {
     m.bound_port = m.acceptor.local_endpoint().port();
     m.Index();
     m.Accept();
-    for (int i = 0; i < std::max(1, m.options.threads); ++i) m.threads.emplace_back([&m] { m.ioc.run(); });
+    for (std::size_t i = 0; i < m.workers.size(); ++i) {
+        m.running.push_back(asio::make_work_guard(m.workers[i]->ioc));
+        m.threads.emplace_back([&ioc = m.workers[i]->ioc, i] {
+            NameThisThread("ik-http-" + std::to_string(i));
+            ioc.run();
+        });
+    }
     return {};
 }
 
@@ -478,7 +611,7 @@ void HttpServer::Stop() {
     auto& m = *impl_;
     if (m.threads.empty()) return;
     m.stopping = true;
-    asio::post(m.ioc, [&m] {
+    asio::post(m.workers[0]->ioc, [&m] {
         beast::error_code ignored;
         m.acceptor.close(ignored);
     });
@@ -491,8 +624,11 @@ void HttpServer::Stop() {
             if (auto c = w.lock()) c->Close(1001, "server shutting down");
         }
     }
+    // Each context now runs until its connections have finished their requests.
+    for (auto& g : m.running) g.reset();
     for (auto& t : m.threads) t.join();
     m.threads.clear();
+    m.running.clear();
 }
 
 unsigned short HttpServer::port() const { return impl_->bound_port; }

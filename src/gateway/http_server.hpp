@@ -25,7 +25,7 @@ struct HttpRequest {
     std::string target;  // path and query, as received
     std::string path;    // path only, percent-decoded
     std::string body;
-    std::map<std::string, std::string> headers;  // lower-case names
+    std::vector<std::pair<std::string, std::string>> headers;  // lower-case names, in arrival order
     std::vector<std::pair<std::string, std::string>> params;  // path placeholders, in pattern order
     std::multimap<std::string, std::string> query;           // decoded query parameters
     std::string route;   // the matched pattern, e.g. "/v2/orders/{id}" (metrics and logs)
@@ -35,7 +35,7 @@ struct HttpRequest {
     const std::string& Param(std::string_view name) const;
     // The first value of a query parameter.
     std::optional<std::string> Query(std::string_view name) const;
-    // A header value, or "" (names are lower-case).
+    // The first value of a header, or "" (names are lower-case).
     const std::string& Header(std::string_view name) const;
 };
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -134,6 +136,113 @@ TEST(HttpServerRoutingTest, MatchesPatternsDecodesOnceAndAnswersAsynchronously) 
     EXPECT_EQ(server.Routes().size(), 5u);
     server.Stop();
     for (auto& t : later) t.join();
+}
+
+// Many connections on several I/O threads, each answered from a foreign thread in bursts (as a durable commit
+// completes many orders at once), with second and late answers that must be ignored.
+TEST(HttpServerRoutingTest, AnswersBurstsFromAnotherThreadOncePerRequest) {
+    HttpServerOptions o;
+    o.port = 0;
+    o.threads = 3;
+    HttpServer server(o);
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::vector<std::pair<Responder, std::string>> pending;
+    server.RouteAsync("POST", "/order", [&](const HttpRequest& r, Responder respond) {
+        std::lock_guard lock(mutex);
+        pending.emplace_back(std::move(respond), r.body);
+        ready.notify_all();
+    });
+    ASSERT_TRUE(server.Start().has_value());
+    constexpr int kClients = 12;
+    constexpr int kRounds = 20;
+    std::atomic<bool> done{false};
+    std::thread committer([&] {
+        std::vector<std::pair<Responder, std::string>> stale;
+        while (!done.load()) {
+            std::vector<std::pair<Responder, std::string>> batch;
+            {
+                std::unique_lock lock(mutex);
+                ready.wait_for(lock, std::chrono::milliseconds(2), [&] { return pending.size() >= kClients / 2 || done.load(); });
+                batch.swap(pending);
+            }
+            for (auto& [respond, body] : stale) respond(HttpResponse{500, "text/plain", "late " + body, {}});
+            stale.clear();
+            for (auto& [respond, body] : batch) {
+                respond(HttpResponse{200, "text/plain", "ok " + body, {}});
+                respond(HttpResponse{500, "text/plain", "twice " + body, {}});  // ignored
+                stale.emplace_back(respond, body);  // answered again during the next request: ignored too
+            }
+        }
+    });
+    std::vector<std::thread> clients;
+    std::atomic<int> good{0};
+    for (int c = 0; c < kClients; ++c) {
+        clients.emplace_back([&, c] {
+            Client client(server.port());
+            for (int i = 0; i < kRounds; ++i) {
+                const std::string body = std::to_string(c) + ":" + std::to_string(i);
+                auto res = client.Send(http::verb::post, "/order", body);
+                if (res.result_int() == 200 && res.body() == "ok " + body) ++good;
+            }
+        });
+    }
+    for (auto& t : clients) t.join();
+    done = true;
+    committer.join();
+    EXPECT_EQ(good.load(), kClients * kRounds);
+    server.Stop();
+}
+
+TEST(HttpServerRoutingTest, WritesWellFormedHeads) {
+    HttpServerOptions o;
+    o.port = 0;
+    HttpServer server(o);
+    server.Route("DELETE", "/thing", [](const HttpRequest&) { return HttpResponse{204, "", "", {}}; });
+    server.Route("GET", "/headers", [](const HttpRequest& r) {
+        HttpResponse res{200, "text/plain", r.Header("x-probe"), {}};
+        res.headers.emplace_back("Retry-After", "1");
+        res.headers.emplace_back("X-Split", "a\r\nSet-Cookie: evil=1");  // never written: it would split the head
+        return res;
+    });
+    ASSERT_TRUE(server.Start().has_value());
+    Client c(server.port());
+    auto gone = c.Send(http::verb::delete_, "/thing");
+    EXPECT_EQ(gone.result_int(), 204);
+    EXPECT_TRUE(gone.body().empty());
+    EXPECT_EQ(gone.find(http::field::content_length), gone.end());
+    EXPECT_TRUE(gone.keep_alive());
+
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+    http::request<http::string_body> req{http::verb::get, "/headers", 10};  // HTTP/1.0 asking for keep-alive
+    req.set(http::field::host, "127.0.0.1");
+    req.set("X-Probe", "value seen");
+    req.keep_alive(true);
+    beast::flat_buffer buffer;
+    for (int i = 0; i < 2; ++i) {
+        http::write(stream, req);
+        http::response<http::string_body> res;
+        http::read(stream, buffer, res);
+        EXPECT_EQ(res.result_int(), 200);
+        EXPECT_EQ(res.version(), 10u);
+        EXPECT_EQ(res.body(), "value seen");
+        EXPECT_EQ(res[http::field::retry_after], "1");
+        EXPECT_EQ(res.find("X-Split"), res.end());
+        EXPECT_EQ(res.find(http::field::set_cookie), res.end());
+        EXPECT_TRUE(res.keep_alive()) << "HTTP/1.0 keep-alive is honoured";
+    }
+    req.keep_alive(false);
+    http::write(stream, req);
+    http::response<http::string_body> last;
+    http::read(stream, buffer, last);
+    EXPECT_FALSE(last.keep_alive());
+    beast::error_code ec;
+    http::response<http::string_body> none;
+    http::read(stream, buffer, none, ec);
+    EXPECT_TRUE(ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+    server.Stop();
 }
 
 TEST(HttpServerStartTest, ReportsAnAddressInUse) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "common/thread_name.hpp"
 #include "common/time.hpp"
 #include "gateway/alpaca_json.hpp"
 #include "gateway/api_support.hpp"
@@ -856,7 +857,10 @@ struct StreamHub::Impl {
     Impl(StreamOptions options, const market::Universe& universe, KeyAuthenticator keys, TokenAuthenticator tokens)
         : core(std::make_shared<StreamCore>(options, universe, std::move(keys), std::move(tokens))),
           work(core->timers.get_executor()),
-          timer_thread([c = core.get()] { c->timers.run(); }) {}
+          timer_thread([c = core.get()] {
+              NameThisThread("ik-stream-timer");
+              c->timers.run();
+          }) {}
 
     ~Impl() {
         work.reset();

@@ -174,7 +174,7 @@ TEST(SymbolsTest, DefaultUniverseHasTheOriginalFiveStocks) {
 TEST(SymbolsTest, UniverseUpsertKeepsIdsAndUpdatesInPlace) {
     Universe u;
     std::vector<SymbolId> ids;
-    for (auto& s : DefaultUniverse()) ids.push_back(u.Upsert(s));
+    for (auto& s : DefaultUniverse()) ids.push_back(u.Upsert(s).value());
     EXPECT_EQ(ids, (std::vector<SymbolId>{0, 1, 2, 3, 4}));
     EXPECT_EQ(u.size(), 5u);
     ASSERT_TRUE(u.Find("005930").has_value());
@@ -183,11 +183,11 @@ TEST(SymbolsTest, UniverseUpsertKeepsIdsAndUpdatesInPlace) {
 
     StockInfo updated = u.Get(3);
     updated.previous_close = 250'000;
-    EXPECT_EQ(u.Upsert(updated), 3u);
+    EXPECT_EQ(u.Upsert(updated).value(), 3u);
     EXPECT_EQ(u.size(), 5u);
     EXPECT_EQ(u.Get(3).previous_close, 250'000);
 
-    EXPECT_EQ(u.Upsert(StockInfo{"0126Z0", "새종목", "", Exchange::kKosdaq, "", 1'000}), 5u);
+    EXPECT_EQ(u.Upsert(StockInfo{"0126Z0", "새종목", "", Exchange::kKosdaq, "", 1'000}).value(), 5u);
     EXPECT_EQ(*u.Find("0126Z0"), 5u);
 }
 

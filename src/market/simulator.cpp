@@ -131,6 +131,15 @@ Status MarketSimulator::AddSymbol(SymbolId symbol, Won previous_close, SimSymbol
 
 bool MarketSimulator::RemoveSymbol(SymbolId symbol) { return symbols_.erase(symbol) > 0; }
 
+Status MarketSimulator::SetPaused(SymbolId symbol, bool paused) {
+    const auto it = symbols_.find(symbol);
+    if (it == symbols_.end()) {
+        return MakeError(ErrorCode::kNotFound, "simulator: symbol " + std::to_string(symbol) + " was not added");
+    }
+    it->second.paused = paused;
+    return {};
+}
+
 Status MarketSimulator::Resume(SymbolId symbol, Won last_price) {
     const auto it = symbols_.find(symbol);
     if (it == symbols_.end()) {
@@ -190,7 +199,9 @@ Result<Tick> MarketSimulator::NextTick(SymbolId symbol, Timestamp now) {
 std::vector<Tick> MarketSimulator::Step(Timestamp now) {
     std::vector<Tick> ticks;
     ticks.reserve(symbols_.size());
-    for (auto& [id, s] : symbols_) ticks.push_back(Advance(id, s, now));
+    for (auto& [id, s] : symbols_) {
+        if (!s.paused) ticks.push_back(Advance(id, s, now));
+    }
     return ticks;
 }
 

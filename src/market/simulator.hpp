@@ -52,13 +52,16 @@ public:
     // close whose band cannot hold a bid and an ask one tick apart.
     Status AddSymbol(SymbolId symbol, Won previous_close, SimSymbolParams params = {});
     bool RemoveSymbol(SymbolId symbol);
+    // A paused symbol (trading halted) is skipped by Step and Poll; its walk and random stream wait where they
+    // are, and other symbols' ticks are unchanged. kNotFound for an unknown symbol.
+    Status SetPaused(SymbolId symbol, bool paused);
     bool HasSymbol(SymbolId symbol) const { return symbols_.contains(symbol); }
     std::size_t size() const { return symbols_.size(); }
 
     // Advances one symbol by one tick interval and returns its tick stamped `now`. Other symbols' streams
     // are untouched. kNotFound for an unknown symbol.
     Result<Tick> NextTick(SymbolId symbol, Timestamp now);
-    // One tick per symbol, in SymbolId order, each advancing one tick interval.
+    // One tick per symbol not paused, in SymbolId order, each advancing one tick interval.
     std::vector<Tick> Step(Timestamp now);
     // PriceSource: a Step when at least one tick interval has passed since the last Poll that produced one
     // (the first Poll always does), otherwise nothing. A late poll yields one round, not a burst of catch-up.
@@ -92,6 +95,7 @@ private:
         double volume_per_tick = 0.0;  // mean shares per tick
         double mid = 0.0;              // the walk's continuous price, in won, kept inside the band
         Won last_price = 0;
+        bool paused = false;
         Rng rng;
     };
 

@@ -183,6 +183,36 @@ TEST(SimulatorTest, AddingASymbolDoesNotChangeOtherSymbolsSequences) {
     EXPECT_TRUE(SameTick(*c.NextTick(4, kStart), *d.NextTick(4, kStart)));
 }
 
+TEST(SimulatorTest, APausedSymbolEmitsNothingAndResumesWhereItStopped) {
+    MarketSimulator a(SimulatorOptions{99});
+    MarketSimulator b(SimulatorOptions{99});
+    for (auto* sim : {&a, &b}) {
+        ASSERT_TRUE(sim->AddSymbol(0, 249'500).has_value());
+        ASSERT_TRUE(sim->AddSymbol(4, 36'200).has_value());
+    }
+    ASSERT_TRUE(b.SetPaused(0, true).has_value());
+    std::vector<Tick> a0, b0;
+    for (int i = 0; i < 300; ++i) {
+        if (i == 100) {
+            ASSERT_TRUE(b.SetPaused(0, false).has_value());
+        }
+        const auto ta = a.Step(kStart + i);
+        const auto tb = b.Step(kStart + i);
+        ASSERT_EQ(ta.size(), 2u);
+        ASSERT_EQ(tb.size(), i < 100 ? 1u : 2u) << i;
+        EXPECT_TRUE(SameTick(ta.back(), tb.back())) << "symbol 4 is unaffected at step " << i;
+        a0.push_back(ta.front());
+        if (tb.size() == 2) b0.push_back(tb.front());
+    }
+    // Symbol 0's walk waited: after the pause it continues with the ticks it would have made next.
+    ASSERT_EQ(b0.size(), 200u);
+    for (std::size_t k = 0; k < b0.size(); ++k) {
+        EXPECT_EQ(b0[k].price, a0[k].price) << k;
+        EXPECT_EQ(b0[k].volume, a0[k].volume) << k;
+    }
+    EXPECT_EQ(a.SetPaused(7, true).error().code, ErrorCode::kNotFound);
+}
+
 TEST(SimulatorTest, VolumePerTickAveragesTheDailyVolumeOverTheTradingDay) {
     MarketSimulator sim(SimulatorOptions{5, kNanosPerSecond});
     ASSERT_TRUE(sim.AddSymbol(0, 249'500, SimSymbolParams{0.02, 23'400'000}).has_value());  // 1,000 a second

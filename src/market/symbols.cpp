@@ -1,5 +1,8 @@
 #include "market/symbols.hpp"
 
+#include <mutex>
+#include <stdexcept>
+
 namespace ik::market {
 
 std::string_view ExchangeName(Exchange e) {
@@ -42,22 +45,105 @@ std::vector<StockInfo> DefaultUniverse() {
     };
 }
 
-SymbolId Universe::Upsert(StockInfo info) {
-    if (auto it = by_code_.find(info.code); it != by_code_.end()) {
-        stocks_[it->second] = std::move(info);
-        return it->second;
+std::string_view ListingStatusName(ListingStatus s) {
+    switch (s) {
+        case ListingStatus::kInactive: return "inactive";
+        case ListingStatus::kActive: return "active";
+        case ListingStatus::kHalted: return "halted";
     }
-    const auto id = static_cast<SymbolId>(stocks_.size());
-    by_code_.emplace(info.code, id);
-    stocks_.push_back(std::move(info));
+    return "inactive";
+}
+
+Result<ListingStatus> ParseListingStatus(std::string_view text) {
+    if (text == "inactive") return ListingStatus::kInactive;
+    if (text == "active") return ListingStatus::kActive;
+    if (text == "halted") return ListingStatus::kHalted;
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "unknown status '" + std::string(text) + "' (expected active, halted or inactive)");
+}
+
+Universe::Universe()
+    // Value-initialised: every slot null, every status kInactive (0).
+    : slots_(new std::atomic<const StockInfo*>[kCapacity]()), status_(new std::atomic<ListingStatus>[kCapacity]()) {}
+
+Universe::~Universe() = default;
+
+Universe::Universe(Universe&& other) noexcept
+    : records_(std::move(other.records_)),
+      slots_(std::move(other.slots_)),
+      status_(std::move(other.status_)),
+      size_(other.size_.exchange(0)),
+      by_code_(std::move(other.by_code_)) {}
+
+void Universe::Publish(SymbolId id, StockInfo info) {
+    records_.push_back(std::make_unique<const StockInfo>(std::move(info)));
+    // Release: a reader that loads the pointer sees the record's contents.
+    slots_[id].store(records_.back().get(), std::memory_order_release);
+}
+
+Result<SymbolId> Universe::Upsert(StockInfo info) {
+    std::unique_lock lock(mutex_);
+    if (auto it = by_code_.find(info.code); it != by_code_.end()) {
+        const SymbolId id = it->second;
+        Publish(id, std::move(info));
+        return id;
+    }
+    const std::size_t n = size_.load(std::memory_order_relaxed);
+    if (n >= kCapacity) {
+        return MakeError(ErrorCode::kFailedPrecondition, "the universe is full: at most " + std::to_string(kCapacity) +
+                                                             " stocks; " + info.code + " was not added");
+    }
+    const auto id = static_cast<SymbolId>(n);
+    std::string code = info.code;
+    Publish(id, std::move(info));
+    // The slot is published before the size that makes it visible, and both before the code that finds it.
+    size_.store(n + 1, std::memory_order_release);
+    by_code_.emplace(std::move(code), id);
     return id;
 }
 
+Status Universe::SetPreviousClose(SymbolId id, Won previous_close) {
+    std::unique_lock lock(mutex_);
+    if (id >= size_.load(std::memory_order_relaxed)) {
+        return MakeError(ErrorCode::kNotFound, "no stock with id " + std::to_string(id));
+    }
+    StockInfo info = *slots_[id].load(std::memory_order_relaxed);
+    info.previous_close = previous_close;
+    Publish(id, std::move(info));
+    return {};
+}
+
+Status Universe::SetStatus(SymbolId id, ListingStatus status) {
+    std::unique_lock lock(mutex_);
+    if (id >= size_.load(std::memory_order_relaxed)) {
+        return MakeError(ErrorCode::kNotFound, "no stock with id " + std::to_string(id));
+    }
+    status_[id].store(status, std::memory_order_release);
+    return {};
+}
+
 std::optional<SymbolId> Universe::Find(std::string_view code) const {
-    // by_code_ is keyed by std::string without transparent hashing; one small allocation per lookup is fine
-    // at the universe's size and keeps the declared member type unchanged.
-    if (auto it = by_code_.find(std::string(code)); it != by_code_.end()) return it->second;
+    std::shared_lock lock(mutex_);
+    if (auto it = by_code_.find(code); it != by_code_.end()) return it->second;
     return std::nullopt;
+}
+
+const StockInfo& Universe::Get(SymbolId id) const {
+    if (id >= size()) throw std::out_of_range("Universe::Get: no stock with id " + std::to_string(id));
+    return *slots_[id].load(std::memory_order_acquire);
+}
+
+ListingStatus Universe::status(SymbolId id) const {
+    if (id >= size()) return ListingStatus::kInactive;
+    return status_[id].load(std::memory_order_acquire);
+}
+
+std::vector<StockInfo> Universe::all() const {
+    const std::size_t n = size();
+    std::vector<StockInfo> out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) out.push_back(*slots_[i].load(std::memory_order_acquire));
+    return out;
 }
 
 }  // namespace ik::market

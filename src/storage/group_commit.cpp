@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.hpp"
+#include "common/thread_name.hpp"
 
 namespace ik::storage {
 
@@ -10,8 +11,14 @@ GroupCommitter::GroupCommitter(ServiceStore& service, RecommendStore* recommend,
     : service_(service),
       recommend_(recommend),
       options_(options),
-      completer_([this] { RunCompleter(); }),
-      writer_([this] { RunWriter(); }) {}
+      completer_([this] {
+          NameThisThread("ik-complete");
+          RunCompleter();
+      }),
+      writer_([this] {
+          NameThisThread("ik-commit");
+          RunWriter();
+      }) {}
 
 GroupCommitter::~GroupCommitter() { Stop(); }
 

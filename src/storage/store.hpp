@@ -96,6 +96,13 @@ struct HistoryQuery {
     std::size_t limit = 100;
 };
 
+// The stored tradable status of one listing (the admin universe API); see PlatformStore::SetListingStatus.
+struct ListingStatusRecord {
+    std::string code;
+    market::ListingStatus status = market::ListingStatus::kActive;  // kActive or kHalted
+    Timestamp updated_at = 0;
+};
+
 // Per-account figures the leaderboard ranks by.
 struct AccountSummary {
     trading::AccountId account = 0;
@@ -206,6 +213,12 @@ public:
     // Replaces name and symbols of the user's list; kNotFound / kAlreadyExists (name taken).
     virtual Status UpdateWatchlist(const WatchlistRecord& list) = 0;
     virtual Result<bool> DeleteWatchlist(std::int64_t user_id, const std::string& id) = 0;
+
+    // ---- Listings made tradable or halted at run time (each write its own durable transaction) ----
+    // By code.
+    virtual Result<std::vector<ListingStatusRecord>> LoadListingStatuses() = 0;
+    // Upserts the row of `code`; kInvalidArgument for kInactive (only active and halted are stored).
+    virtual Status SetListingStatus(const std::string& code, market::ListingStatus status, Timestamp now) = 0;
 };
 
 class RecommendStore {

@@ -23,6 +23,7 @@ using SellBook = std::set<std::pair<Won, OrderId>>;
 
 struct SymbolState {
     bool listed = false;
+    bool halted = false;  // trading suspended: no new orders, ticks ignored (HaltSymbol)
     std::string code;
     Won previous_close = 0;
     PriceBand band;
@@ -418,6 +419,10 @@ struct Engine::Impl {
     // Checks an order's own fields against the market rules (not the account).
     std::optional<Error> ValidateOrder(const Order& o, const SymbolState* s) const {
         if (s == nullptr || !s->listed) return Err(ErrorCode::kNotFound, "unknown or unlisted symbol " + Code(o.symbol));
+        if (s->halted) {
+            return Err(ErrorCode::kFailedPrecondition,
+                       "trading in " + Code(o.symbol) + " is halted: no new or replaced orders until it resumes");
+        }
         if (o.qty <= 0) return Err(ErrorCode::kInvalidArgument, "qty must be a positive whole number of shares");
         const bool needs_limit = o.type == OrderType::kLimit || o.type == OrderType::kStopLimit;
         const bool needs_stop = o.type == OrderType::kStop || o.type == OrderType::kStopLimit;
@@ -596,6 +601,7 @@ CommandResult Engine::Apply(const Command& command, std::vector<Event>& out) {
                 impl_->Rereserve(c.symbol, c.ts, out);
                 return {};
             }
+            if constexpr (std::is_same_v<T, HaltSymbol>) return Halt(c);
             return {};
         },
         command);
@@ -732,7 +738,7 @@ CommandResult Engine::Replace(const ReplaceOrder& c, std::vector<Event>& out) {
 void Engine::OnTick(const market::Tick& t, std::vector<Event>& out) {
     auto& m = *impl_;
     SymbolState* s = m.Sym(t.symbol);
-    if (s == nullptr || !s->listed) return;
+    if (s == nullptr || !s->listed || s->halted) return;
     // Volume above 10^12 shares in one tick is not market data; refusing it also keeps sums far from overflow.
     constexpr Qty kMaxTickVolume = 1'000'000'000'000LL;
     if (t.price <= 0 || t.volume < 0 || t.volume > kMaxTickVolume || t.bid < 0 || t.ask < 0 ||
@@ -766,7 +772,7 @@ void Engine::OnSession(const SessionChange& c, std::vector<Event>& out) {
     m.session = c.state;
     if (before == SessionState::kClosingAuction) {
         for (auto& s : m.symbols) {
-            m.Uncross(s, c.ts, out);
+            if (!s.halted) m.Uncross(s, c.ts, out);
             s.auction_volume = 0;
             s.auction_price = 0;
         }
@@ -816,6 +822,22 @@ void Engine::List(const ListSymbol& c) {
     }
     s.previous_close = c.previous_close;
     s.band = band;
+}
+
+CommandResult Engine::Halt(const HaltSymbol& c) {
+    auto& m = *impl_;
+    SymbolState* s = m.Sym(c.symbol);
+    if (s == nullptr || !s->listed) {
+        return {Err(ErrorCode::kNotFound, "unknown or unlisted symbol " + m.Code(c.symbol)), 0};
+    }
+    s->halted = c.halted;
+    if (c.halted) {
+        // The quote's liquidity belongs to the market before the halt; trading resumes on fresh ticks.
+        s->volume_left = 0;
+        s->auction_volume = 0;
+        s->auction_price = 0;
+    }
+    return {};
 }
 
 void Engine::Restore(const EngineSnapshot& snap) {
@@ -905,6 +927,11 @@ market::SessionState Engine::session() const { return impl_->session; }
 const market::Tick* Engine::LastTick(SymbolId symbol) const {
     const SymbolState* s = impl_->Sym(symbol);
     return s && s->has_tick ? &s->last : nullptr;
+}
+
+bool Engine::IsHalted(SymbolId symbol) const {
+    const SymbolState* s = impl_->Sym(symbol);
+    return s != nullptr && s->halted;
 }
 
 std::size_t Engine::open_order_count() const { return impl_->orders.size(); }

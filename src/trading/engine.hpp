@@ -52,6 +52,8 @@ public:
     void OnTick(const market::Tick& t, std::vector<Event>& out);
     void OnSession(const SessionChange& c, std::vector<Event>& out);
     void List(const ListSymbol& c);
+    // kNotFound for a symbol that is not listed.
+    CommandResult Halt(const HaltSymbol& c);
 
     // Resumes from a snapshot (a fresh engine only).
     void Restore(const EngineSnapshot& snapshot);
@@ -65,6 +67,7 @@ public:
     std::vector<Position> Positions(AccountId id) const;
     market::SessionState session() const;
     const market::Tick* LastTick(SymbolId symbol) const;
+    bool IsHalted(SymbolId symbol) const;
     std::size_t open_order_count() const;
     const EngineOptions& options() const;
 

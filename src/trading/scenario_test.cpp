@@ -6,6 +6,7 @@
 // Format, one statement per line, '#' starts a comment:
 //   options commission_ppm=150 sell_tax_ppm=2000 price_limit_ppm=300000 session=continuous
 //   list CODE close=N                     list a symbol with its previous close
+//   halt CODE | resume CODE               suspend or resume trading in a listed symbol
 //   session continuous|closing_auction|closed
 //   time 2026-11-25T09:00:00+09:00        set the command clock (otherwise +1 s per statement)
 //   open ACCOUNT cash=N
@@ -108,6 +109,8 @@ private:
             const std::string& code = l.words.at(1);
             if (!symbols_.contains(code)) symbols_[code] = static_cast<SymbolId>(symbols_.size());
             result_ = e.Apply(ListSymbol{symbols_[code], Int(l.kv.at("close")), now_, code}, pending_);
+        } else if (verb == "halt" || verb == "resume") {
+            result_ = e.Apply(HaltSymbol{Symbol(l.words.at(1)), verb == "halt", now_}, pending_);
         } else if (verb == "session") {
             auto state = ParseState(l.words.at(1));
             result_ = e.Apply(SessionChange{state, now_}, pending_);

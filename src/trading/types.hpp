@@ -194,8 +194,18 @@ struct ListSymbol {
     std::string code;  // for messages ("005930"); may be empty
 };
 
+// Halts (halted = true) or resumes trading in a listed symbol. While halted the engine refuses new orders and
+// replaces for it (kFailedPrecondition), ignores its ticks and leaves it out of the closing auction; open
+// orders stay open and can be canceled. Halting drops the last tick's unused liquidity, so after a resume
+// nothing fills before a fresh tick. Relisting (a new previous close) keeps the halt.
+struct HaltSymbol {
+    SymbolId symbol = market::kNoSymbol;
+    bool halted = true;
+    Timestamp ts = 0;
+};
+
 using Command = std::variant<OpenAccount, Deposit, PlaceOrder, CancelOrder, ReplaceOrder, MarketTick, SessionChange,
-                             ListSymbol>;
+                             ListSymbol, HaltSymbol>;
 
 // ---- Events ---------------------------------------------------------------------------------------
 // Each event carries the state it produced (snapshots, not deltas), so a store can upsert it idempotently.

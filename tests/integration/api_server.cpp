@@ -7,14 +7,27 @@
 
 namespace ik::testing {
 
-ApiServer::ApiServer(const Env& extra_env) {
-    Env env{{"INVESTKING_MARKET_SOURCE", "none"},
-            {"INVESTKING_MARKET_SESSION", "always"},
-            {"INVESTKING_MARKET_ALLOW_INJECTION", "true"},
-            {"INVESTKING_ADMIN_PASSWORD", kAdminPassword},
-            {"INVESTKING_HTTP_LISTEN", "127.0.0.1:0"}};
-    for (const auto& [k, v] : extra_env) env[k] = v;
-    child_ = std::make_unique<Child>(std::vector<std::string>{"serve", "--data-dir", dir_ / "data"}, env, dir_ / "serve.log");
+ApiServer::ApiServer(const Env& extra_env)
+    : env_{{"INVESTKING_MARKET_SOURCE", "none"},
+           {"INVESTKING_MARKET_SESSION", "always"},
+           {"INVESTKING_MARKET_ALLOW_INJECTION", "true"},
+           {"INVESTKING_ADMIN_PASSWORD", kAdminPassword},
+           {"INVESTKING_HTTP_LISTEN", "127.0.0.1:0"}} {
+    for (const auto& [k, v] : extra_env) env_[k] = v;
+    Start();
+}
+
+void ApiServer::Restart() {
+    if (running()) Stop();
+    client_.reset();
+    Start();
+}
+
+void ApiServer::Start() {
+    ++starts_;
+    log_path_ = starts_ == 1 ? dir_ / "serve.log" : dir_ / ("serve-" + std::to_string(starts_) + ".log");
+    port_ = 0;
+    child_ = std::make_unique<Child>(std::vector<std::string>{"serve", "--data-dir", dir_ / "data"}, env_, log_path_);
     const std::regex ready("event=ready .*listen=127\\.0\\.0\\.1:([0-9]+)");
     std::smatch m;
     const bool up = WaitFor(

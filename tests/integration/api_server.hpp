@@ -31,10 +31,14 @@ public:
 
     unsigned short port() const { return port_; }
     std::string data_dir() const { return dir_ / "data"; }
-    std::string log() const { return ReadFile(dir_ / "serve.log"); }
+    // The log of the current (latest) start.
+    std::string log() const { return ReadFile(log_path_); }
     bool running() { return child_ && child_->Running(); }
     // SIGTERM and wait; returns the exit code.
     int Stop();
+    // Stops the server if it runs and starts it again on the same data directory and environment (a new port,
+    // a new log file, the admin signed in again); throws when it does not come up.
+    void Restart();
 
     // Signs up, logs in and creates an API key; ASSERTs on the way (use with ASSERT_NO_FATAL_FAILURE).
     void SignUp(const std::string& username, ApiUser& out);
@@ -44,7 +48,12 @@ public:
     const ApiUser& admin() const { return admin_; }
 
 private:
+    void Start();
+
     TempDir dir_;
+    Env env_;
+    int starts_ = 0;
+    std::string log_path_;
     std::unique_ptr<Child> child_;
     unsigned short port_ = 0;
     std::unique_ptr<HttpClient> client_;

@@ -635,6 +635,296 @@ TEST_F(ApiTest, OpenApiDocumentMatchesTheRoutesThatExist) {
     EXPECT_EQ(http().Get("/api/v1/admin/routes", {{"Authorization", "Bearer " + std::string("x")}}).status, 401);
 }
 
+// ---- Admin universe management ----------------------------------------------------------------------------
+
+constexpr const char* kKia = "000270";  // not among the configured five
+
+json::object KiaListing() {
+    return {{"code", kKia},      {"name_ko", "기아"},  {"name_en", "Kia"},
+            {"market", "KOSPI"}, {"sector", "자동차"}, {"previous_close", 100000}};
+}
+
+// The universe entry of `code` from GET /api/v1/admin/universe (null when absent).
+json::value ListingOf(HttpClient& http, const ApiUser& admin, const std::string& code) {
+    auto r = http.Get("/api/v1/admin/universe", admin.bearer());
+    EXPECT_EQ(r.status, 200) << r.body;
+    const json::value j = r.json();
+    if (!j.is_object() || !j.as_object().contains("stocks")) return nullptr;
+    for (const auto& s : j.at("stocks").as_array()) {
+        if (Field(s, "code") == code) return s;
+    }
+    return nullptr;
+}
+
+std::string Tradable(HttpClient& http, const ApiUser& u, const std::string& code) {
+    auto r = http.Get("/v2/assets/" + code, u.key());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Field(r.json(), "tradable");
+}
+
+json::object Buy(const std::string& symbol, long qty, const std::string& type = "market") {
+    return {{"symbol", symbol}, {"qty", qty}, {"side", "buy"}, {"type", type}, {"time_in_force", "gtc"}};
+}
+
+// An admin lists a stock that is not configured, users trade it, it is halted (orders and ticks refused, the
+// asset untradable, open orders kept) and resumed; restarts keep every status, a configured stock's halt too.
+TEST_F(ApiTest, AdminListsHaltsAndResumesStocksAndRestartsKeepTheirStatus) {
+    const ApiUser& admin = server_->admin();
+    auto list = http().Get("/api/v1/admin/universe", admin.bearer());
+    ASSERT_EQ(list.status, 200) << list.body;
+    const json::value stocks = list.json().at("stocks");
+    ASSERT_EQ(stocks.as_array().size(), 5u) << list.body;
+    const json::value samsung = ListingOf(http(), admin, kSamsung);
+    EXPECT_EQ(Field(samsung, "name_ko"), "삼성전자");
+    EXPECT_EQ(Field(samsung, "name_en"), "Samsung Electronics");
+    EXPECT_EQ(Field(samsung, "market"), "KOSPI");
+    EXPECT_EQ(samsung.at("previous_close").as_int64(), 249'500);
+    EXPECT_EQ(Field(samsung, "status"), "active");
+    EXPECT_FALSE(Field(samsung, "sector").empty());
+
+    ApiUser a;
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("lee", a));
+    EXPECT_EQ(http().Get("/v2/assets/" + std::string(kKia), a.key()).status, 404) << "not in the stock master yet";
+    EXPECT_EQ(http().Post("/v2/orders", Buy(kKia, 1), a.key()).status, 422);
+
+    auto added = http().Post("/api/v1/admin/universe", KiaListing(), admin.bearer());
+    ASSERT_EQ(added.status, 201) << added.body;
+    EXPECT_EQ(Field(added.json(), "code"), kKia);
+    EXPECT_EQ(Field(added.json(), "name_ko"), "기아");
+    EXPECT_EQ(Field(added.json(), "name_en"), "Kia");
+    EXPECT_EQ(Field(added.json(), "sector"), "자동차");
+    EXPECT_EQ(added.json().at("previous_close").as_int64(), 100'000);
+    EXPECT_EQ(Field(added.json(), "status"), "active");
+    EXPECT_EQ(Tradable(http(), a, kKia), "true");
+    EXPECT_EQ(http().Post("/api/v1/admin/universe", KiaListing(), admin.bearer()).status, 409) << "listed already";
+    EXPECT_EQ(Field(ListingOf(http(), admin, kKia), "status"), "active");
+    auto search = http().Get("/api/v1/stocks?q=%EA%B8%B0%EC%95%84");  // 기아
+    ASSERT_EQ(search.status, 200) << search.body;
+    EXPECT_NE(search.body.find("\"symbol\":\"000270\""), std::string::npos) << search.body;
+
+    // Band 70,000 … 130,000 (tick 100): a market buy fills at the injected ask, a limit buy rests.
+    ASSERT_EQ(server_->Tick(kKia, 100'000, 1'000), 200);
+    auto bought = http().Post("/v2/orders", Buy(kKia, 10), a.key());
+    ASSERT_EQ(bought.status, 200) << bought.body;
+    EXPECT_EQ(Field(bought.json(), "status"), "filled");
+    EXPECT_EQ(Field(bought.json(), "filled_avg_price"), "100100.00");
+    auto resting_body = Buy(kKia, 5, "limit");
+    resting_body["limit_price"] = 99000;
+    auto resting = http().Post("/v2/orders", resting_body, a.key());
+    ASSERT_EQ(resting.status, 200) << resting.body;
+    EXPECT_EQ(Field(resting.json(), "status"), "new");
+    const std::string resting_id = Field(resting.json(), "id");
+
+    // Halt Kia (and, to show a configured stock's halt survives a restart too, Samsung).
+    auto halted = http().Send("PATCH", "/api/v1/admin/universe/000270", R"({"status":"halted"})", admin.bearer());
+    ASSERT_EQ(halted.status, 200) << halted.body;
+    EXPECT_EQ(Field(halted.json(), "status"), "halted");
+    EXPECT_EQ(http().Send("PATCH", "/api/v1/admin/universe/000270", R"({"status":"halted"})", admin.bearer()).status,
+              200)
+        << "halting twice is harmless";
+    ASSERT_EQ(http().Send("PATCH", "/api/v1/admin/universe/005930", R"({"status":"halted"})", admin.bearer()).status,
+              200);
+    auto check_halted = [&](const std::string& when) {
+        SCOPED_TRACE(when);
+        auto refused = http().Post("/v2/orders", Buy(kKia, 1), a.key());
+        EXPECT_EQ(refused.status, 422) << refused.body;
+        EXPECT_EQ(Field(refused.json(), "code"), "42210000");
+        EXPECT_NE(Field(refused.json(), "message").find("000270 is halted"), std::string::npos) << refused.body;
+        auto replaced = http().Send("PATCH", "/v2/orders/" + resting_id, R"({"limit_price":"99100"})", a.key());
+        EXPECT_EQ(replaced.status, 422) << replaced.body;
+        auto tick = http().Post("/api/v1/admin/ticks", {{"symbol", kKia}, {"price", 99000}}, admin.bearer());
+        EXPECT_EQ(tick.status, 422) << tick.body;
+        EXPECT_NE(Field(tick.json(), "message").find("halted"), std::string::npos) << tick.body;
+        EXPECT_EQ(Tradable(http(), a, kKia), "false");
+        EXPECT_EQ(Tradable(http(), a, kSamsung), "false");
+        EXPECT_EQ(http().Post("/v2/orders", Order("buy", 1, "market", "day"), a.key()).status, 422);
+        EXPECT_EQ(Field(http().Get("/v2/orders/" + resting_id, a.key()).json(), "status"), "new") << "open orders stay";
+        EXPECT_EQ(Field(ListingOf(http(), admin, kKia), "status"), "halted");
+        EXPECT_EQ(Field(ListingOf(http(), admin, kSamsung), "status"), "halted");
+        EXPECT_EQ(Field(http().Get("/v2/positions/000270", a.key()).json(), "qty"), "10");
+    };
+    check_halted("halted");
+    ASSERT_NO_THROW(server_->Restart());
+    check_halted("halted, after a restart");
+
+    // Resume (and rename): the resting order fills on the next tick, new orders trade again.
+    auto resumed = http().Send("PATCH", "/api/v1/admin/universe/000270",
+                               R"({"status":"active","name_en":"Kia Corporation"})", admin.bearer());
+    ASSERT_EQ(resumed.status, 200) << resumed.body;
+    EXPECT_EQ(Field(resumed.json(), "status"), "active");
+    EXPECT_EQ(Field(resumed.json(), "name_en"), "Kia Corporation");
+    ASSERT_EQ(http().Send("PATCH", "/api/v1/admin/universe/005930", R"({"status":"active"})", admin.bearer()).status,
+              200);
+    EXPECT_EQ(Tradable(http(), a, kKia), "true");
+    ASSERT_EQ(server_->Tick(kKia, 99'000, 1'000, 98'900, 99'000), 200);
+    EXPECT_EQ(Field(http().Get("/v2/orders/" + resting_id, a.key()).json(), "status"), "filled");
+    auto again = http().Post("/v2/orders", Buy(kKia, 1), a.key());
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(Field(again.json(), "status"), "filled");
+    ASSERT_EQ(server_->Tick(kSamsung, 250'000, 1'000), 200);
+
+    ASSERT_NO_THROW(server_->Restart());
+    EXPECT_EQ(Tradable(http(), a, kKia), "true");
+    EXPECT_EQ(Tradable(http(), a, kSamsung), "true");
+    const json::value kia = ListingOf(http(), admin, kKia);
+    EXPECT_EQ(Field(kia, "status"), "active");
+    EXPECT_EQ(Field(kia, "name_en"), "Kia Corporation");
+    EXPECT_EQ(Field(http().Get("/v2/positions/000270", a.key()).json(), "qty"), "16");
+    ASSERT_EQ(server_->Tick(kKia, 100'000, 1'000), 200);
+    auto after_restart = http().Post("/v2/orders", Buy(kKia, 1), a.key());
+    ASSERT_EQ(after_restart.status, 200) << after_restart.body;
+    EXPECT_EQ(Field(after_restart.json(), "status"), "filled");
+
+    // Every change was logged once, with the admin who made it.
+    std::string logs =
+        ReadFile(server_->data_dir() + "/../serve.log") + ReadFile(server_->data_dir() + "/../serve-2.log");
+    for (const char* action : {"action=add", "action=halt", "action=resume"}) {
+        EXPECT_NE(logs.find(std::string("code=000270 ") + action), std::string::npos) << action;
+    }
+    EXPECT_NE(logs.find("event=universe_changed by="), std::string::npos);
+    ASSERT_EQ(server_->Stop(), 0);
+    auto verify = RunCli({"verify", "--data-dir", server_->data_dir()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+// Bad requests to the universe API get the right 4xx, and none of them changes the universe.
+TEST_F(ApiTest, UniverseAdminRefusesBadRequestsAndNonAdminsAndChangesNothing) {
+    const ApiUser& admin = server_->admin();
+    ApiUser u;
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("park", u));
+    const std::string before = http().Get("/api/v1/admin/universe", admin.bearer()).body;
+    ASSERT_NE(before.find("\"stocks\""), std::string::npos) << before;
+
+    struct Case {
+        const char* name;
+        std::string method, target, body;
+        Headers headers;
+        int status;
+        std::string code;  // the error code, when it matters
+    };
+    const Headers a = admin.bearer();
+    auto with = [](json::object o, const std::string& key, json::value v) {
+        o[key] = std::move(v);
+        return json::serialize(o);
+    };
+    const std::string kia = json::serialize(KiaListing());
+    const std::string post = "/api/v1/admin/universe";
+    const std::string patch = "/api/v1/admin/universe/005930";
+    const std::vector<Case> cases = {
+        {"list as user", "GET", post, "", u.bearer(), 403, "40310000"},
+        {"add as user", "POST", post, kia, u.bearer(), 403, "40310000"},
+        {"add with a user's key", "POST", post, kia, u.key(), 403, "40310000"},
+        {"halt as user", "PATCH", patch, R"({"status":"halted"})", u.bearer(), 403, "40310000"},
+        {"list without credentials", "GET", post, "", {}, 401, "40110000"},
+        {"add without credentials", "POST", post, kia, {}, 401, "40110000"},
+        {"halt without credentials", "PATCH", patch, R"({"status":"halted"})", {}, 401, "40110000"},
+        {"code too short", "POST", post, with(KiaListing(), "code", "00027"), a, 422, "40010001"},
+        {"code lower case", "POST", post, with(KiaListing(), "code", "00a270"), a, 422, "40010001"},
+        {"code not a string", "POST", post, with(KiaListing(), "code", 270), a, 422, "40010001"},
+        {"code missing", "POST", post, R"({"name_ko":"기아","previous_close":100000})", a, 422, "40010001"},
+        {"negative close", "POST", post, with(KiaListing(), "previous_close", -100), a, 422, "40010001"},
+        {"zero close", "POST", post, with(KiaListing(), "previous_close", 0), a, 422, "40010001"},
+        {"huge close", "POST", post, with(KiaListing(), "previous_close", 1'000'000'000'000LL), a, 422, "40010001"},
+        {"fractional close", "POST", post, with(KiaListing(), "previous_close", 100000.5), a, 422, "40010001"},
+        {"close not a number", "POST", post, with(KiaListing(), "previous_close", "lots"), a, 422, "40010001"},
+        {"close off the tick grid", "POST", post, with(KiaListing(), "previous_close", 100050), a, 422, "40010001"},
+        {"unknown market", "POST", post, with(KiaListing(), "market", "NYSE"), a, 422, "40010001"},
+        {"unknown field", "POST", post, with(KiaListing(), "price", 1), a, 422, "40010001"},
+        {"empty Korean name", "POST", post, with(KiaListing(), "name_ko", ""), a, 422, "40010001"},
+        {"no name known", "POST", post, R"({"code":"000270","previous_close":100000})", a, 422, "40010001"},
+        {"no close known", "POST", post, R"({"code":"000270","name_ko":"기아"})", a, 422, "40010001"},
+        {"malformed JSON", "POST", post, R"({"code":"000270",)", a, 400, "40010000"},
+        {"not an object", "POST", post, R"(["000270"])", a, 400, "40010000"},
+        {"empty body", "POST", post, "", a, 400, "40010000"},
+        {"duplicate of a configured stock", "POST", post, R"({"code":"005930"})", a, 409, "40910000"},
+        {"unknown code", "PATCH", "/api/v1/admin/universe/999999", R"({"status":"halted"})", a, 404, "40410000"},
+        {"stock not in the master", "PATCH", "/api/v1/admin/universe/000270", R"({"status":"active"})", a, 404,
+         "40410000"},
+        {"invalid code in the path", "PATCH", "/api/v1/admin/universe/x", R"({"status":"halted"})", a, 404, "40410000"},
+        {"status inactive", "PATCH", patch, R"({"status":"inactive"})", a, 422, "40010001"},
+        {"status unknown", "PATCH", patch, R"({"status":"paused"})", a, 422, "40010001"},
+        {"status not a string", "PATCH", patch, R"({"status":1})", a, 422, "40010001"},
+        {"nothing to change", "PATCH", patch, R"({})", a, 422, "40010001"},
+        {"field not patchable", "PATCH", patch, R"({"previous_close":1000})", a, 422, "40010001"},
+        {"empty Korean name in a patch", "PATCH", patch, R"({"name_ko":""})", a, 422, "40010001"},
+        {"malformed patch", "PATCH", patch, R"({"status":)", a, 400, "40010000"},
+        {"delete is no method here", "DELETE", patch, "", a, 405, "40510000"},
+    };
+    for (const auto& c : cases) {
+        auto r = http().Send(c.method, c.target, c.body, c.headers);
+        EXPECT_EQ(r.status, c.status) << c.name << ": " << r.body;
+        EXPECT_EQ(Field(r.json(), "code"), c.code) << c.name << ": " << r.body;
+    }
+    EXPECT_EQ(http().Get("/api/v1/admin/universe", admin.bearer()).body, before) << "nothing changed";
+    EXPECT_EQ(Tradable(http(), u, kSamsung), "true");
+    EXPECT_EQ(http().Get("/v2/assets/000270", u.key()).status, 404);
+    EXPECT_EQ(server_->log().find("event=universe_changed"), std::string::npos);
+    EXPECT_TRUE(server_->running());
+}
+
+// With the simulator and the data folder: a listed stock's fields come from krx-listing.csv and its daily
+// history (stored as day bars), the simulator ticks it at once, stops while it is halted and starts again.
+TEST(ApiUniverseTest, ListedStocksComeFromTheDataFolderAndTheSimulatorFollowsTheirStatus) {
+    ApiServer server(Env{{"INVESTKING_MARKET_SOURCE", "simulator"},
+                         {"INVESTKING_MARKET_TICK_INTERVAL_MS", "20"},
+                         {"INVESTKING_MARKET_SYMBOLS", "005930"},
+                         {"INVESTKING_MARKET_DATA_SOURCE", IK_SHARED_DATA}});
+    HttpClient& http = server.client();
+    const ApiUser& admin = server.admin();
+    ApiUser u;
+    ASSERT_NO_FATAL_FAILURE(server.SignUp("choi", u));
+    auto latest = [&](const std::string& code) {
+        auto r = http.Get("/v2/stocks/" + code + "/trades/latest", u.key());
+        return r.status == 200 ? Field(r.json().at("trade"), "t") : std::string();
+    };
+
+    // SK hynix: built in, not configured here; its close comes from daily/000660.csv.
+    const auto daily = ReadLines(std::string(IK_SHARED_DATA) + "/daily/000660.csv");
+    ASSERT_GT(daily.size(), 2u);
+    const std::string last_close = [&] {
+        std::string line = daily.back();
+        for (int i = 0; i < 4; ++i) line = line.substr(line.find(',') + 1);
+        return line.substr(0, line.find(','));
+    }();
+    auto hynix = http.Post("/api/v1/admin/universe", {{"code", "000660"}}, admin.bearer());
+    ASSERT_EQ(hynix.status, 201) << hynix.body;
+    EXPECT_EQ(Field(hynix.json(), "name_ko"), "SK하이닉스");
+    EXPECT_EQ(std::to_string(hynix.json().at("previous_close").as_int64()), last_close);
+    EXPECT_TRUE(WaitFor([&] { return !latest("000660").empty(); }, std::chrono::seconds(30)))
+        << "the simulator ticks it";
+    auto bars = http.Get("/v2/stocks/bars?symbols=000660&timeframe=1Day&start=2025-01-01&end=2025-01-07", u.key());
+    ASSERT_EQ(bars.status, 200) << bars.body;
+    EXPECT_EQ(bars.json().at("bars").at("000660").as_array().size(), 3u) << bars.body;
+
+    // Kia: in krx-listing.csv, with no daily history: the close must be given.
+    auto no_close = http.Post("/api/v1/admin/universe", {{"code", "000270"}}, admin.bearer());
+    EXPECT_EQ(no_close.status, 422) << no_close.body;
+    EXPECT_NE(no_close.body.find("previous_close"), std::string::npos) << no_close.body;
+    auto kia = http.Post("/api/v1/admin/universe", {{"code", "000270"}, {"previous_close", "100000"}}, admin.bearer());
+    ASSERT_EQ(kia.status, 201) << kia.body;
+    EXPECT_EQ(Field(kia.json(), "name_ko"), "기아");
+    EXPECT_EQ(Field(kia.json(), "name_en"), "KIA CORPORATION");
+    EXPECT_EQ(Field(kia.json(), "market"), "KOSPI");
+
+    // Halted: the simulator stops ticking it while other stocks go on.
+    ASSERT_EQ(http.Send("PATCH", "/api/v1/admin/universe/000660", R"({"status":"halted"})", admin.bearer()).status,
+              200);
+    const std::string frozen = latest("000660");
+    ASSERT_FALSE(frozen.empty());
+    std::set<std::string> seen;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+            seen.insert(latest("005930"));
+            return seen.size() >= 5;
+        },
+        std::chrono::seconds(30)))
+        << "other stocks keep trading";
+    EXPECT_EQ(latest("000660"), frozen) << "no tick while halted";
+    ASSERT_EQ(http.Send("PATCH", "/api/v1/admin/universe/000660", R"({"status":"active"})", admin.bearer()).status,
+              200);
+    EXPECT_TRUE(WaitFor([&] { return latest("000660") != frozen; }, std::chrono::seconds(30))) << "ticks again";
+}
+
 // With the data folder configured, the daily history is served as 1-day bars.
 TEST(ApiDailyHistoryTest, ServesTheDailyHistoryAsDayBars) {
     ApiServer server(Env{{"INVESTKING_MARKET_DATA_SOURCE", IK_SHARED_DATA}});

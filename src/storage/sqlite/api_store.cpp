@@ -1,5 +1,5 @@
 // The SQLite service store's queries for the API (accounts, order and fill history, ticks) and its small
-// writes outside the group commit (API keys, refresh tokens, watchlists).
+// writes outside the group commit (API keys, refresh tokens, watchlists, listing statuses).
 #include <limits>
 
 #include <sqlite3.h>
@@ -59,6 +59,10 @@ constexpr const char* kInsertWatchlistItem =
     "INSERT INTO watchlist_items (watchlist_id, idx, stock_id) VALUES (?1, ?2, ?3)";
 constexpr const char* kUpdateWatchlist = "UPDATE watchlists SET name = ?3, updated_at = ?4 WHERE user_id = ?1 AND id = ?2";
 constexpr const char* kDeleteWatchlist = "DELETE FROM watchlists WHERE user_id = ?1 AND id = ?2";
+constexpr const char* kListingStatuses = "SELECT code, status, updated_at FROM universe ORDER BY code";
+constexpr const char* kUpsertListingStatus = R"sql(
+INSERT INTO universe (code, status, updated_at) VALUES (?1, ?2, ?3)
+ON CONFLICT (code) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at)sql";
 
 std::int64_t AsInt(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
@@ -430,6 +434,36 @@ Result<bool> SqliteServiceStore::DeleteWatchlist(std::int64_t user_id, const std
     if (auto ok = stmt->Run(); !ok) return std::unexpected(ok.error());
     if (auto ok = txn->Commit(); !ok) return std::unexpected(ok.error());
     return true;
+}
+
+Result<std::vector<ListingStatusRecord>> SqliteServiceStore::LoadListingStatuses() {
+    std::lock_guard lock(mutex_);
+    std::vector<ListingStatusRecord> out;
+    std::optional<Error> bad;
+    auto ok = Each(*db_, kListingStatuses, [&](const Stmt& s) {
+        ListingStatusRecord r;
+        r.code = s.Text(0);
+        auto status = market::ParseListingStatus(s.Text(1));
+        if (!status && !bad) {
+            bad = Error(ErrorCode::kDataLoss, path_ + ": universe row " + r.code + ": " + status.error().message);
+        }
+        r.status = status.value_or(market::ListingStatus::kInactive);
+        r.updated_at = s.Int(2);
+        out.push_back(std::move(r));
+    });
+    if (!ok) return std::unexpected(ok.error());
+    if (bad) return std::unexpected(*bad);
+    return out;
+}
+
+Status SqliteServiceStore::SetListingStatus(const std::string& code, market::ListingStatus status, Timestamp now) {
+    if (!market::IsListed(status)) {
+        return MakeError(ErrorCode::kInvalidArgument, "only active and halted listings are stored, not inactive");
+    }
+    std::lock_guard lock(mutex_);
+    auto n = Exec(*db_, kUpsertListingStatus, code, market::ListingStatusName(status), now);
+    if (!n) return std::unexpected(n.error());
+    return {};
 }
 
 }  // namespace ik::storage

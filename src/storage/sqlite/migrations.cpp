@@ -214,6 +214,17 @@ CREATE TABLE watchlist_items (
 ) WITHOUT ROWID;
 )sql";
 
+// The tradable status of listings an admin added or halted at run time (POST/PATCH /api/v1/admin/universe). The
+// stocks traded after a start are market.symbols plus the rows here; a row also halts a configured symbol.
+// Keyed by code like the configuration, so a row means the same stock whatever id it has in stocks.
+constexpr std::string_view kServiceV4 = R"sql(
+CREATE TABLE universe (
+    code       TEXT    PRIMARY KEY,                  -- stocks.code (KRX code)
+    status     TEXT    NOT NULL CHECK (status IN ('active', 'halted')),
+    updated_at INTEGER NOT NULL                      -- ns since epoch
+);
+)sql";
+
 constexpr std::string_view kRecommendV1Tail = R"sql(
 -- Seoul daily weather (KMA ASOS 108); temperatures and precipitation in integer tenths.
 CREATE TABLE weathers (
@@ -269,10 +280,11 @@ constexpr const char* kRecordMigration = "INSERT INTO schema_migrations (version
 }  // namespace
 
 std::span<const Migration> ServiceMigrations() {
-    static const std::array<Migration, 3> migrations = {{
+    static const std::array<Migration, 4> migrations = {{
         {1, "accounts_orders_ledger", kServiceV1},
         {2, "stocks_ticks_bars", ServiceV2()},
         {3, "auth_watchlists_deposit_equity", kServiceV3},
+        {4, "universe_status", kServiceV4},
     }};
     return migrations;
 }

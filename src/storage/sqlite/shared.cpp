@@ -105,7 +105,7 @@ Result<std::string> QuickCheck(Database& db) {
 }
 
 Status UpsertStocksIn(Database& db, const market::Universe& universe) {
-    const auto& all = universe.all();
+    const std::vector<market::StockInfo> all = universe.all();  // one consistent copy
     for (std::size_t i = 0; i < all.size(); ++i) {
         const market::StockInfo& info = all[i];
         const auto id = static_cast<std::int64_t>(i);

@@ -74,6 +74,8 @@ public:
     Result<std::optional<WatchlistRecord>> GetWatchlist(std::int64_t user_id, const std::string& id) override;
     Status UpdateWatchlist(const WatchlistRecord& list) override;
     Result<bool> DeleteWatchlist(std::int64_t user_id, const std::string& id) override;
+    Result<std::vector<ListingStatusRecord>> LoadListingStatuses() override;
+    Status SetListingStatus(const std::string& code, market::ListingStatus status, Timestamp now) override;
     Result<std::int64_t> CountRows(const std::string& table) override;
     Result<std::vector<Violation>> Verify() override;
 

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "storage/sqlite/db.hpp"
 #include "storage/sqlite/migrations.hpp"
@@ -35,7 +36,7 @@ std::string ReadBytes(const std::string& path) {
 
 market::Universe DefaultUniverse() {
     market::Universe u;
-    for (auto& info : market::DefaultUniverse()) u.Upsert(info);
+    for (auto& info : market::DefaultUniverse()) EXPECT_TRUE(u.Upsert(info));
     return u;
 }
 
@@ -100,14 +101,14 @@ TEST(SqliteStoreTest, MigratesFreshDatabaseToLatestVersion) {
     EXPECT_EQ((*store)->SchemaVersion().value(), 0);
     ASSERT_TRUE((*store)->Migrate());
     EXPECT_EQ((*store)->SchemaVersion().value(), (*store)->LatestSchemaVersion());
-    EXPECT_EQ((*store)->LatestSchemaVersion(), 3);
+    EXPECT_EQ((*store)->LatestSchemaVersion(), 4);
     for (const char* table : {"users", "api_keys", "accounts", "orders", "fills", "positions", "deposits",
-                              "ledger_entries", "stocks", "stock_infos", "bars", "engine_meta"}) {
+                              "ledger_entries", "stocks", "stock_infos", "bars", "engine_meta", "universe"}) {
         auto rows = (*store)->CountRows(table);
         ASSERT_TRUE(rows) << table << ": " << rows.error().message;
         EXPECT_EQ(*rows, 0) << table;
     }
-    EXPECT_EQ((*store)->CountRows("schema_migrations").value(), 3);
+    EXPECT_EQ((*store)->CountRows("schema_migrations").value(), 4);
     EXPECT_EQ(QuerySql(dir.File("service.db"), "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 }
 
@@ -117,11 +118,11 @@ TEST(SqliteStoreTest, MigrateIsIdempotent) {
     const auto applied_at = QuerySql(dir.File("service.db"), "SELECT SUM(applied_at) FROM schema_migrations");
     ASSERT_TRUE(store->Migrate());
     ASSERT_TRUE(store->Migrate());
-    EXPECT_EQ(store->CountRows("schema_migrations").value(), 3);
+    EXPECT_EQ(store->CountRows("schema_migrations").value(), 4);
     EXPECT_EQ(QuerySql(dir.File("service.db"), "SELECT SUM(applied_at) FROM schema_migrations"), applied_at);
     store.reset();
     auto reopened = OpenService(dir.File("service.db"));
-    EXPECT_EQ(reopened->SchemaVersion().value(), 3);
+    EXPECT_EQ(reopened->SchemaVersion().value(), 4);
 }
 
 TEST(SqliteStoreTest, EachMigrationCommitsInItsOwnTransaction) {
@@ -155,22 +156,22 @@ TEST(SqliteStoreTest, RefusesDatabaseNewerThanTheBinaryWithoutChangingIt) {
     TempDir dir;
     const std::string path = dir.File("service.db");
     OpenService(path).reset();
-    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (4, 'from_the_future', 0)");
+    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (5, 'from_the_future', 0)");
     ExecSql(path, "PRAGMA wal_checkpoint(TRUNCATE)");
     const std::string before = ReadBytes(path);
 
     auto store = SqliteServiceStore::Open(path, SqliteOptions{});
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error().code, ErrorCode::kFailedPrecondition);
-    EXPECT_NE(store.error().message.find("schema version 4 is newer than this binary's 3"), std::string::npos)
+    EXPECT_NE(store.error().message.find("schema version 5 is newer than this binary's 4"), std::string::npos)
         << store.error().message;
     EXPECT_EQ(ReadBytes(path), before);
 
     // Migrate() on a store opened before the newer binary wrote to the file refuses as well.
-    ExecSql(path, "DELETE FROM schema_migrations WHERE version = 4");
+    ExecSql(path, "DELETE FROM schema_migrations WHERE version = 5");
     auto open = SqliteServiceStore::Open(path, SqliteOptions{});
     ASSERT_TRUE(open);
-    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (4, 'from_the_future', 0)");
+    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (5, 'from_the_future', 0)");
     auto migrated = (*open)->Migrate();
     ASSERT_FALSE(migrated);
     EXPECT_EQ(migrated.error().code, ErrorCode::kFailedPrecondition);
@@ -428,14 +429,15 @@ TEST(SqliteStoreTest, StocksRoundTripAndIdsArePermanent) {
     auto store = OpenService(dir.File("service.db"));
     market::Universe universe = DefaultUniverse();
     ASSERT_TRUE(store->UpsertStocks(universe));
-    universe.GetMutable(2).previous_close = 320'000;
-    universe.Upsert(market::StockInfo{"0126Z0", "새종목", "New Listing", market::Exchange::kKosdaq, "", 1'000});
+    ASSERT_TRUE(universe.SetPreviousClose(2, 320'000));
+    ASSERT_TRUE(
+        universe.Upsert(market::StockInfo{"0126Z0", "새종목", "New Listing", market::Exchange::kKosdaq, "", 1'000}));
     ASSERT_TRUE(store->UpsertStocks(universe));
 
     auto stocks = store->LoadStocks();
     ASSERT_TRUE(stocks) << stocks.error().message;
     market::Universe rebuilt;
-    for (auto& s : *stocks) rebuilt.Upsert(s);
+    for (auto& s : *stocks) ASSERT_TRUE(rebuilt.Upsert(s));
     ASSERT_EQ(rebuilt.size(), 6u);
     for (market::SymbolId id = 0; id < rebuilt.size(); ++id) {
         EXPECT_EQ(rebuilt.Get(id).code, universe.Get(id).code);
@@ -447,11 +449,40 @@ TEST(SqliteStoreTest, StocksRoundTripAndIdsArePermanent) {
     market::Universe reordered;
     auto defaults = market::DefaultUniverse();
     std::reverse(defaults.begin(), defaults.end());
-    for (auto& s : defaults) reordered.Upsert(s);
+    for (auto& s : defaults) ASSERT_TRUE(reordered.Upsert(s));
     auto refused = store->UpsertStocks(reordered);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
     EXPECT_EQ(store->LoadStocks().value()[0].code, "000660");  // nothing changed
+}
+
+TEST(SqliteStoreTest, ListingStatusesAreUpsertedByCodeAndSurviveReopening) {
+    TempDir dir;
+    {
+        auto store = OpenService(dir.File("service.db"));
+        EXPECT_TRUE(store->LoadListingStatuses().value().empty());
+        ASSERT_TRUE(store->SetListingStatus("000270", market::ListingStatus::kActive, 10));
+        ASSERT_TRUE(store->SetListingStatus("005930", market::ListingStatus::kHalted, 11));
+        ASSERT_TRUE(store->SetListingStatus("000270", market::ListingStatus::kHalted, 12));
+        auto inactive = store->SetListingStatus("035720", market::ListingStatus::kInactive, 13);
+        ASSERT_FALSE(inactive);
+        EXPECT_EQ(inactive.error().code, ErrorCode::kInvalidArgument);
+    }
+    auto store = OpenService(dir.File("service.db"));
+    auto rows = store->LoadListingStatuses();
+    ASSERT_TRUE(rows) << rows.error().message;
+    ASSERT_EQ(rows->size(), 2u);
+    EXPECT_EQ((*rows)[0].code, "000270");
+    EXPECT_EQ((*rows)[0].status, market::ListingStatus::kHalted);
+    EXPECT_EQ((*rows)[0].updated_at, 12);
+    EXPECT_EQ((*rows)[1].code, "005930");
+    EXPECT_EQ((*rows)[1].status, market::ListingStatus::kHalted);
+    // The table refuses statuses other than active and halted even behind the store's back.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.File("service.db").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "INSERT INTO universe VALUES ('000660', 'inactive', 1)", nullptr, nullptr, nullptr),
+              SQLITE_CONSTRAINT);
+    sqlite3_close(db);
 }
 
 TEST(SqliteStoreTest, CountRowsRefusesUnknownTables) {

@@ -110,6 +110,10 @@ LEFT JOIN (SELECT txn_id, account_id, SUM(amount) AS total FROM ledger_entries W
            GROUP BY txn_id, account_id) l ON l.txn_id = d.txn_id AND l.account_id = d.account_id
 WHERE d.amount <= 0 OR d.amount != COALESCE(l.total, 0) ORDER BY d.txn_id)sql";
 
+constexpr const char* kListingOfUnknownStock = R"sql(
+SELECT u.code, u.status FROM universe u WHERE NOT EXISTS (SELECT 1 FROM stocks s WHERE s.code = u.code)
+ORDER BY u.code)sql";
+
 std::string W(std::int64_t won) { return FormatWon(won); }
 std::string N(std::int64_t n) { return std::to_string(n); }
 
@@ -280,6 +284,12 @@ Result<std::vector<Violation>> SqliteServiceStore::VerifyLocked() {
           [](const Stmt& s) {
               return "deposit of ledger transaction " + N(s.Int(0)) + " to account " + N(s.Int(1)) + ": amount " +
                      W(s.Int(2)) + " but the transaction moves " + W(s.Int(3)) + " won into its cash";
+          }}},
+        {"listing_stock_known",
+         {kListingOfUnknownStock,
+          [](const Stmt& s) {
+              return "universe row " + s.Text(0) + " (" + s.Text(1) +
+                     ") names no stock of the stock master (a listing is stored after its stock)";
           }}},
     };
     for (const auto& [name, check] : checks) {

@@ -132,6 +132,8 @@ const Corruption kCorruptions[] = {
      "ledger transaction 3 entry 1: book securities of account 1 without a stock"},
     {"EntryOfAnUnknownAccount", "UPDATE ledger_entries SET account_id = 0 WHERE txn_id = 3 AND book = 'commission'",
      "ledger_book_owner", "ledger transaction 3 entry 2: book commission of account 0"},
+    {"ListingOfAnUnknownStock", "INSERT INTO universe (code, status, updated_at) VALUES ('999999', 'halted', 1)",
+     "listing_stock_known", "universe row 999999 (halted) names no stock"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Corruptions, VerifyTest, ::testing::ValuesIn(kCorruptions),
@@ -145,7 +147,7 @@ TEST(VerifyCleanTest, ReportsAnOldSchemaInsteadOfMigrating) {
     ASSERT_TRUE(violations);
     ASSERT_EQ(violations->size(), 1u);
     EXPECT_EQ((*violations)[0].check, "schema_version");
-    EXPECT_NE((*violations)[0].message.find("schema version 0, this binary's is 3"), std::string::npos)
+    EXPECT_NE((*violations)[0].message.find("schema version 0, this binary's is 4"), std::string::npos)
         << (*violations)[0].message;
     EXPECT_EQ(data->service->SchemaVersion().value(), 0);
 }
