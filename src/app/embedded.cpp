@@ -404,7 +404,7 @@ Status EmbeddedServer::StartHttp() {
     metrics_.AddGauge("investking_stream_slow_client_drops", "Stream clients dropped for reading too slowly.",
                       [this] { return static_cast<double>(streams_->stats().slow_client_drops); });
     metrics_.AddGauge("investking_ready", "1 when the server accepts traffic.", [this] { return ready_.load() && !failed() ? 1.0 : 0.0; });
-    auto access = GetLogger("access");
+    auto access = GetBufferedLogger("access");
     const bool access_log = cfg.http.access_log;
     http_->SetObserver([this, access, access_log](const gateway::RequestRecord& r) {
         metrics_.ObserveRequest(r);
@@ -486,6 +486,7 @@ std::string EmbeddedServer::ActivityLine() const {
 void EmbeddedServer::Stop() {
     ready_ = false;
     if (http_) http_->Stop();  // finish in-flight requests first
+    FlushLogs();                // and write out their access-log lines
     if (load_) load_->Stop();
     {
         std::lock_guard lock(mutex_);

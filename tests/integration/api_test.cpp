@@ -215,6 +215,14 @@ TEST_F(ApiTest, EveryOrderTypeFillsCancelsAndReplacesWithFeesAndTaxToTheWon) {
     EXPECT_EQ(http().Get("/v2/orders?status=all", b.key()).json().as_array().size(), 0u);
 
     ASSERT_EQ(server_->Stop(), 0);
+    // The access log is written in blocks and flushed at the stop: every request has its line (by route
+    // pattern, not by id), and no credential ever appears in the log.
+    const std::string log = server_->log();
+    EXPECT_NE(log.find("module=access method=GET route=/v2/orders/{order_id} status=404"), std::string::npos);
+    EXPECT_NE(log.find("module=access method=DELETE route=/v2/watchlists/{id} status=404"), std::string::npos);
+    for (const std::string& secret : {a.secret, b.secret, a.access_token, b.refresh_token}) {
+        EXPECT_EQ(log.find(secret), std::string::npos) << "a credential in the log";
+    }
     auto verify = RunCli({"verify", "--data-dir", server_->data_dir()});
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
