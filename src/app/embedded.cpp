@@ -461,6 +461,11 @@ void EmbeddedServer::RollDay(Timestamp now) {
         if (!market::IsListed(universe_.status(id)) || id >= last.size() || last[id].price <= 0) continue;
         // The engine re-reserves open market buys at the new upper limit (canceling those that no longer fit).
         pipeline_->Submit(trading::ListSymbol{id, last[id].price, now, universe_.Get(id).code}, nullptr);
+        // The stock master follows (the admin list, stock search); the stocks table catches up at the next start.
+        if (auto s = universe_.SetPreviousClose(id, last[id].price); !s) {
+            GetLogger("market")->error("event=previous_close_not_set code={} error=\"{}\"", universe_.Get(id).code,
+                                       s.error().message);
+        }
     }
     if (simulator_ != nullptr) {
         std::lock_guard lock(source_mutex_);

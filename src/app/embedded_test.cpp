@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <thread>
 
 namespace ik::app {
@@ -48,10 +50,24 @@ TEST_F(EmbeddedServerTest, FollowsTheKrxSessionsOfTheInjectedClock) {
     ASSERT_TRUE(WaitFor(clock, [&] { return server.ActivityLine().find("session=closing_auction") != std::string::npos; }));
     clock.Set(FromKst({2026, 11, 28}, 10, 0));  // Saturday: closed
     ASSERT_TRUE(WaitFor(clock, [&] { return server.ActivityLine().find("session=closed") != std::string::npos; }));
+    // Thursday's last trades (the market is closed, so they stay put): " CODE=PRICE" in the activity line.
+    std::map<std::string, Won> thursday;
+    {
+        std::istringstream words(server.ActivityLine());
+        for (std::string w; words >> w;) {
+            const auto eq = w.find('=');
+            if (eq == 6 && market::IsValidCode(w.substr(0, 6))) thursday[w.substr(0, 6)] = std::stoll(w.substr(7));
+        }
+    }
+    ASSERT_EQ(thursday.size(), 5u) << server.ActivityLine();
     clock.Set(FromKst({2026, 11, 30}, 9, 0));  // Monday's open: continuous again, prices flow
     const auto ticks = server.pipeline().stats().ticks;
     ASSERT_TRUE(WaitFor(clock, [&] { return server.pipeline().stats().ticks >= ticks + 20; })) << server.ActivityLine();
     EXPECT_NE(server.ActivityLine().find("session=continuous"), std::string::npos);
+    // The new day's reference price is the last trade, in the stock master too.
+    for (const auto& [code, price] : thursday) {
+        EXPECT_EQ(server.universe().Get(*server.universe().Find(code)).previous_close, price) << code;
+    }
     server.Stop();
 }
 
