@@ -13,6 +13,7 @@
 #include "app/version.hpp"
 #include "common/log.hpp"
 #include "common/thread_name.hpp"
+#include "gateway/static_files.hpp"
 #include "market/listing.hpp"
 
 namespace ik::app {
@@ -368,6 +369,11 @@ Status EmbeddedServer::StartHttp() {
     http.port = cfg.http.listen.port;
     http.threads = cfg.http.threads;
     http_ = std::make_unique<gateway::HttpServer>(http);
+    if (!cfg.http.web_root.empty()) {
+        // The web app at `/` (client-side routes get index.html); API paths never fall back to it.
+        auto files = std::make_shared<gateway::StaticFiles>(cfg.http.web_root);
+        http_->SetFallback([files](const gateway::HttpRequest& req) { return files->Serve(req); });
+    }
     http_->Route("GET", "/healthz", [](const gateway::HttpRequest&) {
         return gateway::HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
     });

@@ -332,6 +332,12 @@ const std::vector<Field>& Fields() {
                           [](const Config& c) { return Items{c.http.listen.ToString()}; }});
         f.push_back(IntegerField("http", "threads", [](auto& c) -> auto& { return c.http.threads; }, 1, 64));
         f.push_back(BoolField("http", "access_log", [](auto& c) -> auto& { return c.http.access_log; }));
+        f.push_back(Field{"http", "web_root", Shape::kScalar, Style::kQuoted, "a folder path (\"\" for none)",
+                          [](Config& c, const Items& items) -> std::optional<std::string> {
+                              c.http.web_root = items.at(0);
+                              return std::nullopt;
+                          },
+                          [](const Config& c) { return Items{c.http.web_root}; }});
         // storage
         f.push_back(IntegerField(
             "storage", "group_commit_max_batch", [](auto& c) -> auto& { return c.storage.group_commit_max_batch; }, 1,

@@ -83,6 +83,7 @@ struct HttpConfig {
     ListenAddress listen;     // 127.0.0.1:8080
     int threads = 2;          // I/O threads, 1 … 64
     bool access_log = true;   // one structured line per request (module=access)
+    std::string web_root = "web/dist";  // the built web app served at `/` ("" for none)
 
     friend bool operator==(const HttpConfig&, const HttpConfig&) = default;
 };

@@ -165,6 +165,7 @@ struct HttpServer::Impl {
     std::vector<std::thread> threads;
     std::vector<RouteEntry> routes;
     RequestObserver observer;
+    Handler fallback;
     std::atomic<bool> stopping{false};
     std::mutex sessions_mutex;
     std::list<std::weak_ptr<Session>> sessions;
@@ -397,6 +398,16 @@ struct HttpServer::Impl {
             }
             if (route == nullptr) {
                 if (method_mismatch) return Respond(JsonError(405, 40510000, "method " + req_.method + " not allowed"));
+                if (server_.fallback && !upgrade && (req_.method == "GET" || req_.method == "HEAD")) {
+                    req_.route = "(static)";
+                    req_.body = std::move(msg.body());
+                    try {
+                        return Respond(server_.fallback(req_));
+                    } catch (const std::exception& e) {
+                        GetLogger("gateway")->error("event=handler_failed path={} error=\"{}\"", req_.path, e.what());
+                        return Respond(JsonError(500, 50000000, "internal error"));
+                    }
+                }
                 return Respond(JsonError(404, 40410000, "endpoint not found: " + req_.path));
             }
             req_.body = std::move(msg.body());
@@ -478,6 +489,7 @@ struct HttpServer::Impl {
             }
             head_ += "\r\n";
             body_ = std::move(r.body);
+            if (req_.method == "HEAD") body_.clear();  // Content-Length above still tells the GET answer's size
             Observe(r.status, body_.size());
             stream_.expires_after(std::chrono::milliseconds(server_.options.read_timeout_ms));
             const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
@@ -565,6 +577,8 @@ void HttpServer::RouteWebSocket(const std::string& pattern, WebSocketHandler han
 }
 
 void HttpServer::SetObserver(RequestObserver observer) { impl_->observer = std::move(observer); }
+
+void HttpServer::SetFallback(Handler handler) { impl_->fallback = std::move(handler); }
 
 std::vector<std::pair<std::string, std::string>> HttpServer::Routes() const {
     std::vector<std::pair<std::string, std::string>> out;

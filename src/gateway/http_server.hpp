@@ -90,6 +90,9 @@ public:
     void RouteAsync(const std::string& method, const std::string& pattern, AsyncHandler handler);
     void RouteWebSocket(const std::string& pattern, WebSocketHandler handler);
     void SetObserver(RequestObserver observer);
+    // Answers GET and HEAD requests that match no route (e.g. the web app's files); without one they get 404.
+    // A HEAD answer carries the headers and Content-Length of the GET answer, without its body.
+    void SetFallback(Handler handler);
     // The registered routes as (method, pattern), e.g. for checking an API document against them.
     std::vector<std::pair<std::string, std::string>> Routes() const;
 
