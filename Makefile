@@ -3,7 +3,8 @@
 #
 #   make deps     install the Debian packages the build needs (no-op when all are present)
 #   make build    release build in build/release
-#   make run      deps + build, then serve on ./data; extra flags via ARGS="--listen 0.0.0.0:8080"
+#   make run      deps + build + web, then serve on ./data at http://localhost:8080; extra flags via ARGS=…
+#   make web      the web app: npm ci (pinned by web/package-lock.json) and a production build in web/dist
 #   make test     deps, debug build with ASan+UBSan and every test; then the concurrent tests under TSan
 #   make bench    deps + release build, then every build/release/bench/*_benchmark and the wrk HTTP benchmark
 #   make format   clang-format -i over src/ bench/ tests/
@@ -26,7 +27,7 @@ APP := ./build/release/src/app/investking
 .NOTPARALLEL:
 .DEFAULT_GOAL := build
 
-.PHONY: all deps build run test test-debug test-tsan bench format format-check tidy clean
+.PHONY: all deps build web run test test-debug test-tsan bench format format-check tidy clean
 
 all: build
 
@@ -37,7 +38,10 @@ build:
 	cmake --preset release
 	cmake --build --preset release -j$(JOBS)
 
-run: deps build
+web:
+	@bash scripts/web build
+
+run: deps build web
 	@mkdir -p ./data
 	$(APP) serve --data-dir ./data $(ARGS)
 
