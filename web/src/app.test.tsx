@@ -1,8 +1,9 @@
 import { render } from "preact";
-import { describe, expect, it } from "vitest";
+import { act } from "preact/test-utils";
+import { describe, expect, it, vi } from "vitest";
 
 import type { Stock } from "./api";
-import { StockTable } from "./app";
+import { App, StockTable } from "./app";
 
 const samsung: Stock = {
   symbol: "005930", name_ko: "삼성전자", name_en: "Samsung Electronics", market: "KOSPI", tradable: true,
@@ -23,5 +24,54 @@ describe("StockTable", () => {
     expect((rows[1]!.querySelector("td") as HTMLElement).style.color).toBe("var(--blue)");
     render(<StockTable lang="en" stocks={[samsung]} />, root);
     expect(root.textContent).toContain("Samsung Electronics");
+  });
+});
+
+describe("App", () => {
+  it("goes to sign-in without a reload, signs in, and shows sign-out", async () => {
+    vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify([samsung]), { status: 200 })));
+    const listeners = new Set<(v: boolean) => void>();
+    let signedIn = false;
+    const session = {
+      signedIn: () => signedIn,
+      onChange: (l: (v: boolean) => void) => (listeners.add(l), () => listeners.delete(l)),
+      logIn: vi.fn(async () => {
+        signedIn = true;
+        listeners.forEach((l) => l(true));
+      }),
+      signUp: vi.fn(async () => undefined),
+      logOut: vi.fn(async () => {
+        signedIn = false;
+        listeners.forEach((l) => l(false));
+      }),
+    };
+    localStorage.setItem("lang", "en");
+    const root = document.createElement("div");
+    await act(async () => {
+      render(<App session={session as never} />, root);
+    });
+    await act(async () => new Promise((r) => setTimeout(r, 10)));
+    expect(root.textContent).toContain("Samsung Electronics");
+    await act(async () => (root.querySelector('a[href="/login"]') as HTMLElement).click());
+    expect(location.pathname).toBe("/login");
+    const form = root.querySelector("form")!;
+    for (const [name, value] of [["username", "alice"], ["password", "correct horse 1"]] as const) {
+      await act(async () => {
+        const input = form.querySelector(`input[name=${name}]`) as HTMLInputElement;
+        input.value = value;
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+      });
+    }
+    await act(async () => {
+      form.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    });
+    expect(session.logIn).toHaveBeenCalledWith("alice", "correct horse 1");
+    expect(location.pathname).toBe("/");
+    expect(root.textContent).toContain("Sign out");
+    await act(async () => (root.querySelector("nav button") as HTMLElement).click());
+    expect(session.logOut).toHaveBeenCalled();
+    expect(root.textContent).toContain("Sign in");
+    render(null, root);
+    vi.unstubAllGlobals();
   });
 });

@@ -1,15 +1,38 @@
 import { useEffect, useState } from "preact/hooks";
 
 import { listStocks, type Stock } from "./api";
+import { AuthForm } from "./auth";
 import { direction, formatChange, formatPercent, formatWon, moveColor } from "./format";
 import { defaultLang, stockName, t, type Lang } from "./i18n";
+import type { Session } from "./session";
 
 const REFRESH_MS = 1_000;
 
-// Home: every stock of the universe with its live price and the day's move. (Live WebSocket updates, charts,
-// sign-in and trading pages build on this.)
-export function App() {
+type Page = "home" | "login" | "signup";
+
+function pageOf(path: string): Page {
+  if (path === "/login") return "login";
+  if (path === "/signup") return "signup";
+  return "home";
+}
+
+// The site: home (every stock of the universe with its live price and the day's move), sign-in and sign-up.
+// Pages are chosen by the path, without reloads. (Live WebSocket updates, charts and trading pages build on
+// this.)
+export function App({ session }: { session: Session }) {
   const [lang, setLang] = useState<Lang>(() => defaultLang(localStorage.getItem("lang"), navigator.languages ?? []));
+  const [page, setPage] = useState<Page>(() => pageOf(location.pathname));
+  const [signedIn, setSignedIn] = useState(() => session.signedIn());
+  useEffect(() => session.onChange(setSignedIn), [session]);
+  useEffect(() => {
+    const back = () => setPage(pageOf(location.pathname));
+    addEventListener("popstate", back);
+    return () => removeEventListener("popstate", back);
+  }, []);
+  const go = (to: Page) => {
+    history.pushState(null, "", to === "home" ? "/" : `/${to}`);
+    setPage(to);
+  };
   const [stocks, setStocks] = useState<Stock[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -39,21 +62,42 @@ export function App() {
   return (
     <main>
       <header>
-        <h1>{t(lang, "title")}</h1>
-        <button type="button" onClick={() => setLang(lang === "ko" ? "en" : "ko")}>
-          {t(lang, "language")}
-        </button>
+        <h1>
+          <a href="/" onClick={(e) => (e.preventDefault(), go("home"))}>
+            {t(lang, "title")}
+          </a>
+        </h1>
+        <nav>
+          {signedIn ? (
+            <button type="button" onClick={() => void session.logOut()}>
+              {t(lang, "signOut")}
+            </button>
+          ) : (
+            <a href="/login" onClick={(e) => (e.preventDefault(), go("login"))}>
+              {t(lang, "signIn")}
+            </a>
+          )}
+          <button type="button" onClick={() => setLang(lang === "ko" ? "en" : "ko")}>
+            {t(lang, "language")}
+          </button>
+        </nav>
       </header>
+      {page !== "home" && (
+        <AuthForm
+          lang={lang}
+          mode={page === "login" ? "signin" : "signup"}
+          actions={session}
+          onDone={() => go("home")}
+          onSwitch={() => go(page === "login" ? "signup" : "login")}
+        />
+      )}
       {error && (
         <p role="status" class="stale">
           {t(lang, "stale")} ({error})
         </p>
       )}
-      {stocks === null ? (
-        <p>{t(lang, "loading")}</p>
-      ) : (
-        <StockTable lang={lang} stocks={stocks} />
-      )}
+      {page === "home" &&
+        (stocks === null ? <p>{t(lang, "loading")}</p> : <StockTable lang={lang} stocks={stocks} />)}
     </main>
   );
 }

@@ -1,6 +1,7 @@
 import { render } from "preact";
 
 import { App } from "./app";
+import { browserDeps, Session } from "./session";
 import "./style.css";
 
-render(<App />, document.getElementById("app")!);
+render(<App session={new Session(browserDeps())} />, document.getElementById("app")!);
