@@ -3,7 +3,7 @@ import { act } from "preact/test-utils";
 import { describe, expect, it, vi } from "vitest";
 
 import type { Stock } from "./api";
-import { App, StockTable } from "./app";
+import { App, applyTrade, StockTable } from "./app";
 
 const samsung: Stock = {
   symbol: "005930", name_ko: "삼성전자", name_en: "Samsung Electronics", market: "KOSPI", tradable: true,
@@ -40,6 +40,7 @@ describe("App", () => {
         listeners.forEach((l) => l(true));
       }),
       signUp: vi.fn(async () => undefined),
+      accessToken: vi.fn(async () => null),
       logOut: vi.fn(async () => {
         signedIn = false;
         listeners.forEach((l) => l(false));
@@ -73,5 +74,13 @@ describe("App", () => {
     expect(root.textContent).toContain("Sign in");
     render(null, root);
     vi.unstubAllGlobals();
+  });
+});
+
+describe("applyTrade", () => {
+  it("moves one stock's price and its change against the previous close", () => {
+    const [moved, other] = applyTrade([samsung, { ...samsung, symbol: "000660" }], "005930", 248_500);
+    expect(moved).toMatchObject({ price: "248500", change: "-1000", change_pct: "-0.40" });
+    expect(other!.price).toBe("250000");
   });
 });

@@ -4,6 +4,7 @@ import { listStocks, type Stock } from "./api";
 import { AuthForm } from "./auth";
 import { direction, formatChange, formatPercent, formatWon, moveColor } from "./format";
 import { defaultLang, stockName, t, type Lang } from "./i18n";
+import { LiveFeed } from "./live";
 import type { Session } from "./session";
 
 const REFRESH_MS = 1_000;
@@ -54,6 +55,23 @@ export function App({ session }: { session: Session }) {
     };
   }, []);
 
+  // Signed in: trades pushed over the market-data WebSocket move the prices between refreshes.
+  const [stale, setStale] = useState(false);
+  const symbols = stocks?.map((s) => s.symbol).join(",") ?? "";
+  useEffect(() => {
+    if (!signedIn || !symbols) return;
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const feed = new LiveFeed({
+      url: `${scheme}//${location.host}/v2/iex`,
+      token: () => session.accessToken(),
+      symbols: symbols.split(","),
+      onTrade: (trade) => setStocks((list) => list && applyTrade(list, trade.symbol, trade.price)),
+      onStale: setStale,
+    });
+    feed.start();
+    return () => feed.stop();
+  }, [signedIn, symbols, session]);
+
   useEffect(() => {
     localStorage.setItem("lang", lang);
     document.documentElement.lang = lang;
@@ -91,15 +109,27 @@ export function App({ session }: { session: Session }) {
           onSwitch={() => go(page === "login" ? "signup" : "login")}
         />
       )}
-      {error && (
+      {(error || (signedIn && stale)) && (
         <p role="status" class="stale">
-          {t(lang, "stale")} ({error})
+          {t(lang, "stale")}
+          {error ? ` (${error})` : ""}
         </p>
       )}
       {page === "home" &&
         (stocks === null ? <p>{t(lang, "loading")}</p> : <StockTable lang={lang} stocks={stocks} />)}
     </main>
   );
+}
+
+// A trade's price into the list, with the change against the previous close recomputed.
+export function applyTrade(list: Stock[], symbol: string, price: number): Stock[] {
+  return list.map((s) => {
+    if (s.symbol !== symbol) return s;
+    const prev = Number(s.previous_close);
+    const change = price - prev;
+    const pct = prev > 0 ? ((change * 100) / prev).toFixed(2) : "0.00";
+    return { ...s, price: String(price), change: String(change), change_pct: pct };
+  });
 }
 
 export function StockTable({ lang, stocks }: { lang: Lang; stocks: Stock[] }) {

@@ -105,6 +105,14 @@ export class Session {
     }
   }
 
+  // A usable access token (renewed when it is about to expire), or null when signed out: for the streams,
+  // which authenticate with their first message.
+  async accessToken(): Promise<string | null> {
+    let t = this.tokens();
+    if (t && t.expires_at - this.deps.now() < RENEW_BEFORE_MS) t = await this.renew(t);
+    return t?.access_token ?? null;
+  }
+
   // An authenticated call: renews first when the access token is about to expire, and once more after a 401.
   async authed<T>(path: string, init: RequestInit = {}): Promise<T> {
     let t = this.tokens();

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+
+import { backoffDelay, LiveFeed, type Trade } from "./live";
+
+class FakeSocket {
+  static all: FakeSocket[] = [];
+  sent: unknown[] = [];
+  onmessage: ((ev: { data: string }) => void) | null = null;
+  onclose: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  closed = false;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(text: string) {
+    this.sent.push(JSON.parse(text));
+  }
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.onclose?.();
+  }
+  serve(messages: unknown[]) {
+    this.onmessage?.({ data: JSON.stringify(messages) });
+  }
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+describe("LiveFeed", () => {
+  it("grows its backoff to 30 s with jitter", () => {
+    expect(backoffDelay(0, () => 0)).toBe(250);
+    expect(backoffDelay(0, () => 1)).toBe(500);
+    expect(backoffDelay(3, () => 1)).toBe(4_000);
+    expect(backoffDelay(20, () => 1)).toBe(30_000);
+    expect(backoffDelay(20, () => 0)).toBe(15_000);
+  });
+
+  it("authenticates with the token, subscribes, delivers trades, and reconnects after a drop", async () => {
+    FakeSocket.all = [];
+    const trades: Trade[] = [];
+    const stale: boolean[] = [];
+    const timers: Array<{ fn: () => void; ms: number }> = [];
+    let token = "t1";
+    const feed = new LiveFeed({
+      url: "ws://x/v2/iex",
+      token: async () => token,
+      symbols: ["005930", "000660"],
+      onTrade: (t) => trades.push(t),
+      onStale: (s) => stale.push(s),
+      makeSocket: (u) => new FakeSocket(u) as unknown as WebSocket,
+      random: () => 1,
+      setTimer: (fn, ms) => timers.push({ fn, ms }),
+    });
+    feed.start();
+    await flush();
+    const first = FakeSocket.all[0]!;
+    first.serve([{ T: "success", msg: "connected" }]);
+    expect(first.sent).toEqual([{ action: "auth", token: "t1" }]);
+    first.serve([{ T: "success", msg: "authenticated" }]);
+    expect(first.sent[1]).toEqual({ action: "subscribe", trades: ["005930", "000660"] });
+    first.serve([{ T: "subscription", trades: ["005930", "000660"] }]);
+    expect(stale).toEqual([false]);
+    first.serve([{ T: "t", S: "005930", p: 250500, s: 10, t: "2026-11-25T00:00:00Z" }, { T: "q", S: "005930" }]);
+    expect(trades).toEqual([{ symbol: "005930", price: 250500, size: 10, time: "2026-11-25T00:00:00Z" }]);
+
+    first.close(); // the server went away
+    expect(stale).toEqual([false, true]);
+    expect(timers.map((t) => t.ms)).toEqual([500]);
+    token = "t2";
+    timers[0]!.fn();
+    await flush();
+    const second = FakeSocket.all[1]!;
+    second.serve([{ T: "success", msg: "connected" }]);
+    expect(second.sent[0]).toEqual({ action: "auth", token: "t2" });
+    second.close(); // down again before subscribing: the delay doubles
+    expect(timers.map((t) => t.ms)).toEqual([500, 1_000]);
+    feed.stop();
+    timers[1]!.fn();
+    await flush();
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it("waits for a token instead of connecting signed out", async () => {
+    FakeSocket.all = [];
+    const timers: number[] = [];
+    const feed = new LiveFeed({
+      url: "ws://x/v2/iex",
+      token: async () => null,
+      symbols: ["005930"],
+      onTrade: () => undefined,
+      onStale: () => undefined,
+      makeSocket: (u) => new FakeSocket(u) as unknown as WebSocket,
+      random: () => 1,
+      setTimer: (_fn, ms) => timers.push(ms),
+    });
+    feed.start();
+    await flush();
+    expect(FakeSocket.all).toHaveLength(0);
+    expect(timers).toEqual([500]);
+    feed.stop();
+
+    const failing = new LiveFeed({
+      url: "ws://x/v2/iex",
+      token: async () => {
+        throw new Error("offline");
+      },
+      symbols: ["005930"],
+      onTrade: () => undefined,
+      onStale: () => undefined,
+      makeSocket: (u) => new FakeSocket(u) as unknown as WebSocket,
+      random: () => 1,
+      setTimer: (_fn, ms) => timers.push(ms),
+    });
+    failing.start();
+    await flush();
+    expect(FakeSocket.all).toHaveLength(0);
+    expect(timers).toEqual([500, 500]);
+    failing.stop();
+  });
+});

@@ -1,0 +1,119 @@
+// Live prices over the market-data WebSocket (`/v2/iex`, Alpaca's protocol, JSON frames): authenticates with
+// the session's access token, subscribes to trades of the symbols shown, and hands each trade to the page.
+// A dropped connection is retried with exponential backoff and jitter (0.5 s doubling to 30 s); while it is
+// down the feed reports itself stale so the page can say its prices may be old.
+
+export interface Trade {
+  symbol: string;
+  price: number;
+  size: number;
+  time: string;
+}
+
+export interface LiveFeedOptions {
+  url: string;                                   // ws://host/v2/iex
+  token: () => Promise<string | null>;           // a fresh access token, or null when signed out
+  symbols: string[];
+  onTrade: (t: Trade) => void;
+  onStale: (stale: boolean) => void;
+  makeSocket?: (url: string) => WebSocket;       // tests pass a fake
+  random?: () => number;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (timer: unknown) => void;
+}
+
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 30_000;
+
+export function backoffDelay(attempt: number, random: () => number): number {
+  const base = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt);
+  return Math.round(base / 2 + (random() * base) / 2); // half fixed, half jitter
+}
+
+export class LiveFeed {
+  private socket: WebSocket | null = null;
+  private attempt = 0;
+  private timer: unknown = null;
+  private closed = false;
+  private stale = true;
+
+  constructor(private readonly o: LiveFeedOptions) {}
+
+  start(): void {
+    this.closed = false;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.closed = true;
+    if (this.timer !== null) (this.o.clearTimer ?? clearTimeout)(this.timer as ReturnType<typeof setTimeout>);
+    this.timer = null;
+    this.socket?.close(1000, "page closed");
+    this.socket = null;
+  }
+
+  private setStale(stale: boolean) {
+    if (stale === this.stale) return;
+    this.stale = stale;
+    this.o.onStale(stale);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    let token: string | null = null;
+    try {
+      token = await this.o.token();
+    } catch {
+      token = null; // the session could not renew (offline?): try again later
+    }
+    if (this.closed) return;
+    if (!token) return this.retry();
+    const ws = (this.o.makeSocket ?? ((u) => new WebSocket(u)))(this.o.url);
+    this.socket = ws;
+    ws.onmessage = (ev) => this.onMessage(ws, String(ev.data), token);
+    ws.onclose = () => {
+      if (this.socket !== ws) return;
+      this.socket = null;
+      this.setStale(true);
+      this.retry();
+    };
+    ws.onerror = () => ws.close();
+  }
+
+  private retry(): void {
+    if (this.closed) return;
+    const delay = backoffDelay(this.attempt++, this.o.random ?? Math.random);
+    this.timer = (this.o.setTimer ?? setTimeout)(() => {
+      this.timer = null;
+      void this.connect();
+    }, delay);
+  }
+
+  private onMessage(ws: WebSocket, text: string, token: string): void {
+    let messages: unknown;
+    try {
+      messages = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (!Array.isArray(messages)) return;
+    for (const m of messages as Array<Record<string, unknown>>) {
+      switch (m.T) {
+        case "success":
+          if (m.msg === "connected") ws.send(JSON.stringify({ action: "auth", token }));
+          if (m.msg === "authenticated") ws.send(JSON.stringify({ action: "subscribe", trades: this.o.symbols }));
+          break;
+        case "subscription":
+          this.attempt = 0;
+          this.setStale(false);
+          break;
+        case "t":
+          this.o.onTrade({ symbol: String(m.S), price: Number(m.p), size: Number(m.s), time: String(m.t) });
+          break;
+        case "error":
+          ws.close(); // an auth failure or a slow-client drop: reconnect with a fresh token
+          break;
+      }
+    }
+  }
+}
