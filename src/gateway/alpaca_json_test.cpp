@@ -86,7 +86,7 @@ TEST(AlpacaJsonTest, OrderTextEqualsTheSerializedOrderObject) {
 TEST(AlpacaJsonTest, UuidsFollowTheirPrintfDefinitionAndRoundTrip) {
     std::mt19937_64 rng(7);
     for (int i = 0; i < 2000; ++i) {
-        const std::uint64_t id = i < 3 ? (std::uint64_t{1} << 60) - 1 >> (i * 20) : rng() >> 4;  // ids have 60 bits
+        const std::uint64_t id = i < 3 ? ((std::uint64_t{1} << 60) - 1) >> (i * 20) : rng() >> 4;  // ids have 60 bits
         const auto kind = static_cast<IdKind>(1 + i % 5);
         char expected[40];
         std::snprintf(expected, sizeof expected, "%08x-0000-4000-8%03llx-%012llx", static_cast<unsigned>(kind),
