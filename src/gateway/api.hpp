@@ -87,6 +87,7 @@ private:
     HttpResponse Leaderboard(const HttpRequest& req);
     HttpResponse ComputeLeaderboard(const HttpRequest& req);
     HttpResponse Stocks(const HttpRequest& req);
+    HttpResponse MarketRules(const HttpRequest& req);
     void InjectTick(const HttpRequest& req, const Principal& who, Responder respond);
 
     // ---- admin universe management (api_universe.cpp) ----

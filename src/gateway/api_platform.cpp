@@ -707,6 +707,19 @@ HttpResponse Api::Stocks(const HttpRequest& req) {
     return Json(out);
 }
 
+// What a client needs to price an order before sending it: the session now, the fees and the band width.
+HttpResponse Api::MarketRules(const HttpRequest&) {
+    const Timestamp now = clock_.Now();
+    json::object o;
+    o["timestamp"] = FormatRfc3339(now);
+    o["session"] = std::string(market::SessionStateName(calendar_.StateAt(now)));
+    o["currency"] = "KRW";
+    o["commission_ppm"] = options_.fees.commission_ppm;
+    o["sell_tax_ppm"] = options_.fees.sell_tax_ppm;
+    o["price_limit_ppm"] = options_.price_limit_ppm;
+    return Json(o);
+}
+
 void Api::InjectTick(const HttpRequest& req, const Principal& who, Responder respond) {
     if (who.role != "admin") return respond(JsonError(403, kCodeForbidden, "admin role required"));
     if (!options_.allow_injection) {
@@ -823,6 +836,7 @@ void Api::Register(HttpServer& s) {
     s.RouteAsync("POST", "/api/v1/account/topup", AuthedAsync(&Api::Topup));
     s.Route("GET", "/api/v1/leaderboard", [this](const HttpRequest& r) { return Leaderboard(r); });
     s.Route("GET", "/api/v1/stocks", [this](const HttpRequest& r) { return Stocks(r); });
+    s.Route("GET", "/api/v1/market", [this](const HttpRequest& r) { return MarketRules(r); });
     s.RouteAsync("POST", "/api/v1/admin/ticks", AuthedAsync(&Api::InjectTick));
     s.Route("GET", "/api/v1/admin/universe", Authed(&Api::ListUniverse));
     s.RouteAsync("POST", "/api/v1/admin/universe", AuthedAsync(&Api::AddListing));

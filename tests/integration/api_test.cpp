@@ -614,6 +614,19 @@ TEST_F(ApiTest, SigtermUnderLoadKeepsEveryAcknowledgedOrder) {
 }
 
 // The OpenAPI document served by the binary lists exactly the routes the server has.
+// The rules a client prices an order with, without signing in: the configured fees and band width.
+TEST_F(ApiTest, MarketRulesTellTheFeesAndTheBandWithoutSigningIn) {
+    auto r = http().Get("/api/v1/market");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::value j = r.json();
+    EXPECT_EQ(Field(j, "commission_ppm"), "150");
+    EXPECT_EQ(Field(j, "sell_tax_ppm"), "2000");
+    EXPECT_EQ(Field(j, "price_limit_ppm"), "300000");
+    EXPECT_EQ(Field(j, "currency"), "KRW");
+    EXPECT_EQ(Field(j, "session"), "continuous") << "the test server's sessions are always open";
+    EXPECT_TRUE(ParseRfc3339(Field(j, "timestamp")).has_value());
+}
+
 TEST_F(ApiTest, OpenApiDocumentMatchesTheRoutesThatExist) {
     auto doc = http().Get("/api/v1/openapi.json");
     ASSERT_EQ(doc.status, 200);

@@ -49,3 +49,17 @@ export function listStocks(query = "", limit = 100, fetcher: typeof fetch = fetc
   if (query) params.set("q", query);
   return request<Stock[]>(`/api/v1/stocks?${params}`, {}, fetcher);
 }
+
+export interface MarketRules {
+  timestamp: string;
+  session: "closed" | "continuous" | "closing_auction";
+  currency: "KRW";
+  commission_ppm: number;
+  sell_tax_ppm: number;
+  price_limit_ppm: number;
+}
+
+// The session, fees and band width in force (public): the order ticket estimates with these.
+export function marketRules(fetcher: typeof fetch = fetch): Promise<MarketRules> {
+  return request<MarketRules>("/api/v1/market", {}, fetcher);
+}
