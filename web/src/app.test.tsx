@@ -3,7 +3,7 @@ import { act } from "preact/test-utils";
 import { describe, expect, it, vi } from "vitest";
 
 import type { Stock } from "./api";
-import { App, applyTrade, StockTable } from "./app";
+import { App, applyTrade, pageOf, StockSummary, StockTable } from "./app";
 
 const samsung: Stock = {
   symbol: "005930", name_ko: "삼성전자", name_en: "Samsung Electronics", market: "KOSPI", tradable: true,
@@ -82,5 +82,25 @@ describe("applyTrade", () => {
     const [moved, other] = applyTrade([samsung, { ...samsung, symbol: "000660" }], "005930", 248_500);
     expect(moved).toMatchObject({ price: "248500", change: "-1000", change_pct: "-0.40" });
     expect(other!.price).toBe("250000");
+  });
+});
+
+describe("pages", () => {
+  it("maps paths to pages, stock codes included", () => {
+    expect(pageOf("/")).toBe("home");
+    expect(pageOf("/login")).toBe("login");
+    expect(pageOf("/stocks/005930")).toBe("stock:005930");
+    expect(pageOf("/stocks/0126Z0")).toBe("stock:0126Z0");
+    expect(pageOf("/stocks/../x")).toBe("home");
+  });
+
+  it("shows a stock's price, previous close and band", () => {
+    const root = document.createElement("div");
+    render(<StockSummary lang="en" stock={samsung} />, root);
+    expect(root.querySelector("h2")!.textContent).toBe("Samsung Electronics[005930]");
+    expect(root.textContent).toContain("249,500");
+    expect(root.textContent).toContain("175,000 – 324,000");
+    render(<StockSummary lang="ko" stock={undefined} />, root);
+    expect(root.textContent).toContain("일치하는 종목이 없습니다");
   });
 });

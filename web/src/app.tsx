@@ -5,16 +5,25 @@ import { AuthForm } from "./auth";
 import { direction, formatChange, formatPercent, formatWon, moveColor } from "./format";
 import { defaultLang, stockName, t, type Lang } from "./i18n";
 import { LiveFeed } from "./live";
+import { Search } from "./search";
 import type { Session } from "./session";
 
 const REFRESH_MS = 1_000;
 
-type Page = "home" | "login" | "signup";
+type Page = "home" | "login" | "signup" | `stock:${string}`;
 
-function pageOf(path: string): Page {
+export function pageOf(path: string): Page {
   if (path === "/login") return "login";
   if (path === "/signup") return "signup";
+  const stock = /^\/stocks\/([0-9A-Z]{6})$/.exec(path);
+  if (stock) return `stock:${stock[1]}`;
   return "home";
+}
+
+function pathOf(page: Page): string {
+  if (page === "home") return "/";
+  if (page.startsWith("stock:")) return `/stocks/${page.slice(6)}`;
+  return `/${page}`;
 }
 
 // The site: home (every stock of the universe with its live price and the day's move), sign-in and sign-up.
@@ -31,7 +40,7 @@ export function App({ session }: { session: Session }) {
     return () => removeEventListener("popstate", back);
   }, []);
   const go = (to: Page) => {
-    history.pushState(null, "", to === "home" ? "/" : `/${to}`);
+    history.pushState(null, "", pathOf(to));
     setPage(to);
   };
   const [stocks, setStocks] = useState<Stock[] | null>(null);
@@ -85,6 +94,7 @@ export function App({ session }: { session: Session }) {
             {t(lang, "title")}
           </a>
         </h1>
+        <Search lang={lang} search={(q) => listStocks(q, 10)} onPick={(symbol) => go(`stock:${symbol}`)} />
         <nav>
           {signedIn ? (
             <button type="button" onClick={() => void session.logOut()}>
@@ -100,7 +110,7 @@ export function App({ session }: { session: Session }) {
           </button>
         </nav>
       </header>
-      {page !== "home" && (
+      {(page === "login" || page === "signup") && (
         <AuthForm
           lang={lang}
           mode={page === "login" ? "signin" : "signup"}
@@ -117,7 +127,36 @@ export function App({ session }: { session: Session }) {
       )}
       {page === "home" &&
         (stocks === null ? <p>{t(lang, "loading")}</p> : <StockTable lang={lang} stocks={stocks} />)}
+      {page.startsWith("stock:") && stocks !== null && (
+        <StockSummary lang={lang} stock={stocks.find((s) => s.symbol === page.slice(6))} />
+      )}
     </main>
+  );
+}
+
+// The stock page's head: name[code], price and move, previous close and today's band. (The chart and the
+// order ticket come next.)
+export function StockSummary({ lang, stock }: { lang: Lang; stock: Stock | undefined }) {
+  if (!stock) return <p>{t(lang, "noMatch")}</p>;
+  const locale = lang === "ko" ? "ko-KR" : "en-US";
+  const color = moveColor(direction(stock.change));
+  return (
+    <section aria-label={stockName(lang, stock)}>
+      <h2>
+        {stockName(lang, stock)}[{stock.symbol}]
+      </h2>
+      <p class="quote" style={{ color }}>
+        {formatWon(stock.price, locale)} {formatChange(stock.change, locale)} ({formatPercent(stock.change_pct)})
+      </p>
+      <dl>
+        <dt>{t(lang, "previousClose")}</dt>
+        <dd>{formatWon(stock.previous_close, locale)}</dd>
+        <dt>{t(lang, "band")}</dt>
+        <dd>
+          {formatWon(stock.lower_limit, locale)} – {formatWon(stock.upper_limit, locale)}
+        </dd>
+      </dl>
+    </section>
   );
 }
 

@@ -25,6 +25,10 @@ const STRINGS = {
     passwordRule: "비밀번호는 8자 이상이어야 합니다",
     noAccount: "계정이 없으신가요?",
     haveAccount: "이미 계정이 있으신가요?",
+    search: "종목 검색 (이름 또는 코드, / 키)",
+    noMatch: "일치하는 종목이 없습니다",
+    previousClose: "전일 종가",
+    band: "가격제한폭 (하한 – 상한)",
   },
   en: {
     title: "InvestKing",
@@ -48,6 +52,10 @@ const STRINGS = {
     passwordRule: "Passwords have at least 8 characters",
     noAccount: "No account yet?",
     haveAccount: "Already have an account?",
+    search: "Search stocks (name or code, / key)",
+    noMatch: "No matching stock",
+    previousClose: "Previous close",
+    band: "Price band (lower – upper)",
   },
 } as const;
 
