@@ -179,15 +179,7 @@ Result<std::vector<trading::Order>> SqliteServiceStore::ListOrders(const OrderQu
         stmt->Bind(first_symbol + static_cast<int>(i), std::int64_t{q.symbols[i]});
     }
     stmt->Bind(next, Limit(q.limit));
-    std::vector<trading::Order> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) -> Status {
-        auto o = impl::ReadOrder(s, path_);
-        if (!o) return std::unexpected(o.error());
-        out.push_back(std::move(*o));
-        return {};
-    });
-    if (!ok) return std::unexpected(ok.error());
-    return out;
+    return impl::ReadOrders(*stmt, path_);
 }
 
 Result<std::vector<trading::Fill>> SqliteServiceStore::ListFills(const HistoryQuery& q) {
@@ -201,15 +193,7 @@ Result<std::vector<trading::Fill>> SqliteServiceStore::ListFills(const HistoryQu
     if (!stmt) return std::unexpected(stmt.error());
     stmt->Bind(1, q.after).Bind(2, Bound(q.until)).Bind(3, Limit(q.limit));
     if (q.account != 0) stmt->Bind(4, AsInt(q.account));
-    std::vector<trading::Fill> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) -> Status {
-        auto f = impl::ReadFill(s, path_);
-        if (!f) return std::unexpected(f.error());
-        out.push_back(*f);
-        return {};
-    });
-    if (!ok) return std::unexpected(ok.error());
-    return out;
+    return impl::ReadFills(*stmt, path_);
 }
 
 Result<std::vector<DepositRecord>> SqliteServiceStore::ListDeposits(const HistoryQuery& q) {

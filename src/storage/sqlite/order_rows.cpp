@@ -107,4 +107,27 @@ trading::Position ReadPosition(const Stmt& stmt) {
     return p;
 }
 
+namespace {
+template <class T, class Read>
+Result<std::vector<T>> ReadAll(Stmt& stmt, const std::string& file, Read read) {
+    std::vector<T> out;
+    auto ok = stmt.ForEach([&](const Stmt& s) -> Status {
+        auto row = read(s, file);
+        if (!row) return std::unexpected(row.error());
+        out.push_back(std::move(*row));
+        return {};
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+}  // namespace
+
+Result<std::vector<trading::Order>> ReadOrders(Stmt& stmt, const std::string& file) {
+    return ReadAll<trading::Order>(stmt, file, ReadOrder);
+}
+
+Result<std::vector<trading::Fill>> ReadFills(Stmt& stmt, const std::string& file) {
+    return ReadAll<trading::Fill>(stmt, file, ReadFill);
+}
+
 }  // namespace ik::storage::impl

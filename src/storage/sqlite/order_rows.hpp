@@ -2,6 +2,7 @@
 // Mapping between trading::Order, Fill and Position and rows of their tables, in one place for writes and reads.
 // Stateless; internal to the SQLite stores.
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 #include "storage/sqlite/db.hpp"
@@ -26,6 +27,10 @@ Result<trading::Order> ReadOrder(const Stmt& stmt, const std::string& file);
 
 // Reads a row selected with IK_FILL_COLUMNS; kDataLoss for an unknown side or a malformed settle date.
 Result<trading::Fill> ReadFill(const Stmt& stmt, const std::string& file);
+
+// Every row of a statement selecting IK_ORDER_COLUMNS / IK_FILL_COLUMNS; the first bad row's error.
+Result<std::vector<trading::Order>> ReadOrders(Stmt& stmt, const std::string& file);
+Result<std::vector<trading::Fill>> ReadFills(Stmt& stmt, const std::string& file);
 
 // Reads a row selected with IK_POSITION_COLUMNS.
 trading::Position ReadPosition(const Stmt& stmt);

@@ -524,15 +524,7 @@ Result<std::vector<trading::Fill>> SqliteServiceStore::FillsOfOrder(trading::Ord
     auto stmt = db_->Prepare(kFillsOfOrder);
     if (!stmt) return std::unexpected(stmt.error());
     stmt->Bind(1, AsInt(id));
-    std::vector<trading::Fill> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) -> Status {
-        auto f = impl::ReadFill(s, path_);
-        if (!f) return std::unexpected(f.error());
-        out.push_back(*f);
-        return {};
-    });
-    if (!ok) return std::unexpected(ok.error());
-    return out;
+    return impl::ReadFills(*stmt, path_);
 }
 
 Result<std::vector<market::Bar>> SqliteServiceStore::LoadBars(market::SymbolId symbol, std::int64_t interval_s,
