@@ -81,41 +81,34 @@ describe("LiveFeed", () => {
     expect(FakeSocket.all).toHaveLength(2);
   });
 
-  it("waits for a token instead of connecting signed out", async () => {
+  it("waits for a token instead of connecting signed out or offline", async () => {
     FakeSocket.all = [];
     const timers: number[] = [];
-    const feed = new LiveFeed({
-      url: "ws://x/v2/iex",
-      token: async () => null,
-      symbols: ["005930"],
-      onTrade: () => undefined,
-      onStale: () => undefined,
-      makeSocket: (u) => new FakeSocket(u) as unknown as WebSocket,
-      random: () => 1,
-      setTimer: (_fn, ms) => timers.push(ms),
-    });
-    feed.start();
+    const feedWith = (token: () => Promise<string | null>) =>
+      new LiveFeed({
+        url: "ws://x/v2/iex",
+        token,
+        symbols: ["005930"],
+        onTrade: () => undefined,
+        onStale: () => undefined,
+        makeSocket: (u) => new FakeSocket(u) as unknown as WebSocket,
+        random: () => 1,
+        setTimer: (_fn, ms) => timers.push(ms),
+      });
+    const signedOut = feedWith(async () => null);
+    signedOut.start();
     await flush();
     expect(FakeSocket.all).toHaveLength(0);
     expect(timers).toEqual([500]);
-    feed.stop();
+    signedOut.stop();
 
-    const failing = new LiveFeed({
-      url: "ws://x/v2/iex",
-      token: async () => {
-        throw new Error("offline");
-      },
-      symbols: ["005930"],
-      onTrade: () => undefined,
-      onStale: () => undefined,
-      makeSocket: (u) => new FakeSocket(u) as unknown as WebSocket,
-      random: () => 1,
-      setTimer: (_fn, ms) => timers.push(ms),
+    const offline = feedWith(async () => {
+      throw new Error("offline");
     });
-    failing.start();
+    offline.start();
     await flush();
     expect(FakeSocket.all).toHaveLength(0);
     expect(timers).toEqual([500, 500]);
-    failing.stop();
+    offline.stop();
   });
 });
