@@ -201,27 +201,9 @@ struct HttpServer::Impl {
     // exactly once. `method_mismatch` tells 405 from 404.
     const RouteEntry* Match(const std::string& method, std::string_view raw_path, bool websocket, HttpRequest& req,
                             bool& method_mismatch) const {
-        // The common case, a path with no escapes, empty segments or trailing slash, is its own key.
-        if (raw_path.size() > 1 && raw_path.front() == '/' && raw_path.back() != '/' &&
-            raw_path.find('%') == std::string_view::npos && raw_path.find("//") == std::string_view::npos) {
-            if (auto it = exact.find(raw_path); it != exact.end()) {
-                for (const RouteEntry* r : it->second) {
-                    if (static_cast<bool>(r->ws) == websocket && (websocket || r->method == method)) {
-                        method_mismatch = false;
-                        req.route = r->pattern;
-                        return r;
-                    }
-                }
-            }
-        }
-        std::vector<std::string> parts;
-        std::string key;
-        for (auto seg : SplitPath(raw_path)) {
-            auto decoded = PercentDecode(seg, false);
-            parts.push_back(decoded ? std::move(*decoded) : std::string(seg));
-            key += "/" + parts.back();
-        }
-        if (auto it = exact.find(key); it != exact.end()) {
+        auto exact_match = [&](std::string_view key) -> const RouteEntry* {
+            auto it = exact.find(key);
+            if (it == exact.end()) return nullptr;
             for (const RouteEntry* r : it->second) {
                 if (static_cast<bool>(r->ws) == websocket && (websocket || r->method == method)) {
                     method_mismatch = false;
@@ -229,6 +211,24 @@ struct HttpServer::Impl {
                     return r;
                 }
             }
+            return nullptr;
+        };
+        // The common case, a path with no escapes, empty segments or trailing slash, is its own key.
+        const bool plain = raw_path.size() > 1 && raw_path.front() == '/' && raw_path.back() != '/' &&
+                           raw_path.find('%') == std::string_view::npos &&
+                           raw_path.find("//") == std::string_view::npos;
+        if (plain) {
+            if (const RouteEntry* r = exact_match(raw_path)) return r;
+        }
+        std::vector<std::string> parts;
+        std::string key;
+        for (auto seg : SplitPath(raw_path)) {
+            auto decoded = PercentDecode(seg, false);
+            parts.push_back(decoded ? std::move(*decoded) : std::string(seg));
+            if (!plain) key += "/" + parts.back();
+        }
+        if (!plain) {  // a plain path was its own key, looked up above
+            if (const RouteEntry* r = exact_match(key)) return r;
         }
         const RouteEntry* best = nullptr;
         int best_exact = -1;
