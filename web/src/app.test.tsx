@@ -29,7 +29,15 @@ describe("StockTable", () => {
 
 describe("App", () => {
   it("goes to sign-in without a reload, signs in, and shows sign-out", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify([samsung]), { status: 200 })));
+    const rules = { timestamp: "2026-11-25T01:00:00Z", session: "continuous", currency: "KRW", commission_ppm: 150, sell_tax_ppm: 2000, price_limit_ppm: 300000 };
+    const board = { period: "all", entries: [{ rank: 1, username: "alice", return_pct: "1.50", equity: "10150000", trades: 3 }] };
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string) => {
+        const body = url.startsWith("/api/v1/market") ? rules : url.startsWith("/api/v1/leaderboard") ? board : [samsung];
+        return new Response(JSON.stringify(body), { status: 200 });
+      }),
+    );
     const listeners = new Set<(v: boolean) => void>();
     let signedIn = false;
     const session = {
@@ -41,18 +49,21 @@ describe("App", () => {
       }),
       signUp: vi.fn(async () => undefined),
       accessToken: vi.fn(async () => null),
+      authed: vi.fn(async () => ({ username: "alice" })),
       logOut: vi.fn(async () => {
         signedIn = false;
         listeners.forEach((l) => l(false));
       }),
     };
     localStorage.setItem("lang", "en");
-    const root = document.createElement("div");
+    const root = document.body.appendChild(document.createElement("div")); // links are followed at the document
     await act(async () => {
       render(<App session={session as never} />, root);
     });
     await act(async () => new Promise((r) => setTimeout(r, 10)));
     expect(root.textContent).toContain("Samsung Electronics");
+    expect(root.querySelector('[data-testid="session"]')!.textContent).toContain("Market open");
+    expect(root.querySelector('[data-testid="top-leaders"]')!.textContent).toContain("alice");
     await act(async () => (root.querySelector('a[href="/login"]') as HTMLElement).click());
     expect(location.pathname).toBe("/login");
     const form = root.querySelector("form")!;
@@ -69,10 +80,16 @@ describe("App", () => {
     expect(session.logIn).toHaveBeenCalledWith("alice", "correct horse 1");
     expect(location.pathname).toBe("/");
     expect(root.textContent).toContain("Sign out");
-    await act(async () => (root.querySelector("nav button") as HTMLElement).click());
+    expect(root.querySelector('nav a[href="/portfolio"]')).not.toBeNull();
+    await act(async () => (root.querySelector('button[data-action="theme"]') as HTMLElement).click());
+    expect(document.documentElement.dataset.theme).toBe(localStorage.getItem("theme"));
+    await act(async () => (root.querySelector('button[data-action="lang"]') as HTMLElement).click());
+    expect(document.documentElement.lang).toBe("ko");
+    await act(async () => (root.querySelector('button[data-action="signout"]') as HTMLElement).click());
     expect(session.logOut).toHaveBeenCalled();
-    expect(root.textContent).toContain("Sign in");
+    expect(root.textContent).toContain("로그인");
     render(null, root);
+    root.remove();
     vi.unstubAllGlobals();
   });
 });

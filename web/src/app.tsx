@@ -1,20 +1,34 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 
-import { listStocks, type Stock } from "./api";
+import { listStocks, marketRules, type MarketRules, type Stock } from "./api";
 import { AuthForm } from "./auth";
+import { StockChart } from "./chart";
+import { EquityCurve } from "./equity";
 import { direction, formatChange, formatPercent, formatWon, moveColor } from "./format";
-import { defaultLang, stockName, t, type Lang } from "./i18n";
-import { LiveFeed } from "./live";
+import { defaultLang, stockName, t, type Key, type Lang } from "./i18n";
+import { KeysPage } from "./keys";
+import { LeaderboardPage, TopLeaders } from "./leaderboard";
+import { LiveFeed, type Trade } from "./live";
+import { OrdersPage } from "./orders";
+import { PortfolioPage } from "./portfolio";
 import { Search } from "./search";
 import type { Session } from "./session";
+import { Sparkline } from "./sparkline";
+import { OrderTicket } from "./ticket_form";
 
-const REFRESH_MS = 1_000;
+// Prices are fetched this often while no live feed is up (signed out, or the feed is down), and this often
+// while it is (volumes and listings change without trades being pushed).
+const POLL_MS = 1_000;
+const POLL_LIVE_MS = 15_000;
 
-type Page = "home" | "login" | "signup" | `stock:${string}`;
+type Page = "home" | "login" | "signup" | "portfolio" | "orders" | "leaderboard" | "keys" | `stock:${string}`;
+type Theme = "light" | "dark";
+
+const SIGNED_IN_PAGES = new Set<Page>(["portfolio", "orders", "keys"]);
 
 export function pageOf(path: string): Page {
-  if (path === "/login") return "login";
-  if (path === "/signup") return "signup";
+  const plain = ["login", "signup", "portfolio", "orders", "leaderboard", "keys"] as const;
+  for (const p of plain) if (path === `/${p}`) return p;
   const stock = /^\/stocks\/([0-9A-Z]{6})$/.exec(path);
   if (stock) return `stock:${stock[1]}`;
   return "home";
@@ -26,13 +40,30 @@ function pathOf(page: Page): string {
   return `/${page}`;
 }
 
-// The site: home (every stock of the universe with its live price and the day's move), sign-in and sign-up.
-// Pages are chosen by the path, without reloads. (Live WebSocket updates, charts and trading pages build on
-// this.)
+function defaultTheme(): Theme {
+  const stored = localStorage.getItem("theme");
+  if (stored === "light" || stored === "dark") return stored;
+  return typeof matchMedia === "function" && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+}
+
+// A click on a link inside the app, to be handled without a reload (not a new tab, download or other origin).
+export function inAppLink(e: MouseEvent): string | null {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return null;
+  const a = (e.target as Element | null)?.closest?.("a[href]") as HTMLAnchorElement | null;
+  if (!a || a.target || a.hasAttribute("download")) return null;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith("/api/") || url.pathname.startsWith("/v2/")) return null;
+  return url.pathname;
+}
+
+// The site. Pages are chosen by the path, without reloads; prices, orders and the account follow the server's
+// WebSockets while signed in.
 export function App({ session }: { session: Session }) {
   const [lang, setLang] = useState<Lang>(() => defaultLang(localStorage.getItem("lang"), navigator.languages ?? []));
+  const [theme, setTheme] = useState<Theme>(defaultTheme);
   const [page, setPage] = useState<Page>(() => pageOf(location.pathname));
   const [signedIn, setSignedIn] = useState(() => session.signedIn());
+  const [me, setMe] = useState<string | null>(null);
   useEffect(() => session.onChange(setSignedIn), [session]);
   useEffect(() => {
     const back = () => setPage(pageOf(location.pathname));
@@ -40,112 +71,311 @@ export function App({ session }: { session: Session }) {
     return () => removeEventListener("popstate", back);
   }, []);
   const go = (to: Page) => {
-    history.pushState(null, "", pathOf(to));
+    if (pathOf(to) !== location.pathname) history.pushState(null, "", pathOf(to));
     setPage(to);
+    scrollTo?.(0, 0);
   };
+  useEffect(() => {
+    const onClick = (e: MouseEvent) => {
+      const path = inAppLink(e);
+      if (path === null) return;
+      e.preventDefault();
+      go(pageOf(path));
+    };
+    document.addEventListener("click", onClick);
+    return () => document.removeEventListener("click", onClick);
+  }, []);
+
+  useEffect(() => {
+    if (!signedIn) return setMe(null);
+    session
+      .authed<{ username: string }>("/api/v1/me")
+      .then((m) => setMe(m.username))
+      .catch(() => setMe(null));
+  }, [signedIn, session]);
+
   const [stocks, setStocks] = useState<Stock[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [rules, setRules] = useState<MarketRules | null>(null);
+  const [live, setLive] = useState(false);
+  const [stale, setStale] = useState(false);
+  const [version, setVersion] = useState(0); // bumped by every trade update of the account
+  const bump = () => setVersion((v) => v + 1);
 
   useEffect(() => {
     let stopped = false;
     const load = () =>
-      listStocks()
-        .then((s) => {
+      Promise.all([listStocks(), marketRules()])
+        .then(([s, r]) => {
           if (stopped) return;
           setStocks(s);
+          setRules(r);
           setError(null);
         })
         .catch((e: Error) => !stopped && setError(e.message));
     void load();
-    const timer = setInterval(load, REFRESH_MS);
+    const timer = setInterval(load, live ? POLL_LIVE_MS : POLL_MS);
     return () => {
       stopped = true;
       clearInterval(timer);
     };
-  }, []);
+  }, [live]);
 
-  // Signed in: trades pushed over the market-data WebSocket move the prices between refreshes.
-  const [stale, setStale] = useState(false);
+  // Signed in: trades pushed over the market-data WebSocket move the prices (and the charts) between polls,
+  // and the account's trade updates refresh orders, holdings and cash.
+  const tradeListeners = useRef(new Set<(t: Trade) => void>());
+  const subscribe = useMemo(
+    () => (fn: (t: Trade) => void) => {
+      tradeListeners.current.add(fn);
+      return () => void tradeListeners.current.delete(fn);
+    },
+    [],
+  );
   const symbols = stocks?.map((s) => s.symbol).join(",") ?? "";
   useEffect(() => {
     if (!signedIn || !symbols) return;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const feed = new LiveFeed({
+    const market = new LiveFeed({
       url: `${scheme}//${location.host}/v2/iex`,
       token: () => session.accessToken(),
       symbols: symbols.split(","),
-      onTrade: (trade) => setStocks((list) => list && applyTrade(list, trade.symbol, trade.price)),
-      onStale: setStale,
+      onTrade: (trade) => {
+        setStocks((list) => list && applyTrade(list, trade.symbol, trade.price, trade.size));
+        tradeListeners.current.forEach((l) => l(trade));
+      },
+      onStale: (down) => {
+        setLive(!down);
+        setStale(down);
+      },
     });
-    feed.start();
-    return () => feed.stop();
+    const updates = new LiveFeed({
+      url: `${scheme}//${location.host}/stream`,
+      stream: "trade_updates",
+      token: () => session.accessToken(),
+      onUpdate: bump,
+      onStale: () => undefined,
+    });
+    market.start();
+    updates.start();
+    return () => {
+      market.stop();
+      updates.stop();
+      setLive(false);
+      setStale(false);
+    };
   }, [signedIn, symbols, session]);
 
   useEffect(() => {
     localStorage.setItem("lang", lang);
     document.documentElement.lang = lang;
+    document.title = t(lang, "title");
   }, [lang]);
+  useEffect(() => {
+    localStorage.setItem("theme", theme);
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  const needsSignIn = !signedIn && SIGNED_IN_PAGES.has(page);
+  const link = (to: Page, key: Key) => (
+    <a href={pathOf(to)} aria-current={page === to ? "page" : undefined}>
+      {t(lang, key)}
+    </a>
+  );
+  const stock = page.startsWith("stock:") ? stocks?.find((s) => s.symbol === page.slice(6)) : undefined;
 
   return (
-    <main>
+    <main data-live={live ? "true" : "false"}>
       <header>
         <h1>
-          <a href="/" onClick={(e) => (e.preventDefault(), go("home"))}>
-            {t(lang, "title")}
-          </a>
+          <a href="/">{t(lang, "title")}</a>
         </h1>
         <Search lang={lang} search={(q) => listStocks(q, 10)} onPick={(symbol) => go(`stock:${symbol}`)} />
-        <nav>
+        <nav aria-label={t(lang, "market")}>
+          {signedIn && link("portfolio", "portfolio")}
+          {signedIn && link("orders", "orders")}
+          {link("leaderboard", "leaderboard")}
+          {signedIn && link("keys", "apiKeys")}
           {signedIn ? (
-            <button type="button" onClick={() => void session.logOut()}>
+            <button type="button" data-action="signout" onClick={() => void session.logOut().then(() => go("home"))}>
               {t(lang, "signOut")}
             </button>
           ) : (
-            <a href="/login" onClick={(e) => (e.preventDefault(), go("login"))}>
-              {t(lang, "signIn")}
-            </a>
+            link("login", "signIn")
           )}
-          <button type="button" onClick={() => setLang(lang === "ko" ? "en" : "ko")}>
+          <button type="button" data-action="lang" onClick={() => setLang(lang === "ko" ? "en" : "ko")}>
             {t(lang, "language")}
+          </button>
+          <button
+            type="button"
+            data-action="theme"
+            aria-pressed={theme === "dark"}
+            onClick={() => setTheme(theme === "dark" ? "light" : "dark")}
+          >
+            {t(lang, "themeDark")}
           </button>
         </nav>
       </header>
-      {(page === "login" || page === "signup") && (
-        <AuthForm
-          lang={lang}
-          mode={page === "login" ? "signin" : "signup"}
-          actions={session}
-          onDone={() => go("home")}
-          onSwitch={() => go(page === "login" ? "signup" : "login")}
-        />
-      )}
       {(error || (signedIn && stale)) && (
         <p role="status" class="stale">
           {t(lang, "stale")}
           {error ? ` (${error})` : ""}
         </p>
       )}
-      {page === "home" &&
-        (stocks === null ? <p>{t(lang, "loading")}</p> : <StockTable lang={lang} stocks={stocks} />)}
-      {page.startsWith("stock:") && stocks !== null && (
-        <StockSummary lang={lang} stock={stocks.find((s) => s.symbol === page.slice(6))} />
+      {(page === "login" || page === "signup" || needsSignIn) && (
+        <AuthForm
+          lang={lang}
+          mode={page === "signup" ? "signup" : "signin"}
+          actions={session}
+          onDone={() => (needsSignIn ? setPage(page) : go("home"))}
+          onSwitch={() => go(page === "signup" ? "login" : "signup")}
+        />
       )}
+      {page === "home" && (
+        <Home lang={lang} session={session} signedIn={signedIn} stocks={stocks} rules={rules} me={me} version={version} />
+      )}
+      {page.startsWith("stock:") && stocks !== null && (
+        <>
+          <StockSummary lang={lang} stock={stock} />
+          {stock && (
+            <div class="stock-body">
+              {signedIn ? (
+                <StockChart
+                  lang={lang}
+                  session={session}
+                  symbol={stock.symbol}
+                  previousClose={Number(stock.previous_close)}
+                  upper={Number(stock.upper_limit)}
+                  lower={Number(stock.lower_limit)}
+                  theme={theme}
+                  subscribe={subscribe}
+                />
+              ) : (
+                <p class="note">
+                  <a href="/login">{t(lang, "signInToTrade")}</a>
+                </p>
+              )}
+              {signedIn && (
+                <OrderTicket lang={lang} session={session} stock={stock} rules={rules} version={version} onPlaced={bump} />
+              )}
+            </div>
+          )}
+        </>
+      )}
+      {page === "portfolio" && signedIn && (
+        <PortfolioPage
+          lang={lang}
+          session={session}
+          stocks={stocks ?? []}
+          me={me}
+          version={version}
+          onChanged={bump}
+          curve={<EquityCurve lang={lang} session={session} theme={theme} version={version} />}
+        />
+      )}
+      {page === "orders" && signedIn && <OrdersPage lang={lang} session={session} version={version} onChanged={bump} />}
+      {page === "leaderboard" && <LeaderboardPage lang={lang} me={me} version={version} />}
+      {page === "keys" && signedIn && <KeysPage lang={lang} session={session} />}
     </main>
   );
 }
 
-// The stock page's head: name[code], price and move, previous close and today's band. (The chart and the
-// order ticket come next.)
+const SESSION_KEYS: Record<MarketRules["session"], Key> = {
+  closed: "sessionClosed",
+  continuous: "sessionContinuous",
+  closing_auction: "sessionClosingAuction",
+};
+
+// Korean time now, as the exchange keeps it.
+export function kstClock(now: number, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", {
+    timeZone: "Asia/Seoul",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hour12: false,
+  }).format(now);
+}
+
+function Clock({ lang, rules }: { lang: Lang; rules: MarketRules | null }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  return (
+    <p data-testid="session" class="session">
+      <span class={`badge ${rules?.session ?? "closed"}`}>{rules ? t(lang, SESSION_KEYS[rules.session]) : "…"}</span>{" "}
+      <time>{kstClock(now, lang)} KST</time>
+    </p>
+  );
+}
+
+// Today's five-minute closes of every stock, for the sparklines (the data API needs a session).
+function useTrends(session: Session, signedIn: boolean, symbols: string): Map<string, number[]> {
+  const [trends, setTrends] = useState(new Map<string, number[]>());
+  useEffect(() => {
+    if (!signedIn || !symbols) return;
+    let stopped = false;
+    const load = () =>
+      session
+        .authed<{ bars: Record<string, Array<{ c: number | string }>> }>(
+          `/v2/stocks/bars?symbols=${symbols}&timeframe=5Min&limit=10000`,
+        )
+        .then((b) => {
+          if (stopped) return;
+          setTrends(new Map(Object.entries(b.bars).map(([s, bars]) => [s, bars.map((x) => Number(x.c))])));
+        })
+        .catch(() => undefined);
+    void load();
+    const timer = setInterval(load, 60_000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [session, signedIn, symbols]);
+  return trends;
+}
+
+function Home({ lang, session, signedIn, stocks, rules, me, version }: {
+  lang: Lang;
+  session: Session;
+  signedIn: boolean;
+  stocks: Stock[] | null;
+  rules: MarketRules | null;
+  me: string | null;
+  version: number;
+}) {
+  const trends = useTrends(session, signedIn, stocks?.map((s) => s.symbol).join(",") ?? "");
+  return (
+    <div class="home">
+      <div class="home-main">
+        <Clock lang={lang} rules={rules} />
+        {stocks === null ? <p>{t(lang, "loading")}</p> : <StockTable lang={lang} stocks={stocks} trends={trends} />}
+      </div>
+      <div class="home-side">
+        <section data-testid="recommended" class="card" aria-labelledby="recommended-title">
+          <h2 id="recommended-title">{t(lang, "recommended")}</h2>
+          <p class="note">{t(lang, "recommendedSoon")}</p>
+        </section>
+        <section data-testid="top-leaders" class="card" aria-label={t(lang, "leaderboard")}>
+          <TopLeaders lang={lang} me={me} version={version} limit={5} />
+        </section>
+      </div>
+    </div>
+  );
+}
+
+// The stock page's head: name[code], price and move, previous close and today's band.
 export function StockSummary({ lang, stock }: { lang: Lang; stock: Stock | undefined }) {
   if (!stock) return <p>{t(lang, "noMatch")}</p>;
   const locale = lang === "ko" ? "ko-KR" : "en-US";
   const color = moveColor(direction(stock.change));
   return (
-    <section aria-label={stockName(lang, stock)}>
+    <section class="stock" aria-label={stockName(lang, stock)}>
       <h2>
         {stockName(lang, stock)}[{stock.symbol}]
       </h2>
-      <p class="quote" style={{ color }}>
+      <p class="quote" data-testid="quote" style={{ color }}>
         {formatWon(stock.price, locale)} {formatChange(stock.change, locale)} ({formatPercent(stock.change_pct)})
       </p>
       <dl>
@@ -155,51 +385,64 @@ export function StockSummary({ lang, stock }: { lang: Lang; stock: Stock | undef
         <dd>
           {formatWon(stock.lower_limit, locale)} – {formatWon(stock.upper_limit, locale)}
         </dd>
+        <dt>{t(lang, "volume")}</dt>
+        <dd>{formatWon(stock.volume, locale)}</dd>
       </dl>
     </section>
   );
 }
 
-// A trade's price into the list, with the change against the previous close recomputed.
-export function applyTrade(list: Stock[], symbol: string, price: number): Stock[] {
+// A trade's price into the list, with the change against the previous close recomputed and its size added to
+// the day's volume.
+export function applyTrade(list: Stock[], symbol: string, price: number, size = 0): Stock[] {
   return list.map((s) => {
     if (s.symbol !== symbol) return s;
     const prev = Number(s.previous_close);
     const change = price - prev;
     const pct = prev > 0 ? ((change * 100) / prev).toFixed(2) : "0.00";
-    return { ...s, price: String(price), change: String(change), change_pct: pct };
+    return { ...s, price: String(price), change: String(change), change_pct: pct, volume: s.volume + size };
   });
 }
 
-export function StockTable({ lang, stocks }: { lang: Lang; stocks: Stock[] }) {
+export function StockTable({ lang, stocks, trends }: { lang: Lang; stocks: Stock[]; trends?: Map<string, number[]> }) {
   const locale = lang === "ko" ? "ko-KR" : "en-US";
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">{t(lang, "name")}</th>
-          <th scope="col">{t(lang, "price")}</th>
-          <th scope="col">{t(lang, "change")}</th>
-          <th scope="col">{t(lang, "volume")}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {stocks.map((s) => {
-          const color = moveColor(direction(s.change));
-          return (
-            <tr key={s.symbol} data-symbol={s.symbol}>
-              <th scope="row">
-                {stockName(lang, s)} <small>{s.symbol}</small>
-              </th>
-              <td style={{ color }}>{formatWon(s.price, locale)}</td>
-              <td style={{ color }}>
-                {formatChange(s.change, locale)} ({formatPercent(s.change_pct)})
-              </td>
-              <td>{formatWon(s.volume, locale)}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div class="scroll">
+      <table data-testid="stocks">
+        <thead>
+          <tr>
+            <th scope="col">{t(lang, "name")}</th>
+            <th scope="col">{t(lang, "price")}</th>
+            <th scope="col">{t(lang, "change")}</th>
+            <th scope="col" class="trend">{t(lang, "trend")}</th>
+            <th scope="col">{t(lang, "volume")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {stocks.map((s) => {
+            const color = moveColor(direction(s.change));
+            const name = stockName(lang, s);
+            const values = [...(trends?.get(s.symbol) ?? []), Number(s.price)];
+            return (
+              <tr key={s.symbol} data-symbol={s.symbol}>
+                <th scope="row">
+                  <a href={`/stocks/${s.symbol}`}>{name}</a> <small>{s.symbol}</small>
+                </th>
+                <td data-col="price" style={{ color }}>
+                  {formatWon(s.price, locale)}
+                </td>
+                <td data-col="change" style={{ color }}>
+                  {formatChange(s.change, locale)} ({formatPercent(s.change_pct)})
+                </td>
+                <td class="trend">
+                  <Sparkline values={values} previousClose={Number(s.previous_close)} label={`${name} ${t(lang, "trend")}`} />
+                </td>
+                <td data-col="volume">{formatWon(s.volume, locale)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 
-import { backoffDelay, LiveFeed, type Trade } from "./live";
+import { backoffDelay, LiveFeed, type Trade, type TradeUpdate } from "./live";
 
 class FakeSocket {
   static all: FakeSocket[] = [];
   sent: unknown[] = [];
-  onmessage: ((ev: { data: string }) => void) | null = null;
+  onmessage: ((ev: { data: string | ArrayBuffer }) => void) | null = null;
+  onopen: (() => void) | null = null;
+  binaryType = "blob";
   onclose: (() => void) | null = null;
   onerror: (() => void) | null = null;
   closed = false;
@@ -110,5 +112,37 @@ describe("LiveFeed", () => {
     expect(FakeSocket.all).toHaveLength(0);
     expect(timers).toEqual([500, 500]);
     offline.stop();
+  });
+
+  it("follows the account's trade updates on /stream, from binary frames too", async () => {
+    FakeSocket.all = [];
+    const updates: TradeUpdate[] = [];
+    const stale: boolean[] = [];
+    const feed = new LiveFeed({
+      url: "ws://x/stream",
+      stream: "trade_updates",
+      token: async () => "t1",
+      onUpdate: (u) => updates.push(u),
+      onStale: (s) => stale.push(s),
+      makeSocket: (u) => new FakeSocket(u) as unknown as WebSocket,
+      setTimer: () => 0,
+    });
+    feed.start();
+    await flush();
+    const ws = FakeSocket.all[0]!;
+    expect(ws.binaryType).toBe("arraybuffer");
+    ws.onopen?.();
+    expect(ws.sent).toEqual([{ action: "authenticate", data: { oauth_token: "t1" } }]);
+    const frame = (m: unknown) => ws.onmessage?.({ data: new TextEncoder().encode(JSON.stringify(m)).buffer as ArrayBuffer });
+    frame({ stream: "authorization", data: { status: "authorized", action: "authenticate" } });
+    expect(ws.sent[1]).toEqual({ action: "listen", data: { streams: ["trade_updates"] } });
+    frame({ stream: "listening", data: { streams: ["trade_updates"] } });
+    expect(stale).toEqual([false]);
+    ws.onmessage?.({ data: JSON.stringify({ stream: "trade_updates", data: { event: "fill", order: { id: "o1", symbol: "005930", status: "filled" } } }) });
+    expect(updates).toEqual([{ event: "fill", order: { id: "o1", symbol: "005930", status: "filled" } }]);
+    frame({ stream: "authorization", data: { status: "unauthorized" } });
+    expect(ws.closed).toBe(true);
+    expect(stale).toEqual([false, true]);
+    feed.stop();
   });
 });

@@ -1,5 +1,6 @@
-// Live prices over the market-data WebSocket (`/v2/iex`, Alpaca's protocol, JSON frames): authenticates with
-// the session's access token, subscribes to trades of the symbols shown, and hands each trade to the page.
+// Live updates over the server's WebSockets, in Alpaca's protocols, authenticated with the session's access
+// token: market data (`/v2/iex`: trades of the symbols shown, handed to the page) and the account's trade
+// updates (`/stream`: every order event, so open orders, fills and cash refresh without polling).
 // A dropped connection is retried with exponential backoff and jitter (0.5 s doubling to 30 s); while it is
 // down the feed reports itself stale so the page can say its prices may be old.
 
@@ -10,11 +11,18 @@ export interface Trade {
   time: string;
 }
 
+export interface TradeUpdate {
+  event: string; // new, fill, partial_fill, canceled, expired, replaced, rejected, …
+  order: { id?: string; symbol?: string; status?: string };
+}
+
 export interface LiveFeedOptions {
-  url: string;                                   // ws://host/v2/iex
+  url: string;                                   // ws://host/v2/iex or ws://host/stream
   token: () => Promise<string | null>;           // a fresh access token, or null when signed out
-  symbols: string[];
-  onTrade: (t: Trade) => void;
+  stream?: "market" | "trade_updates";           // which protocol `url` speaks (market data by default)
+  symbols?: string[];
+  onTrade?: (t: Trade) => void;
+  onUpdate?: (u: TradeUpdate) => void;
   onStale: (stale: boolean) => void;
   makeSocket?: (url: string) => WebSocket;       // tests pass a fake
   random?: () => number;
@@ -35,7 +43,7 @@ export class LiveFeed {
   private attempt = 0;
   private timer: unknown = null;
   private closed = false;
-  private stale = true;
+  private stale: boolean | null = null; // unknown until the first connection succeeds or fails
 
   constructor(private readonly o: LiveFeedOptions) {}
 
@@ -70,7 +78,15 @@ export class LiveFeed {
     if (!token) return this.retry();
     const ws = (this.o.makeSocket ?? ((u) => new WebSocket(u)))(this.o.url);
     this.socket = ws;
-    ws.onmessage = (ev) => this.onMessage(ws, String(ev.data), token);
+    ws.binaryType = "arraybuffer"; // /stream may send binary frames (JSON text in them, as Alpaca does)
+    ws.onopen = () => {
+      if (this.o.stream === "trade_updates") ws.send(JSON.stringify({ action: "authenticate", data: { oauth_token: token } }));
+    };
+    ws.onmessage = (ev) => {
+      const text = typeof ev.data === "string" ? ev.data : new TextDecoder().decode(ev.data as ArrayBuffer);
+      if (this.o.stream === "trade_updates") this.onUpdateMessage(ws, text);
+      else this.onMessage(ws, text, token);
+    };
     ws.onclose = () => {
       if (this.socket !== ws) return;
       this.socket = null;
@@ -101,19 +117,38 @@ export class LiveFeed {
       switch (m.T) {
         case "success":
           if (m.msg === "connected") ws.send(JSON.stringify({ action: "auth", token }));
-          if (m.msg === "authenticated") ws.send(JSON.stringify({ action: "subscribe", trades: this.o.symbols }));
+          if (m.msg === "authenticated") ws.send(JSON.stringify({ action: "subscribe", trades: this.o.symbols ?? [] }));
           break;
         case "subscription":
           this.attempt = 0;
           this.setStale(false);
           break;
         case "t":
-          this.o.onTrade({ symbol: String(m.S), price: Number(m.p), size: Number(m.s), time: String(m.t) });
+          this.o.onTrade?.({ symbol: String(m.S), price: Number(m.p), size: Number(m.s), time: String(m.t) });
           break;
         case "error":
           ws.close(); // an auth failure or a slow-client drop: reconnect with a fresh token
           break;
       }
+    }
+  }
+
+  // /stream: {"stream":"authorization","data":{"status":"authorized"}} → listen → trade_updates events.
+  private onUpdateMessage(ws: WebSocket, text: string): void {
+    let m: { stream?: string; data?: Record<string, unknown> };
+    try {
+      m = JSON.parse(text) as typeof m;
+    } catch {
+      return;
+    }
+    if (m.stream === "authorization") {
+      if (m.data?.status === "authorized") ws.send(JSON.stringify({ action: "listen", data: { streams: ["trade_updates"] } }));
+      else ws.close(); // refused: reconnect with a fresh token
+    } else if (m.stream === "listening") {
+      this.attempt = 0;
+      this.setStale(false);
+    } else if (m.stream === "trade_updates" && m.data) {
+      this.o.onUpdate?.({ event: String(m.data.event), order: (m.data.order ?? {}) as TradeUpdate["order"] });
     }
   }
 }
