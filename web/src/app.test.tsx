@@ -20,8 +20,8 @@ describe("StockTable", () => {
     expect(rows[0]!.textContent).toContain("삼성전자");
     expect(rows[0]!.textContent).toContain("250,000");
     expect(rows[0]!.textContent).toContain("+500 (+0.20%)");
-    expect((rows[0]!.querySelector("td") as HTMLElement).style.color).toBe("var(--red)");
-    expect((rows[1]!.querySelector("td") as HTMLElement).style.color).toBe("var(--blue)");
+    expect((rows[0]!.querySelector("td") as HTMLElement).style.color).toBe("var(--rise)");
+    expect((rows[1]!.querySelector("td") as HTMLElement).style.color).toBe("var(--fall)");
     render(<StockTable lang="en" stocks={[samsung]} />, root);
     expect(root.textContent).toContain("Samsung Electronics");
   });
@@ -83,6 +83,9 @@ describe("App", () => {
     expect(root.querySelector('nav a[href="/portfolio"]')).not.toBeNull();
     await act(async () => (root.querySelector('button[data-action="theme"]') as HTMLElement).click());
     expect(document.documentElement.dataset.theme).toBe(localStorage.getItem("theme"));
+    expect(document.documentElement.dataset.colors).toBe("korean");
+    await act(async () => (root.querySelector('button[data-action="colors"]') as HTMLElement).click());
+    expect(document.documentElement.dataset.colors).toBe("western");
     await act(async () => (root.querySelector('button[data-action="lang"]') as HTMLElement).click());
     expect(document.documentElement.lang).toBe("ko");
     await act(async () => (root.querySelector('button[data-action="signout"]') as HTMLElement).click());

@@ -23,6 +23,7 @@ const POLL_LIVE_MS = 15_000;
 
 type Page = "home" | "login" | "signup" | "portfolio" | "orders" | "leaderboard" | "keys" | `stock:${string}`;
 type Theme = "light" | "dark";
+type Colors = "korean" | "western";
 
 const SIGNED_IN_PAGES = new Set<Page>(["portfolio", "orders", "keys"]);
 
@@ -61,6 +62,7 @@ export function inAppLink(e: MouseEvent): string | null {
 export function App({ session }: { session: Session }) {
   const [lang, setLang] = useState<Lang>(() => defaultLang(localStorage.getItem("lang"), navigator.languages ?? []));
   const [theme, setTheme] = useState<Theme>(defaultTheme);
+  const [colors, setColors] = useState<Colors>(() => (localStorage.getItem("colors") === "western" ? "western" : "korean"));
   const [page, setPage] = useState<Page>(() => pageOf(location.pathname));
   const [signedIn, setSignedIn] = useState(() => session.signedIn());
   const [me, setMe] = useState<string | null>(null);
@@ -174,6 +176,10 @@ export function App({ session }: { session: Session }) {
     localStorage.setItem("theme", theme);
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+  useEffect(() => {
+    localStorage.setItem("colors", colors);
+    document.documentElement.dataset.colors = colors;
+  }, [colors]);
 
   const needsSignIn = !signedIn && SIGNED_IN_PAGES.has(page);
   const link = (to: Page, key: Key) => (
@@ -213,6 +219,15 @@ export function App({ session }: { session: Session }) {
           >
             {t(lang, "themeDark")}
           </button>
+          <button
+            type="button"
+            data-action="colors"
+            aria-pressed={colors === "western"}
+            title={t(lang, "colorsHint")}
+            onClick={() => setColors(colors === "western" ? "korean" : "western")}
+          >
+            {t(lang, "colorsWestern")}
+          </button>
         </nav>
       </header>
       {(error || (signedIn && stale)) && (
@@ -247,6 +262,7 @@ export function App({ session }: { session: Session }) {
                   upper={Number(stock.upper_limit)}
                   lower={Number(stock.lower_limit)}
                   theme={theme}
+                  colors={colors}
                   subscribe={subscribe}
                 />
               ) : (
@@ -269,7 +285,7 @@ export function App({ session }: { session: Session }) {
           me={me}
           version={version}
           onChanged={bump}
-          curve={<EquityCurve lang={lang} session={session} theme={theme} version={version} />}
+          curve={<EquityCurve lang={lang} session={session} theme={theme} colors={colors} version={version} />}
         />
       )}
       {page === "orders" && signedIn && <OrdersPage lang={lang} session={session} version={version} onChanged={bump} />}

@@ -125,8 +125,8 @@ describe("StockChart", () => {
     expect(lines.map((l) => [l.price, l.title])).toEqual([
       [324000, "상한가"], [175000, "하한가"], [249500, "전일 종가"],
     ]);
-    expect(lines[0]!.color).toBe("#d60000");
-    expect(lines[1]!.color).toBe("#0051c7");
+    expect(lines[0]!.color).toBe("#ff6b6b");
+    expect(lines[1]!.color).toBe("#6ea8ff");
 
     const minute = at("2026-07-27T00:05:00Z");
     expect(candles!.setData).toHaveBeenLastCalledWith([
@@ -134,8 +134,8 @@ describe("StockChart", () => {
       { time: minute, open: 249500, high: 250000, low: 249000, close: 249000 },
     ]);
     expect(volume!.setData.mock.lastCall![0]).toEqual([
-      { time: minute - 60, value: 100, color: "#d6000066" },
-      { time: minute, value: 40, color: "#0051c766" },
+      { time: minute - 60, value: 100, color: "#ff6b6b66" },
+      { time: minute, value: 40, color: "#6ea8ff66" },
     ]);
     // Dark theme colours and KST times in the options.
     const options = chart.applyOptions.mock.lastCall![0] as { layout: { textColor: string }; timeScale: { timeVisible: boolean } };
@@ -149,7 +149,7 @@ describe("StockChart", () => {
     });
     expect(candles!.update).toHaveBeenCalledTimes(1);
     expect(candles!.update).toHaveBeenLastCalledWith({ time: minute, open: 249500, high: 251000, low: 249000, close: 251000 });
-    expect(volume!.update).toHaveBeenLastCalledWith({ time: minute, value: 45, color: "#d6000066" });
+    expect(volume!.update).toHaveBeenLastCalledWith({ time: minute, value: 45, color: "#ff6b6b66" });
 
     await act(async () => {
       live.send({ symbol: "005930", price: 250500, size: 2, time: "2026-07-27T00:06:00.000001Z" });

@@ -13,7 +13,7 @@ import {
   applyTradeToBars, type Bar, barsPath, type BarsPage, DEFAULT_TIMEFRAME, parseBars, type RawBar, tickLabel,
   type Timeframe, TIMEFRAMES, timeLabel,
 } from "./bars";
-import { formatWon } from "./format";
+import { type ColorScheme, formatWon, riseFall } from "./format";
 import type { Lang } from "./i18n";
 import type { Trade } from "./live";
 import type { Session } from "./session";
@@ -45,7 +45,7 @@ const STRINGS = {
 export type Theme = "light" | "dark";
 export type ChartLib = typeof import("lightweight-charts");
 
-export const RISE = "#d60000";
+export const RISE = "#d60000"; // the Korean scheme's rise and fall on a light page
 export const FALL = "#0051c7";
 const VOLUME_ALPHA = "66"; // 40% of the candle's colour
 const VISIBLE_BARS = 120;  // a long history opens on its latest bars, scrollable back
@@ -95,8 +95,8 @@ export function candle(bar: Bar): CandlestickData<UTCTimestamp> {
   return { time: bar.time as UTCTimestamp, open: bar.open, high: bar.high, low: bar.low, close: bar.close };
 }
 
-export function volumeBar(bar: Bar): HistogramData<UTCTimestamp> {
-  return { time: bar.time as UTCTimestamp, value: bar.volume, color: (bar.close >= bar.open ? RISE : FALL) + VOLUME_ALPHA };
+export function volumeBar(bar: Bar, c: { rise: string; fall: string } = { rise: RISE, fall: FALL }): HistogramData<UTCTimestamp> {
+  return { time: bar.time as UTCTimestamp, value: bar.volume, color: (bar.close >= bar.open ? c.rise : c.fall) + VOLUME_ALPHA };
 }
 
 // Every bar of the timeframe's window, following the API's pages.
@@ -157,12 +157,16 @@ export interface StockChartProps {
   upper: number;
   lower: number;
   theme: Theme;
+  colors?: ColorScheme; // rise red / fall blue (Korean, the default) or rise green / fall red
   // Registers a listener for live trades (any symbol) and returns its removal; pass a stable function.
   subscribe: (fn: (t: Trade) => void) => () => void;
 }
 
-export function StockChart({ lang, session, symbol, previousClose, upper, lower, theme, subscribe }: StockChartProps) {
+export function StockChart({ lang, session, symbol, previousClose, upper, lower, theme, colors = "korean", subscribe }: StockChartProps) {
   const s = STRINGS[lang];
+  const c = riseFall(colors, theme);
+  const palette = useRef(c);
+  palette.current = c;
   const box = useRef<HTMLDivElement>(null);
   const [tf, setTf] = useState<Timeframe>(DEFAULT_TIMEFRAME);
   const [view, setView] = useState<View | null>(null);
@@ -197,7 +201,10 @@ export function StockChart({ lang, session, symbol, previousClose, upper, lower,
 
   useEffect(() => {
     view?.chart.applyOptions(chartOptions(view.lib, theme, lang, tf !== "1d"));
-  }, [view, theme, lang, tf]);
+    view?.candles.applyOptions({
+      upColor: c.rise, downColor: c.fall, borderUpColor: c.rise, borderDownColor: c.fall, wickUpColor: c.rise, wickDownColor: c.fall,
+    });
+  }, [view, theme, lang, tf, c.rise, c.fall]);
 
   // Upper limit, lower limit and previous close, titled in the page's language.
   useEffect(() => {
@@ -209,13 +216,13 @@ export function StockChart({ lang, session, symbol, previousClose, upper, lower,
         lines.push(view.candles.createPriceLine({ price, color, lineWidth: 1, lineStyle, axisLabelVisible: true, title }));
       }
     };
-    line(upper, RISE, LineStyle.Dashed, s.upper);
-    line(lower, FALL, LineStyle.Dashed, s.lower);
+    line(upper, c.rise, LineStyle.Dashed, s.upper);
+    line(lower, c.fall, LineStyle.Dashed, s.lower);
     line(previousClose, PALETTE[theme].flat, LineStyle.Dotted, s.previousClose);
     return () => {
       if (!view.removed) lines.forEach((l) => view.candles.removePriceLine(l));
     };
-  }, [view, upper, lower, previousClose, theme, s]);
+  }, [view, upper, lower, previousClose, theme, s, c.rise, c.fall]);
 
   // The bars of this symbol and timeframe; an answer for an earlier choice is dropped.
   useEffect(() => {
@@ -241,10 +248,10 @@ export function StockChart({ lang, session, symbol, previousClose, upper, lower,
     }
     live.current = loaded;
     view.candles.setData(loaded.bars.map(candle));
-    view.volume.setData(loaded.bars.map(volumeBar));
+    view.volume.setData(loaded.bars.map((b) => volumeBar(b, c)));
     showLatest(view.chart, loaded.bars.length);
     setEmpty(loaded.bars.length === 0);
-  }, [view, loaded, key]);
+  }, [view, loaded, key, c.rise, c.fall]);
 
   // Live trades move the last candle, or open the next one.
   useEffect(() => {
@@ -258,7 +265,7 @@ export function StockChart({ lang, session, symbol, previousClose, upper, lower,
       if (bars === current.bars || !last) return;
       live.current = { key: k, bars };
       view.candles.update(candle(last));
-      view.volume.update(volumeBar(last));
+      view.volume.update(volumeBar(last, palette.current));
       setEmpty(false);
     });
   }, [view, subscribe, symbol, tf]);

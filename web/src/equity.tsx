@@ -5,6 +5,7 @@
 import type { AreaData, IChartApi, ISeriesApi, UTCTimestamp } from "lightweight-charts";
 import { useEffect, useRef, useState } from "preact/hooks";
 
+import { type ColorScheme, riseFall } from "./format";
 import { chartOptions, type ChartLib, FALL, loadChartLib, RISE, type Theme } from "./chart";
 import type { Lang } from "./i18n";
 import type { Session } from "./session";
@@ -71,10 +72,10 @@ export function equityPoints(h: PortfolioHistory): EquityPoint[] {
 }
 
 // Red when the period ends at or above where it started, blue below (Korean convention).
-export function curveColor(points: readonly EquityPoint[]): string {
+export function curveColor(points: readonly EquityPoint[], c: { rise: string; fall: string } = { rise: RISE, fall: FALL }): string {
   const first = points[0];
   const last = points[points.length - 1];
-  return first && last && last.value < first.value ? FALL : RISE;
+  return first && last && last.value < first.value ? c.fall : c.rise;
 }
 
 interface View {
@@ -87,10 +88,11 @@ export interface EquityCurveProps {
   lang: Lang;
   session: Session;
   theme: Theme;
+  colors?: ColorScheme;
   version: number; // bump to reload (after an order fills, a top-up, …)
 }
 
-export function EquityCurve({ lang, session, theme, version }: EquityCurveProps) {
+export function EquityCurve({ lang, session, theme, colors = "korean", version }: EquityCurveProps) {
   const s = STRINGS[lang];
   const box = useRef<HTMLDivElement>(null);
   const [period, setPeriod] = useState<Period>(DEFAULT_PERIOD);
@@ -142,11 +144,11 @@ export function EquityCurve({ lang, session, theme, version }: EquityCurveProps)
 
   useEffect(() => {
     if (!view || !loaded) return;
-    const color = curveColor(loaded.points);
+    const color = curveColor(loaded.points, riseFall(colors, theme));
     view.area.applyOptions({ lineColor: color, topColor: `${color}40`, bottomColor: `${color}05` });
     view.area.setData(loaded.points.map((p): AreaData<UTCTimestamp> => ({ time: p.time as UTCTimestamp, value: p.value })));
     view.chart.timeScale().fitContent();
-  }, [view, loaded]);
+  }, [view, loaded, colors, theme]);
 
   const failed = libFailure ?? failure;
   const loading = !failed && (!view || loaded?.period !== period);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { direction, formatChange, formatPercent, formatWon, moveColor } from "./format";
+import { direction, formatChange, formatPercent, formatWon, moveColor, riseFall } from "./format";
 import { defaultLang, stockName } from "./i18n";
 
 describe("formatting", () => {
@@ -15,10 +15,11 @@ describe("formatting", () => {
   });
 
   it("colours a rise red and a fall blue the Korean way, and the other way on request", () => {
-    expect(moveColor(direction("500"))).toBe("var(--red)");
-    expect(moveColor(direction("-1"))).toBe("var(--blue)");
+    expect(moveColor(direction("500"))).toBe("var(--rise)");
+    expect(moveColor(direction("-1"))).toBe("var(--fall)");
     expect(moveColor(direction("0"))).toBe("var(--flat)");
-    expect(moveColor("up", "western")).toBe("var(--green)");
+    expect(riseFall("korean", "light")).toEqual({ rise: "#d60000", fall: "#0051c7" });
+    expect(riseFall("western", "light")).toEqual({ rise: "#0a7d32", fall: "#d60000" });
   });
 
   it("picks the language from the saved choice, then the browser, then Korean", () => {

@@ -1,5 +1,5 @@
 // Numbers as Korean investors read them: won with thousands separators, signed changes, and the colour of a
-// move (rise red, fall blue by Korean convention; the Western scheme on request).
+// move (rise red, fall blue by Korean convention; rise green, fall red in the Western scheme on request).
 
 export type Direction = "up" | "down" | "flat";
 export type ColorScheme = "korean" | "western";
@@ -30,9 +30,17 @@ export function formatPercent(pct: string | number): string {
   return `${sign}${Math.abs(n).toFixed(2)}%`;
 }
 
-export function moveColor(d: Direction, scheme: ColorScheme = "korean"): string {
+// The colour of a move, as CSS variables: the page's colour scheme (html[data-colors], Korean by default) decides
+// what rise and fall look like.
+export function moveColor(d: Direction): string {
   if (d === "flat") return "var(--flat)";
-  const rise = scheme === "korean" ? "var(--red)" : "var(--green)";
-  const fall = scheme === "korean" ? "var(--blue)" : "var(--red)";
-  return d === "up" ? rise : fall;
+  return d === "up" ? "var(--rise)" : "var(--fall)";
+}
+
+// Rise and fall colours for canvases (charts), which cannot use CSS variables.
+export function riseFall(scheme: ColorScheme, theme: "light" | "dark"): { rise: string; fall: string } {
+  const dark = theme === "dark";
+  const red = dark ? "#ff6b6b" : "#d60000";
+  if (scheme === "western") return { rise: dark ? "#4cc38a" : "#0a7d32", fall: red };
+  return { rise: red, fall: dark ? "#6ea8ff" : "#0051c7" };
 }

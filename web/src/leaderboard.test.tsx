@@ -56,8 +56,8 @@ describe("LeaderboardPage", () => {
 
     expect(bob.querySelector('[data-col="rank"]')!.textContent).toBe("3");
     expect(bob.querySelector('[data-col="return_pct"]')!.textContent).toBe("−1.25%");
-    expect((bob.querySelector('[data-col="return_pct"]') as HTMLElement).style.color).toBe("var(--blue)");
-    expect((alice.querySelector('[data-col="return_pct"]') as HTMLElement).style.color).toBe("var(--red)");
+    expect((bob.querySelector('[data-col="return_pct"]') as HTMLElement).style.color).toBe("var(--fall)");
+    expect((alice.querySelector('[data-col="return_pct"]') as HTMLElement).style.color).toBe("var(--rise)");
     expect(bob.querySelector('[data-col="equity"]')!.textContent).toBe("14,400,000");
     expect(bob.querySelector('[data-col="trades"]')!.textContent).toBe("1,234");
     expect(root.querySelector('th[scope="col"]')!.textContent).toBe("순위");

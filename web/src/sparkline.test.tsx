@@ -42,11 +42,11 @@ describe("Sparkline", () => {
     expect(svg.getAttribute("aria-label")).toBe("삼성전자 오늘의 추이");
     expect(svg.getAttribute("width")).toBe("80");
     expect(svg.getAttribute("height")).toBe("24");
-    expect(root.querySelector("polyline")!.style.stroke).toBe("var(--red)");
+    expect(root.querySelector("polyline")!.style.stroke).toBe("var(--rise)");
     expect(root.querySelector("line")).not.toBeNull();
 
     render(<Sparkline values={[100, 95]} label="down" />, root);
-    expect(root.querySelector("polyline")!.style.stroke).toBe("var(--blue)");
+    expect(root.querySelector("polyline")!.style.stroke).toBe("var(--fall)");
     expect(root.querySelector("line")).toBeNull();
 
     render(<Sparkline values={[]} label="nothing yet" />, root);

@@ -45,7 +45,7 @@ export function sparklineDirection(values: readonly number[], previousClose?: nu
   return direction(last - ref);
 }
 
-const STROKE: Record<Direction, string> = { up: "var(--red)", down: "var(--blue)", flat: "currentColor" };
+const STROKE: Record<Direction, string> = { up: "var(--rise)", down: "var(--fall)", flat: "currentColor" };
 
 export function Sparkline({ values, previousClose, label }: { values: number[]; previousClose?: number; label: string }) {
   const { points, baseline } = sparklinePoints(values, previousClose);
