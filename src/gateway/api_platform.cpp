@@ -671,12 +671,19 @@ HttpResponse Api::Stocks(const HttpRequest& req) {
     if (q.size() > 100) return ErrorResponse(Error{ErrorCode::kInvalidArgument, "q must be at most 100 bytes"});
     auto limit = WholeNumberText(req.Query("limit").value_or("20"), "limit", 1, 100);
     if (!limit) return ErrorResponse(limit.error());
+    // trend=true adds each stock's five-minute closes over the last 24 hours (the home page's sparklines).
+    const std::string trend_flag = req.Query("trend").value_or("false");
+    if (trend_flag != "true" && trend_flag != "false") {
+        return ErrorResponse(Error{ErrorCode::kInvalidArgument, "trend must be true or false"});
+    }
+    const bool trend = trend_flag == "true";
+    const Timestamp now = clock_.Now();
     std::vector<const market::StockInfo*> found;
     // The records Get() returns live as long as the Universe; a search runs over one copy of the master.
     std::vector<market::StockInfo> master;
     if (q.empty()) {
         for (market::SymbolId id = 0; id < universe_.size(); ++id) {
-            if (IsListed(id) && found.size() < static_cast<std::size_t>(*limit)) found.push_back(&universe_.Get(id));
+            if (IsListed(id)) found.push_back(&universe_.Get(id));
         }
     } else {
         master = universe_.all();
@@ -702,6 +709,14 @@ HttpResponse Api::Stocks(const HttpRequest& req) {
         o["upper_limit"] = Str(band.upper);
         o["lower_limit"] = Str(band.lower);
         o["volume"] = m ? m->volume : 0;
+        if (trend) {
+            constexpr std::int64_t kFiveMinutes = 300;
+            auto bars = BarsOf(*id, TimeFrameSpec{kFiveMinutes}, now - 86'400 * kNanosPerSecond, now + 1);
+            if (!bars) return ErrorResponse(bars.error());
+            json::array closes;
+            for (const auto& b : *bars) closes.push_back(b.close);
+            o["trend"] = std::move(closes);
+        }
         out.push_back(std::move(o));
     }
     return Json(out);

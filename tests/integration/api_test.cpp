@@ -729,6 +729,16 @@ TEST_F(ApiTest, AdminListsHaltsAndResumesStocksAndRestartsKeepTheirStatus) {
     ASSERT_EQ(bought.status, 200) << bought.body;
     EXPECT_EQ(Field(bought.json(), "status"), "filled");
     EXPECT_EQ(Field(bought.json(), "filled_avg_price"), "100100.00");
+    // The home page's sparkline: the day's five-minute closes come with the listing on request.
+    EXPECT_TRUE(WaitFor(
+        [&] {
+            auto listed = http().Get("/api/v1/stocks?q=000270&trend=true");
+            return listed.status == 200 && listed.body.find("\"trend\":[100000]") != std::string::npos;
+        },
+        std::chrono::seconds(10)))
+        << http().Get("/api/v1/stocks?q=000270&trend=true").body;
+    EXPECT_EQ(http().Get("/api/v1/stocks?q=000270").body.find("\"trend\""), std::string::npos);
+    EXPECT_EQ(http().Get("/api/v1/stocks?trend=yes").status, 422);  // as a bad limit
     auto resting_body = Buy(kKia, 5, "limit");
     resting_body["limit_price"] = 99000;
     auto resting = http().Post("/v2/orders", resting_body, a.key());

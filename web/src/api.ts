@@ -13,6 +13,7 @@ export interface Stock {
   upper_limit: string;
   lower_limit: string;
   volume: number;
+  trend?: number[]; // with listStocks(…, { trend: true }): five-minute closes of the last 24 hours
 }
 
 export class ApiError extends Error {
@@ -44,9 +45,10 @@ export async function request<T>(path: string, init: RequestInit = {}, fetcher: 
   return body as T;
 }
 
-export function listStocks(query = "", limit = 100, fetcher: typeof fetch = fetch): Promise<Stock[]> {
+export function listStocks(query = "", limit = 100, fetcher: typeof fetch = fetch, opts: { trend?: boolean } = {}): Promise<Stock[]> {
   const params = new URLSearchParams({ limit: String(limit) });
   if (query) params.set("q", query);
+  if (opts.trend) params.set("trend", "true");
   return request<Stock[]>(`/api/v1/stocks?${params}`, {}, fetcher);
 }
 

@@ -11,6 +11,7 @@ import { LeaderboardPage, TopLeaders } from "./leaderboard";
 import { LiveFeed, type Trade } from "./live";
 import { OrdersPage } from "./orders";
 import { PortfolioPage } from "./portfolio";
+import { ScrollArea } from "./scroll";
 import { Search } from "./search";
 import type { Session } from "./session";
 import { Sparkline } from "./sparkline";
@@ -246,7 +247,7 @@ export function App({ session }: { session: Session }) {
         />
       )}
       {page === "home" && (
-        <Home lang={lang} session={session} signedIn={signedIn} stocks={stocks} rules={rules} me={me} version={version} />
+        <Home lang={lang} stocks={stocks} rules={rules} me={me} version={version} />
       )}
       {page.startsWith("stock:") && stocks !== null && (
         <>
@@ -326,21 +327,14 @@ function Clock({ lang, rules }: { lang: Lang; rules: MarketRules | null }) {
   );
 }
 
-// Today's five-minute closes of every stock, for the sparklines (the data API needs a session).
-function useTrends(session: Session, signedIn: boolean, symbols: string): Map<string, number[]> {
+// The last 24 hours of five-minute closes of every stock, for the sparklines (public, refreshed each minute).
+function useTrends(): Map<string, number[]> {
   const [trends, setTrends] = useState(new Map<string, number[]>());
   useEffect(() => {
-    if (!signedIn || !symbols) return;
     let stopped = false;
     const load = () =>
-      session
-        .authed<{ bars: Record<string, Array<{ c: number | string }>> }>(
-          `/v2/stocks/bars?symbols=${symbols}&timeframe=5Min&limit=10000`,
-        )
-        .then((b) => {
-          if (stopped) return;
-          setTrends(new Map(Object.entries(b.bars).map(([s, bars]) => [s, bars.map((x) => Number(x.c))])));
-        })
+      listStocks("", 100, fetch, { trend: true })
+        .then((list) => !stopped && setTrends(new Map(list.map((s) => [s.symbol, s.trend ?? []]))))
         .catch(() => undefined);
     void load();
     const timer = setInterval(load, 60_000);
@@ -348,20 +342,18 @@ function useTrends(session: Session, signedIn: boolean, symbols: string): Map<st
       stopped = true;
       clearInterval(timer);
     };
-  }, [session, signedIn, symbols]);
+  }, []);
   return trends;
 }
 
-function Home({ lang, session, signedIn, stocks, rules, me, version }: {
+function Home({ lang, stocks, rules, me, version }: {
   lang: Lang;
-  session: Session;
-  signedIn: boolean;
   stocks: Stock[] | null;
   rules: MarketRules | null;
   me: string | null;
   version: number;
 }) {
-  const trends = useTrends(session, signedIn, stocks?.map((s) => s.symbol).join(",") ?? "");
+  const trends = useTrends();
   return (
     <div class="home">
       <div class="home-main">
@@ -423,7 +415,7 @@ export function applyTrade(list: Stock[], symbol: string, price: number, size = 
 export function StockTable({ lang, stocks, trends }: { lang: Lang; stocks: Stock[]; trends?: Map<string, number[]> }) {
   const locale = lang === "ko" ? "ko-KR" : "en-US";
   return (
-    <div class="scroll">
+    <ScrollArea label={t(lang, "market")}>
       <table data-testid="stocks">
         <thead>
           <tr>
@@ -459,6 +451,6 @@ export function StockTable({ lang, stocks, trends }: { lang: Lang; stocks: Stock
           })}
         </tbody>
       </table>
-    </div>
+    </ScrollArea>
   );
 }

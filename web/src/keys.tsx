@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 
 import type { Lang } from "./i18n";
 import { formatKst } from "./orders";
+import { ScrollArea } from "./scroll";
 import type { Session } from "./session";
 import "./pages.css";
 
@@ -312,60 +313,62 @@ function KeyTable({ lang, keys, confirming, busy, onRevoke, onKeep }: {
   if (keys.length === 0) return <p>{tr(lang, "none")}</p>;
   const showLastUsed = keys.some((k) => k.last_used_at !== undefined);
   return (
-    <table data-testid="keys">
-      <thead>
-        <tr>
-          <th scope="col">{tr(lang, "keyName")}</th>
-          <th scope="col">{tr(lang, "keyId")}</th>
-          <th scope="col">{tr(lang, "created")}</th>
-          {showLastUsed && <th scope="col">{tr(lang, "lastUsed")}</th>}
-          <th scope="col">{tr(lang, "status")}</th>
-          <th scope="col">{tr(lang, "actions")}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {keys.map((k) => {
-          const label = `${k.name || tr(lang, "unnamed")} (${k.key_id})`;
-          const asking = confirming === k.key_id;
-          return (
-            <tr key={k.key_id} data-key-id={k.key_id}>
-              <th scope="row">{k.name || <small>{tr(lang, "unnamed")}</small>}</th>
-              <td data-col="key_id">
-                <code>{k.key_id}</code>
-              </td>
-              <td data-col="created_at">
-                <time dateTime={k.created_at}>{formatKst(k.created_at)}</time>
-              </td>
-              {showLastUsed && <td data-col="last_used_at">{formatKst(k.last_used_at)}</td>}
-              <td data-col="status" data-status={k.status}>
-                {k.status === "active" ? tr(lang, "active") : tr(lang, "revoked")}
-              </td>
-              <td class="actions">
-                {k.status === "active" && (
-                  <>
-                    {asking && <span class="confirm">{tr(lang, "confirm")} </span>}
-                    <button
-                      type="button"
-                      data-action="revoke"
-                      data-confirm={asking ? "true" : undefined}
-                      aria-label={`${tr(lang, asking ? "confirmRevoke" : "revokeKey")}: ${label}`}
-                      disabled={busy}
-                      onClick={() => onRevoke(k.key_id)}
-                    >
-                      {tr(lang, asking ? "confirmRevoke" : "revoke")}
-                    </button>
-                    {asking && (
-                      <button type="button" data-action="keep" aria-label={`${tr(lang, "keep")}: ${label}`} onClick={onKeep}>
-                        {tr(lang, "keep")}
+    <ScrollArea label={tr(lang, "title")}>
+      <table data-testid="keys">
+        <thead>
+          <tr>
+            <th scope="col">{tr(lang, "keyName")}</th>
+            <th scope="col">{tr(lang, "keyId")}</th>
+            <th scope="col">{tr(lang, "created")}</th>
+            {showLastUsed && <th scope="col">{tr(lang, "lastUsed")}</th>}
+            <th scope="col">{tr(lang, "status")}</th>
+            <th scope="col">{tr(lang, "actions")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((k) => {
+            const label = `${k.name || tr(lang, "unnamed")} (${k.key_id})`;
+            const asking = confirming === k.key_id;
+            return (
+              <tr key={k.key_id} data-key-id={k.key_id}>
+                <th scope="row">{k.name || <small>{tr(lang, "unnamed")}</small>}</th>
+                <td data-col="key_id">
+                  <code>{k.key_id}</code>
+                </td>
+                <td data-col="created_at">
+                  <time dateTime={k.created_at}>{formatKst(k.created_at)}</time>
+                </td>
+                {showLastUsed && <td data-col="last_used_at">{formatKst(k.last_used_at)}</td>}
+                <td data-col="status" data-status={k.status}>
+                  {k.status === "active" ? tr(lang, "active") : tr(lang, "revoked")}
+                </td>
+                <td class="actions">
+                  {k.status === "active" && (
+                    <>
+                      {asking && <span class="confirm">{tr(lang, "confirm")} </span>}
+                      <button
+                        type="button"
+                        data-action="revoke"
+                        data-confirm={asking ? "true" : undefined}
+                        aria-label={`${tr(lang, asking ? "confirmRevoke" : "revokeKey")}: ${label}`}
+                        disabled={busy}
+                        onClick={() => onRevoke(k.key_id)}
+                      >
+                        {tr(lang, asking ? "confirmRevoke" : "revoke")}
                       </button>
-                    )}
-                  </>
-                )}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+                      {asking && (
+                        <button type="button" data-action="keep" aria-label={`${tr(lang, "keep")}: ${label}`} onClick={onKeep}>
+                          {tr(lang, "keep")}
+                        </button>
+                      )}
+                    </>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </ScrollArea>
   );
 }

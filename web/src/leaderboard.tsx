@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { request } from "./api";
 import { direction, formatPercent, formatWon, moveColor } from "./format";
 import type { Lang } from "./i18n";
+import { ScrollArea } from "./scroll";
 import "./pages.css";
 
 export type Period = "all" | "day" | "week" | "month";
@@ -157,35 +158,37 @@ function LeaderTable({ lang, me, entries, full }: { lang: Lang; me: string | nul
   if (entries.length === 0) return <p>{tr(lang, "empty")}</p>;
   const locale = lang === "ko" ? "ko-KR" : "en-US";
   return (
-    <table data-testid={full ? "leaderboard" : "top-leaders-table"}>
-      <thead>
-        <tr>
-          <th scope="col">{tr(lang, "rank")}</th>
-          <th scope="col">{tr(lang, "user")}</th>
-          <th scope="col">{tr(lang, "returnPct")}</th>
-          {full && <th scope="col">{tr(lang, "equity")}</th>}
-          {full && <th scope="col">{tr(lang, "trades")}</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {entries.map((e) => {
-          const mine = me !== null && e.username === me;
-          return (
-            <tr key={e.username} data-username={e.username} class={mine ? "me" : undefined} aria-current={mine ? "true" : undefined}>
-              <td data-col="rank">{e.rank}</td>
-              <th scope="row">
-                {e.username}
-                {mine && <small> {tr(lang, "me")}</small>}
-              </th>
-              <td data-col="return_pct" style={{ color: moveColor(direction(e.return_pct)) }}>
-                {formatPercent(e.return_pct)}
-              </td>
-              {full && <td data-col="equity">{formatWon(e.equity, locale)}</td>}
-              {full && <td data-col="trades">{formatWon(e.trades, locale)}</td>}
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <ScrollArea label={tr(lang, "title")}>
+      <table data-testid={full ? "leaderboard" : "top-leaders-table"}>
+        <thead>
+          <tr>
+            <th scope="col">{tr(lang, "rank")}</th>
+            <th scope="col">{tr(lang, "user")}</th>
+            <th scope="col">{tr(lang, "returnPct")}</th>
+            {full && <th scope="col">{tr(lang, "equity")}</th>}
+            {full && <th scope="col">{tr(lang, "trades")}</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((e) => {
+            const mine = me !== null && e.username === me;
+            return (
+              <tr key={e.username} data-username={e.username} class={mine ? "me" : undefined} aria-current={mine ? "true" : undefined}>
+                <td data-col="rank">{e.rank}</td>
+                <th scope="row">
+                  {e.username}
+                  {mine && <small> {tr(lang, "me")}</small>}
+                </th>
+                <td data-col="return_pct" style={{ color: moveColor(direction(e.return_pct)) }}>
+                  {formatPercent(e.return_pct)}
+                </td>
+                {full && <td data-col="equity">{formatWon(e.equity, locale)}</td>}
+                {full && <td data-col="trades">{formatWon(e.trades, locale)}</td>}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </ScrollArea>
   );
 }

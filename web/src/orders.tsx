@@ -8,6 +8,7 @@ import { useEffect, useState } from "preact/hooks";
 import { listStocks, type Stock } from "./api";
 import { direction, formatWon, moveColor } from "./format";
 import { stockName, type Lang } from "./i18n";
+import { ScrollArea } from "./scroll";
 import type { Session } from "./session";
 import "./pages.css";
 
@@ -409,64 +410,66 @@ function OpenOrders({ lang, names, orders, busy, replacing, onCancel, onReplace,
 }) {
   if (orders.length === 0) return <p>{tr(lang, "noOpen")}</p>;
   return (
-    <table data-testid="open-orders">
-      <thead>
-        <tr>
-          <th scope="col">{tr(lang, "stock")}</th>
-          <th scope="col">{tr(lang, "side")}</th>
-          <th scope="col">{tr(lang, "type")}</th>
-          <th scope="col">{tr(lang, "qty")}</th>
-          <th scope="col">{tr(lang, "filledQty")}</th>
-          <th scope="col">{tr(lang, "limitPrice")}</th>
-          <th scope="col">{tr(lang, "stopPrice")}</th>
-          <th scope="col">{tr(lang, "tif")}</th>
-          <th scope="col">{tr(lang, "submitted")}</th>
-          <th scope="col">{tr(lang, "actions")}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {orders.map((o) => [
-          <tr key={o.id} data-order-id={o.id} data-symbol={o.symbol} data-status={o.status}>
-            <StockCell lang={lang} names={names} symbol={o.symbol} />
-            <SideCell lang={lang} side={o.side} />
-            <td data-col="type">{word(lang, o.type)}</td>
-            <td data-col="qty">{won(lang, o.qty)}</td>
-            <td data-col="filled_qty">{won(lang, o.filled_qty)}</td>
-            <td data-col="limit_price">{won(lang, o.limit_price)}</td>
-            <td data-col="stop_price">{won(lang, o.stop_price)}</td>
-            <td data-col="tif">{word(lang, o.time_in_force)}</td>
-            <td data-col="submitted_at">
-              <time dateTime={o.submitted_at}>{formatKst(o.submitted_at)}</time>
-            </td>
-            <td class="actions">
-              <button
-                type="button"
-                data-action="cancel"
-                aria-label={orderLabel(lang, names, o, "cancelOrder")}
-                disabled={busy === o.id}
-                onClick={() => onCancel(o)}
-              >
-                {tr(lang, "cancel")}
-              </button>
-              <button
-                type="button"
-                data-action="replace"
-                aria-label={orderLabel(lang, names, o, "replaceOrder")}
-                aria-expanded={replacing === o.id}
-                onClick={() => onReplace(o)}
-              >
-                {tr(lang, "replace")}
-              </button>
-            </td>
-          </tr>,
-          replacing === o.id && (
-            <tr key={`${o.id}:replace`} class="replace-row">
-              <td colSpan={OPEN_COLUMNS}>{renderReplace(o)}</td>
-            </tr>
-          ),
-        ])}
-      </tbody>
-    </table>
+    <ScrollArea label={tr(lang, "open")}>
+      <table data-testid="open-orders">
+        <thead>
+          <tr>
+            <th scope="col">{tr(lang, "stock")}</th>
+            <th scope="col">{tr(lang, "side")}</th>
+            <th scope="col">{tr(lang, "type")}</th>
+            <th scope="col">{tr(lang, "qty")}</th>
+            <th scope="col">{tr(lang, "filledQty")}</th>
+            <th scope="col">{tr(lang, "limitPrice")}</th>
+            <th scope="col">{tr(lang, "stopPrice")}</th>
+            <th scope="col">{tr(lang, "tif")}</th>
+            <th scope="col">{tr(lang, "submitted")}</th>
+            <th scope="col">{tr(lang, "actions")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {orders.map((o) => [
+            <tr key={o.id} data-order-id={o.id} data-symbol={o.symbol} data-status={o.status}>
+              <StockCell lang={lang} names={names} symbol={o.symbol} />
+              <SideCell lang={lang} side={o.side} />
+              <td data-col="type">{word(lang, o.type)}</td>
+              <td data-col="qty">{won(lang, o.qty)}</td>
+              <td data-col="filled_qty">{won(lang, o.filled_qty)}</td>
+              <td data-col="limit_price">{won(lang, o.limit_price)}</td>
+              <td data-col="stop_price">{won(lang, o.stop_price)}</td>
+              <td data-col="tif">{word(lang, o.time_in_force)}</td>
+              <td data-col="submitted_at">
+                <time dateTime={o.submitted_at}>{formatKst(o.submitted_at)}</time>
+              </td>
+              <td class="actions">
+                <button
+                  type="button"
+                  data-action="cancel"
+                  aria-label={orderLabel(lang, names, o, "cancelOrder")}
+                  disabled={busy === o.id}
+                  onClick={() => onCancel(o)}
+                >
+                  {tr(lang, "cancel")}
+                </button>
+                <button
+                  type="button"
+                  data-action="replace"
+                  aria-label={orderLabel(lang, names, o, "replaceOrder")}
+                  aria-expanded={replacing === o.id}
+                  onClick={() => onReplace(o)}
+                >
+                  {tr(lang, "replace")}
+                </button>
+              </td>
+            </tr>,
+            replacing === o.id && (
+              <tr key={`${o.id}:replace`} class="replace-row">
+                <td colSpan={OPEN_COLUMNS}>{renderReplace(o)}</td>
+              </tr>
+            ),
+          ])}
+        </tbody>
+      </table>
+    </ScrollArea>
   );
 }
 
@@ -539,77 +542,81 @@ export function ReplaceForm({ lang, order, send, onClose, onDone }: {
 function OrderHistory({ lang, names, orders }: { lang: Lang; names: Names; orders: Order[] }) {
   if (orders.length === 0) return <p>{tr(lang, "noHistory")}</p>;
   return (
-    <table data-testid="order-history">
-      <thead>
-        <tr>
-          <th scope="col">{tr(lang, "stock")}</th>
-          <th scope="col">{tr(lang, "side")}</th>
-          <th scope="col">{tr(lang, "type")}</th>
-          <th scope="col">{tr(lang, "qty")}</th>
-          <th scope="col">{tr(lang, "filledQty")}</th>
-          <th scope="col">{tr(lang, "avgPrice")}</th>
-          <th scope="col">{tr(lang, "limitPrice")}</th>
-          <th scope="col">{tr(lang, "stopPrice")}</th>
-          <th scope="col">{tr(lang, "status")}</th>
-          <th scope="col">{tr(lang, "updated")}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {orders.map((o) => (
-          <tr key={o.id} data-order-id={o.id} data-symbol={o.symbol}>
-            <StockCell lang={lang} names={names} symbol={o.symbol} />
-            <SideCell lang={lang} side={o.side} />
-            <td data-col="type">{word(lang, o.type)}</td>
-            <td data-col="qty">{won(lang, o.qty)}</td>
-            <td data-col="filled_qty">{won(lang, o.filled_qty)}</td>
-            <td data-col="filled_avg_price">{won(lang, o.filled_avg_price)}</td>
-            <td data-col="limit_price">{won(lang, o.limit_price)}</td>
-            <td data-col="stop_price">{won(lang, o.stop_price)}</td>
-            <td data-col="status" data-status={o.status}>
-              {word(lang, o.status)}
-            </td>
-            <td data-col="updated_at">
-              <time dateTime={o.updated_at}>{formatKst(o.updated_at)}</time>
-            </td>
+    <ScrollArea label={tr(lang, "history")}>
+      <table data-testid="order-history">
+        <thead>
+          <tr>
+            <th scope="col">{tr(lang, "stock")}</th>
+            <th scope="col">{tr(lang, "side")}</th>
+            <th scope="col">{tr(lang, "type")}</th>
+            <th scope="col">{tr(lang, "qty")}</th>
+            <th scope="col">{tr(lang, "filledQty")}</th>
+            <th scope="col">{tr(lang, "avgPrice")}</th>
+            <th scope="col">{tr(lang, "limitPrice")}</th>
+            <th scope="col">{tr(lang, "stopPrice")}</th>
+            <th scope="col">{tr(lang, "status")}</th>
+            <th scope="col">{tr(lang, "updated")}</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {orders.map((o) => (
+            <tr key={o.id} data-order-id={o.id} data-symbol={o.symbol}>
+              <StockCell lang={lang} names={names} symbol={o.symbol} />
+              <SideCell lang={lang} side={o.side} />
+              <td data-col="type">{word(lang, o.type)}</td>
+              <td data-col="qty">{won(lang, o.qty)}</td>
+              <td data-col="filled_qty">{won(lang, o.filled_qty)}</td>
+              <td data-col="filled_avg_price">{won(lang, o.filled_avg_price)}</td>
+              <td data-col="limit_price">{won(lang, o.limit_price)}</td>
+              <td data-col="stop_price">{won(lang, o.stop_price)}</td>
+              <td data-col="status" data-status={o.status}>
+                {word(lang, o.status)}
+              </td>
+              <td data-col="updated_at">
+                <time dateTime={o.updated_at}>{formatKst(o.updated_at)}</time>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollArea>
   );
 }
 
 function Fills({ lang, names, fills }: { lang: Lang; names: Names; fills: Fill[] }) {
   if (fills.length === 0) return <p>{tr(lang, "noFills")}</p>;
   return (
-    <table data-testid="fills">
-      <thead>
-        <tr>
-          <th scope="col">{tr(lang, "stock")}</th>
-          <th scope="col">{tr(lang, "side")}</th>
-          <th scope="col">{tr(lang, "price")}</th>
-          <th scope="col">{tr(lang, "qty")}</th>
-          <th scope="col">{tr(lang, "commission")}</th>
-          <th scope="col">{tr(lang, "tax")}</th>
-          <th scope="col">{tr(lang, "time")}</th>
-          <th scope="col">{tr(lang, "settle")}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {fills.map((f) => (
-          <tr key={f.id} data-symbol={f.symbol} data-order-id={f.order_id}>
-            <StockCell lang={lang} names={names} symbol={f.symbol} />
-            <SideCell lang={lang} side={f.side} />
-            <td data-col="price">{won(lang, f.price)}</td>
-            <td data-col="qty">{won(lang, f.qty)}</td>
-            <td data-col="commission">{won(lang, f.commission)}</td>
-            <td data-col="tax">{won(lang, f.tax)}</td>
-            <td data-col="time">
-              <time dateTime={f.transaction_time}>{formatKst(f.transaction_time)}</time>
-            </td>
-            <td data-col="settle_date">{f.settle_date}</td>
+    <ScrollArea label={tr(lang, "fills")}>
+      <table data-testid="fills">
+        <thead>
+          <tr>
+            <th scope="col">{tr(lang, "stock")}</th>
+            <th scope="col">{tr(lang, "side")}</th>
+            <th scope="col">{tr(lang, "price")}</th>
+            <th scope="col">{tr(lang, "qty")}</th>
+            <th scope="col">{tr(lang, "commission")}</th>
+            <th scope="col">{tr(lang, "tax")}</th>
+            <th scope="col">{tr(lang, "time")}</th>
+            <th scope="col">{tr(lang, "settle")}</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {fills.map((f) => (
+            <tr key={f.id} data-symbol={f.symbol} data-order-id={f.order_id}>
+              <StockCell lang={lang} names={names} symbol={f.symbol} />
+              <SideCell lang={lang} side={f.side} />
+              <td data-col="price">{won(lang, f.price)}</td>
+              <td data-col="qty">{won(lang, f.qty)}</td>
+              <td data-col="commission">{won(lang, f.commission)}</td>
+              <td data-col="tax">{won(lang, f.tax)}</td>
+              <td data-col="time">
+                <time dateTime={f.transaction_time}>{formatKst(f.transaction_time)}</time>
+              </td>
+              <td data-col="settle_date">{f.settle_date}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollArea>
   );
 }

@@ -8,6 +8,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { Stock } from "./api";
 import { direction, formatChange, formatPercent, formatWon, moveColor } from "./format";
 import { stockName, t, type Lang } from "./i18n";
+import { ScrollArea } from "./scroll";
 import type { Session } from "./session";
 
 export interface Account {
@@ -142,7 +143,7 @@ export function PortfolioPage({ lang, session, stocks, me, version, onChanged, c
       {positions.length === 0 ? (
         <p>{t(lang, "noHoldings")}</p>
       ) : (
-        <div class="scroll">
+        <ScrollArea label={t(lang, "holdings")}>
           <table data-testid="holdings">
             <thead>
               <tr>
@@ -176,7 +177,7 @@ export function PortfolioPage({ lang, session, stocks, me, version, onChanged, c
               })}
             </tbody>
           </table>
-        </div>
+        </ScrollArea>
       )}
       <h3>{t(lang, "equityCurve")}</h3>
       {curve}

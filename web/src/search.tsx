@@ -93,6 +93,7 @@ export function Search({ lang, search, onPick }: {
               <li
                 key={s.symbol}
                 id={`search-${s.symbol}`}
+                data-symbol={s.symbol}
                 role="option"
                 aria-selected={i === active}
                 onMouseDown={(e) => (e.preventDefault(), pick(s))}
