@@ -2,7 +2,7 @@ import { render } from "preact";
 import { act } from "preact/test-utils";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
-import { curveColor, EquityCurve, equityPoints, historyPath } from "./equity";
+import { curveColor, depositPoints, EquityCurve, equityPoints, historyPath, lastProfitLoss } from "./equity";
 import type { Session } from "./session";
 
 // lightweight-charts needs a canvas: a recording stand-in takes its place.
@@ -24,11 +24,18 @@ const lw = vi.hoisted(() => {
     charts.push(chart);
     return chart;
   });
-  return { areas, charts, createChart };
+  const markers: Array<{ setMarkers: ReturnType<typeof fn> }> = [];
+  const createSeriesMarkers = vi.fn(() => {
+    const m = { setMarkers: fn() };
+    markers.push(m);
+    return m;
+  });
+  return { areas, charts, createChart, markers, createSeriesMarkers };
 });
 
 vi.mock("lightweight-charts", () => ({
   createChart: lw.createChart,
+  createSeriesMarkers: lw.createSeriesMarkers,
   CandlestickSeries: { type: "Candlestick" },
   HistogramSeries: { type: "Histogram" },
   AreaSeries: { type: "Area" },
@@ -61,6 +68,15 @@ describe("equity helpers", () => {
     expect(curveColor([{ time: 1, value: 10 }, { time: 2, value: 11 }])).toBe("#d60000");
     expect(curveColor([{ time: 1, value: 10 }, { time: 2, value: 9 }])).toBe("#0051c7");
     expect(curveColor([])).toBe("#d60000");
+  });
+
+  it("colours by the P&L without deposits, and finds the deposits to mark", () => {
+    const h = { ...history([10, 20, 30], [10_000_000, 11_000_000, 10_999_000]), profit_loss: [0, 0, -1_000], cashflow: { CSD: [0, 1_000_000, 0] } };
+    // equity rose by the top-up, but the account lost 1,000 won: the fall colour
+    expect(curveColor(equityPoints(h), undefined, lastProfitLoss(h))).toBe("#0051c7");
+    expect(depositPoints(h)).toEqual([{ time: 20, value: 1_000_000 }]);
+    expect(depositPoints(history([10], [1]))).toEqual([]);
+    expect(lastProfitLoss(history([10], [1]))).toBeNull();
   });
 });
 
@@ -111,6 +127,17 @@ describe("EquityCurve", () => {
     await vi.waitFor(() => expect(authed).toHaveBeenCalledTimes(3));
     expect(authed.mock.lastCall![0]).toBe(historyPath("1D"));
     expect(lw.createChart).toHaveBeenCalledTimes(1); // the chart stays; only the data reloads
+  });
+
+  it("marks each deposit on the curve", async () => {
+    const h = { ...history([1_000, 2_000], [10_000_000, 11_000_000]), profit_loss: [0, 0], cashflow: { CSD: [0, 1_000_000] } };
+    const session = { authed: vi.fn(async () => h) } as unknown as Session;
+    lw.markers.length = 0;
+    await act(async () => render(<EquityCurve lang="ko" session={session} theme="light" version={0} />, root));
+    await vi.waitFor(() => expect(lw.markers[0]?.setMarkers).toHaveBeenCalled());
+    expect(lw.markers[0]!.setMarkers.mock.lastCall![0]).toEqual([
+      expect.objectContaining({ time: 2_000, position: "belowBar", text: "입금 1,000,000" }),
+    ]);
   });
 
   it("shows the server's refusal, and says when there is no history", async () => {

@@ -1,12 +1,13 @@
 // The portfolio page's equity curve: the account's value over the last day, week, month or year, from
-// `/v2/account/portfolio/history`, drawn as an area (red when up over the period, blue when down). Reloads
-// when the page says the account changed (`version`). lightweight-charts is loaded on demand.
+// `/v2/account/portfolio/history`, drawn as an area (the rise colour when the period made money without
+// counting deposits, the fall colour when it lost), with each deposit marked where it arrived. Reloads when the
+// page says the account changed (`version`). lightweight-charts is loaded on demand.
 
-import type { AreaData, IChartApi, ISeriesApi, UTCTimestamp } from "lightweight-charts";
+import type { AreaData, IChartApi, ISeriesApi, ISeriesMarkersPluginApi, Time, UTCTimestamp } from "lightweight-charts";
 import { useEffect, useRef, useState } from "preact/hooks";
 
-import { type ColorScheme, riseFall } from "./format";
 import { chartOptions, type ChartLib, FALL, loadChartLib, RISE, type Theme } from "./chart";
+import { type ColorScheme, formatWon, riseFall } from "./format";
 import type { Lang } from "./i18n";
 import type { Session } from "./session";
 
@@ -17,6 +18,7 @@ const STRINGS = {
     loading: "자산 추이를 불러오는 중…",
     failed: "자산 추이를 불러오지 못했습니다",
     empty: "아직 기록이 없습니다",
+    deposit: "입금",
   },
   en: {
     periods: "Period",
@@ -24,8 +26,11 @@ const STRINGS = {
     loading: "Loading the equity curve…",
     failed: "Could not load the equity curve",
     empty: "No history yet",
+    deposit: "Deposit",
   },
 } as const;
+
+const PALETTE_DEPOSIT = { light: "#5b616e", dark: "#a3a9b5" } as const;
 
 export type Period = "1D" | "1W" | "1M" | "1A";
 export const PERIODS: readonly Period[] = ["1D", "1W", "1M", "1A"];
@@ -37,8 +42,28 @@ const STEP: Record<Period, string> = { "1D": "5Min", "1W": "1H", "1M": "1D", "1A
 export interface PortfolioHistory {
   timestamp: number[] | null;
   equity: Array<number | string | null> | null;
+  profit_loss?: Array<number | string | null> | null;
+  cashflow?: { CSD?: Array<number | string | null> | null } | null;
   timeframe?: string;
   base_value?: number;
+}
+
+// The deposits (top-ups, the opening deposit) inside the window, at the points where they arrived: marked on
+// the curve, since they raise equity without being profit.
+export function depositPoints(h: PortfolioHistory): EquityPoint[] {
+  const times = h.timestamp ?? [];
+  const amounts = h.cashflow?.CSD ?? [];
+  return times.flatMap((time, i) => {
+    const amount = Number(amounts[i] ?? 0);
+    return Number.isFinite(time) && amount > 0 ? [{ time, value: amount }] : [];
+  });
+}
+
+// The window's profit or loss without deposits (the last point's), or null when the answer has none.
+export function lastProfitLoss(h: PortfolioHistory): number | null {
+  const pl = h.profit_loss ?? [];
+  const last = pl.length > 0 ? Number(pl[pl.length - 1]) : NaN;
+  return Number.isFinite(last) ? last : null;
 }
 
 export interface EquityPoint {
@@ -71,8 +96,14 @@ export function equityPoints(h: PortfolioHistory): EquityPoint[] {
   return out;
 }
 
-// Red when the period ends at or above where it started, blue below (Korean convention).
-export function curveColor(points: readonly EquityPoint[], c: { rise: string; fall: string } = { rise: RISE, fall: FALL }): string {
+// The rise colour when the period made money, the fall colour when it lost: by the P&L without deposits when
+// known (a top-up is not a gain), else by where the curve ends against where it started.
+export function curveColor(
+  points: readonly EquityPoint[],
+  c: { rise: string; fall: string } = { rise: RISE, fall: FALL },
+  profitLoss: number | null = null,
+): string {
+  if (profitLoss !== null) return profitLoss < 0 ? c.fall : c.rise;
   const first = points[0];
   const last = points[points.length - 1];
   return first && last && last.value < first.value ? c.fall : c.rise;
@@ -82,6 +113,7 @@ interface View {
   lib: ChartLib;
   chart: IChartApi;
   area: ISeriesApi<"Area">;
+  markers: ISeriesMarkersPluginApi<Time>;
 }
 
 export interface EquityCurveProps {
@@ -97,7 +129,12 @@ export function EquityCurve({ lang, session, theme, colors = "korean", version }
   const box = useRef<HTMLDivElement>(null);
   const [period, setPeriod] = useState<Period>(DEFAULT_PERIOD);
   const [view, setView] = useState<View | null>(null);
-  const [loaded, setLoaded] = useState<{ period: Period; points: EquityPoint[] } | null>(null);
+  const [loaded, setLoaded] = useState<{
+    period: Period;
+    points: EquityPoint[];
+    deposits: EquityPoint[];
+    profitLoss: number | null;
+  } | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [libFailure, setLibFailure] = useState<string | null>(null);
 
@@ -111,7 +148,7 @@ export function EquityCurve({ lang, session, theme, colors = "korean", version }
         const area = chart.addSeries(lib.AreaSeries, {
           lineWidth: 2, priceFormat: { type: "price", precision: 0, minMove: 1 }, priceLineVisible: false,
         });
-        made = { lib, chart, area };
+        made = { lib, chart, area, markers: lib.createSeriesMarkers(area, []) };
         setView(made);
       },
       (e: Error) => !gone && setLibFailure(e.message),
@@ -133,7 +170,7 @@ export function EquityCurve({ lang, session, theme, colors = "korean", version }
     session.authed<PortfolioHistory>(historyPath(period)).then(
       (h) => {
         if (stale) return;
-        setLoaded({ period, points: equityPoints(h) });
+        setLoaded({ period, points: equityPoints(h), deposits: depositPoints(h), profitLoss: lastProfitLoss(h) });
       },
       (e: Error) => !stale && setFailure(e.message),
     );
@@ -144,11 +181,21 @@ export function EquityCurve({ lang, session, theme, colors = "korean", version }
 
   useEffect(() => {
     if (!view || !loaded) return;
-    const color = curveColor(loaded.points, riseFall(colors, theme));
+    const c = riseFall(colors, theme);
+    const color = curveColor(loaded.points, c, loaded.profitLoss);
     view.area.applyOptions({ lineColor: color, topColor: `${color}40`, bottomColor: `${color}05` });
     view.area.setData(loaded.points.map((p): AreaData<UTCTimestamp> => ({ time: p.time as UTCTimestamp, value: p.value })));
+    view.markers.setMarkers(
+      loaded.deposits.map((d) => ({
+        time: d.time as UTCTimestamp,
+        position: "belowBar" as const,
+        shape: "arrowUp" as const,
+        color: PALETTE_DEPOSIT[theme],
+        text: `${s.deposit} ${formatWon(d.value, lang === "ko" ? "ko-KR" : "en-US")}`,
+      })),
+    );
     view.chart.timeScale().fitContent();
-  }, [view, loaded, colors, theme]);
+  }, [view, loaded, colors, theme, lang, s]);
 
   const failed = libFailure ?? failure;
   const loading = !failed && (!view || loaded?.period !== period);
