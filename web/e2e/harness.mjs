@@ -77,16 +77,8 @@ export function readableError(message, maxLines = 16) {
   return [...lines.slice(0, maxLines), `  … (${lines.length - maxLines} more lines of call log)`].join("\n");
 }
 
-// KRX tick grid (2023 table; the same as web/src/krx.ts).
-const TICKS = [
-  [500_000, 1_000],
-  [200_000, 500],
-  [50_000, 100],
-  [20_000, 50],
-  [5_000, 10],
-  [2_000, 5],
-  [0, 1],
-];
+// KRX tick grid: the web app's own table (web/src/krx-ticks.json), highest range first.
+const TICKS = JSON.parse(readFileSync(new URL("../src/krx-ticks.json", import.meta.url), "utf8"));
 export function tickSize(price) {
   for (const [from, tick] of TICKS) if (price >= from) return tick;
   return 1;

@@ -7,6 +7,7 @@ import type {
   AutoscaleInfo,
   CandlestickData, ChartOptions, DeepPartial, HistogramData, IChartApi, IPriceLine, ISeriesApi, UTCTimestamp,
 } from "lightweight-charts";
+import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 
 import {
@@ -273,28 +274,54 @@ export function StockChart({ lang, session, symbol, previousClose, upper, lower,
   const failed = failure && (failure.key === "*" || failure.key === key) ? failure.message : null;
   const loading = !failed && (!view || loaded?.key !== key);
   return (
-    <div class="chart" data-testid="chart" data-theme={theme}>
-      <div class="chart-tfs" role="group" aria-label={s.timeframes}>
-        {TIMEFRAMES.map((f) => (
-          <button key={f} type="button" data-tf={f} aria-pressed={f === tf ? "true" : "false"} onClick={() => setTf(f)}>
-            {s.tf[f]}
+    <ChartFrame
+      testId="chart"
+      className="chart"
+      theme={theme}
+      groupLabel={s.timeframes}
+      choices={TIMEFRAMES.map((f) => ({ key: f, label: s.tf[f], attrs: { "data-tf": f } }))}
+      chosen={tf}
+      onChoose={setTf}
+      box={box}
+      message={
+        failed !== null
+          ? { role: "alert", text: `${s.failed}: ${failed}` }
+          : loading
+            ? { role: "status", text: s.loading }
+            : empty
+              ? { role: "status", text: s.empty }
+              : null
+      }
+    />
+  );
+}
+
+// The frame both charts share: a row of choice buttons (timeframes, periods) over the canvas's box, and one
+// message over the canvas (a failure, loading, or no data).
+export function ChartFrame<K extends string>({ testId, className, theme, groupLabel, choices, chosen, onChoose, box, message }: {
+  testId: string;
+  className: string;
+  theme: Theme;
+  groupLabel: string;
+  choices: ReadonlyArray<{ key: K; label: string; attrs: Record<string, string> }>;
+  chosen: K;
+  onChoose: (key: K) => void;
+  box: RefObject<HTMLDivElement>;
+  message: { role: "alert" | "status"; text: string } | null;
+}) {
+  return (
+    <div class={className} data-testid={testId} data-theme={theme}>
+      <div class="chart-tfs" role="group" aria-label={groupLabel}>
+        {choices.map((c) => (
+          <button key={c.key} type="button" {...c.attrs} aria-pressed={c.key === chosen ? "true" : "false"} onClick={() => onChoose(c.key)}>
+            {c.label}
           </button>
         ))}
       </div>
       <div class="chart-box" ref={box} />
-      {failed !== null && (
-        <p class="chart-message" role="alert">
-          {s.failed}: {failed}
-        </p>
-      )}
-      {loading && (
-        <p class="chart-message" role="status">
-          {s.loading}
-        </p>
-      )}
-      {!failed && !loading && empty && (
-        <p class="chart-message" role="status">
-          {s.empty}
+      {message && (
+        <p class="chart-message" role={message.role}>
+          {message.text}
         </p>
       )}
     </div>

@@ -6,7 +6,7 @@
 import type { AreaData, IChartApi, ISeriesApi, ISeriesMarkersPluginApi, Time, UTCTimestamp } from "lightweight-charts";
 import { useEffect, useRef, useState } from "preact/hooks";
 
-import { chartOptions, type ChartLib, FALL, loadChartLib, RISE, type Theme } from "./chart";
+import { ChartFrame, chartOptions, type ChartLib, FALL, loadChartLib, RISE, type Theme } from "./chart";
 import { type ColorScheme, formatWon, riseFall } from "./format";
 import type { Lang } from "./i18n";
 import type { Session } from "./session";
@@ -200,30 +200,24 @@ export function EquityCurve({ lang, session, theme, colors = "korean", version }
   const failed = libFailure ?? failure;
   const loading = !failed && (!view || loaded?.period !== period);
   return (
-    <div class="chart chart-equity" data-testid="equity-curve" data-theme={theme}>
-      <div class="chart-tfs" role="group" aria-label={s.periods}>
-        {PERIODS.map((p) => (
-          <button key={p} type="button" data-period={p} aria-pressed={p === period ? "true" : "false"} onClick={() => setPeriod(p)}>
-            {s.period[p]}
-          </button>
-        ))}
-      </div>
-      <div class="chart-box" ref={box} />
-      {failed !== null && (
-        <p class="chart-message" role="alert">
-          {s.failed}: {failed}
-        </p>
-      )}
-      {loading && (
-        <p class="chart-message" role="status">
-          {s.loading}
-        </p>
-      )}
-      {!failed && !loading && loaded?.points.length === 0 && (
-        <p class="chart-message" role="status">
-          {s.empty}
-        </p>
-      )}
-    </div>
+    <ChartFrame
+      testId="equity-curve"
+      className="chart chart-equity"
+      theme={theme}
+      groupLabel={s.periods}
+      choices={PERIODS.map((p) => ({ key: p, label: s.period[p], attrs: { "data-period": p } }))}
+      chosen={period}
+      onChoose={setPeriod}
+      box={box}
+      message={
+        failed !== null
+          ? { role: "alert", text: `${s.failed}: ${failed}` }
+          : loading
+            ? { role: "status", text: s.loading }
+            : loaded?.points.length === 0
+              ? { role: "status", text: s.empty }
+              : null
+      }
+    />
   );
 }

@@ -1,16 +1,9 @@
 // KRX price rules the order ticket needs: the tick size of a price (the 2023 table, one grid for KOSPI and
 // KOSDAQ) and snapping to that grid. Prices are whole won, as everywhere in InvestKing.
+import ticks from "./krx-ticks.json";
 
-// [lower bound of the price range, tick size]
-const TICKS: ReadonlyArray<readonly [number, number]> = [
-  [500_000, 1_000],
-  [200_000, 500],
-  [50_000, 100],
-  [20_000, 50],
-  [5_000, 10],
-  [2_000, 5],
-  [0, 1],
-];
+// [lower bound of the price range, tick size], highest range first (shared with the end-to-end test).
+const TICKS: ReadonlyArray<readonly [number, number]> = ticks.map(([from, tick]) => [from!, tick!] as const);
 
 export function tickSize(price: number): number {
   for (const [from, tick] of TICKS) if (price >= from) return tick;
