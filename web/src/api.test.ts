@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { ApiError, listStocks, marketRules } from "./api";
+import { ApiError, errorText, listStocks, marketRules } from "./api";
 
 describe("api", () => {
   it("keeps the server's error message and code", async () => {
@@ -22,5 +22,16 @@ describe("api", () => {
     expect(await marketRules(fetcher)).toMatchObject({ commission_ppm: 150, sell_tax_ppm: 2000 });
     await listStocks("삼성", 5, fetcher);
     expect(seen).toEqual(["/api/v1/market", "/api/v1/stocks?limit=5&q=%EC%82%BC%EC%84%B1"]);
+  });
+});
+
+describe("errorText", () => {
+  it("keeps the server's message, led by a Korean explanation in Korean", () => {
+    const refused = new ApiError(403, 40310000, "insufficient buying power: the order needs 1 won more");
+    expect(errorText("en", refused)).toBe("insufficient buying power: the order needs 1 won more");
+    expect(errorText("ko", refused)).toBe("주문 가능 금액이나 수량이 부족합니다 (insufficient buying power: the order needs 1 won more)");
+    expect(errorText("ko", new ApiError(429, 42910000, "too many attempts"))).toMatch(/^요청이 너무 많습니다/);
+    expect(errorText("ko", new TypeError("Failed to fetch"))).toBe("서버에 연결할 수 없습니다 (Failed to fetch)");
+    expect(errorText("en", new Error("boom"))).toBe("boom");
   });
 });

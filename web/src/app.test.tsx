@@ -3,7 +3,7 @@ import { act } from "preact/test-utils";
 import { describe, expect, it, vi } from "vitest";
 
 import type { Stock } from "./api";
-import { App, applyTrade, pageOf, StockSummary, StockTable } from "./app";
+import { App, applyTrade, changePercent, keepNewerPushes, pageOf, StockSummary, StockTable } from "./app";
 
 const samsung: Stock = {
   symbol: "005930", name_ko: "삼성전자", name_en: "Samsung Electronics", market: "KOSPI", tradable: true,
@@ -97,6 +97,30 @@ describe("App", () => {
   });
 });
 
+describe("changePercent", () => {
+  it("rounds half away from zero in whole numbers, as the server does", () => {
+    expect(changePercent(500, 249_500)).toBe("0.20");
+    expect(changePercent(-1_000, 250_000)).toBe("-0.40");
+    expect(changePercent(1, 8)).toBe("12.50");
+    expect(changePercent(-1, 80_000)).toBe("0.00"); // −0.00125 % rounds to zero, without a sign
+    expect(changePercent(1, 40_000)).toBe("0.00"); // 0.0025 → 0.00
+    expect(changePercent(1, 20_000)).toBe("0.01"); // 0.005 → 0.01 (half away from zero)
+    expect(changePercent(-1, 20_000)).toBe("-0.01");
+    expect(changePercent(5, 0)).toBe("0.00");
+  });
+});
+
+describe("keepNewerPushes", () => {
+  it("keeps a pushed price newer than the poll's request, and takes the poll's otherwise", () => {
+    const polled = [{ ...samsung, price: "250000" }, { ...samsung, symbol: "000660", price: "1759000" }];
+    const current = [{ ...samsung, price: "251000", change: "1500", change_pct: "0.60", volume: 2000 }, { ...samsung, symbol: "000660", price: "1750000" }];
+    const merged = keepNewerPushes(polled, current, new Map([["005930", 2_000], ["000660", 500]]), 1_000);
+    expect(merged[0]).toMatchObject({ price: "251000", change: "1500", volume: 2000 });
+    expect(merged[1]!.price).toBe("1759000");
+    expect(keepNewerPushes(polled, null, new Map(), 0)).toBe(polled);
+  });
+});
+
 describe("applyTrade", () => {
   it("moves one stock's price and its change against the previous close", () => {
     const [moved, other] = applyTrade([samsung, { ...samsung, symbol: "000660" }], "005930", 248_500);
@@ -120,6 +144,8 @@ describe("pages", () => {
     expect(root.querySelector("h2")!.textContent).toBe("Samsung Electronics[005930]");
     expect(root.textContent).toContain("249,500");
     expect(root.textContent).toContain("175,000 – 324,000");
+    render(<StockSummary lang="en" stock={{ ...samsung, tradable: false }} />, root);
+    expect(root.querySelector("h2 .badge")!.textContent).toBe("Halted");
     render(<StockSummary lang="ko" stock={undefined} />, root);
     expect(root.textContent).toContain("일치하는 종목이 없습니다");
   });

@@ -27,6 +27,14 @@ type Theme = "light" | "dark";
 type Colors = "korean" | "western";
 
 const SIGNED_IN_PAGES = new Set<Page>(["portfolio", "orders", "keys"]);
+const PAGE_TITLES = {
+  login: "signIn",
+  signup: "signUp",
+  portfolio: "portfolio",
+  orders: "orders",
+  leaderboard: "leaderboard",
+  keys: "apiKeys",
+} as const satisfies Partial<Record<Page, Key>>;
 
 export function pageOf(path: string): Page {
   const plain = ["login", "signup", "portfolio", "orders", "leaderboard", "keys"] as const;
@@ -102,25 +110,37 @@ export function App({ session }: { session: Session }) {
   const [rules, setRules] = useState<MarketRules | null>(null);
   const [live, setLive] = useState(false);
   const [stale, setStale] = useState(false);
+  const [updatesStale, setUpdatesStale] = useState(false);
+  const [epoch, setEpoch] = useState(0); // bumped each time the market-data feed (re)connects
   const [version, setVersion] = useState(0); // bumped by every trade update of the account
   const bump = () => setVersion((v) => v + 1);
 
+  // One request at a time: the next poll is scheduled when the last answer is in, and a hidden tab does not
+  // poll. A pushed trade newer than a poll's request keeps its price (the poll's answer is older news).
+  const pushedAt = useRef(new Map<string, number>());
   useEffect(() => {
     let stopped = false;
-    const load = () =>
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = () => {
+      if (stopped) return;
+      if (document.hidden) return void (timer = setTimeout(load, POLL_MS));
+      const asked = Date.now();
       Promise.all([listStocks(), marketRules()])
         .then(([s, r]) => {
           if (stopped) return;
-          setStocks(s);
+          setStocks((current) => keepNewerPushes(s, current, pushedAt.current, asked));
           setRules(r);
           setError(null);
         })
-        .catch((e: Error) => !stopped && setError(e.message));
-    void load();
-    const timer = setInterval(load, live ? POLL_LIVE_MS : POLL_MS);
+        .catch((e: Error) => !stopped && setError(e.message))
+        .finally(() => {
+          if (!stopped) timer = setTimeout(load, live ? POLL_LIVE_MS : POLL_MS);
+        });
+    };
+    load();
     return () => {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
     };
   }, [live]);
 
@@ -143,12 +163,14 @@ export function App({ session }: { session: Session }) {
       token: () => session.accessToken(),
       symbols: symbols.split(","),
       onTrade: (trade) => {
+        pushedAt.current.set(trade.symbol, Date.now());
         setStocks((list) => list && applyTrade(list, trade.symbol, trade.price, trade.size));
         tradeListeners.current.forEach((l) => l(trade));
       },
       onStale: (down) => {
         setLive(!down);
         setStale(down);
+        if (!down) setEpoch((n) => n + 1); // (re)connected: what moved meanwhile is read again
       },
     });
     const updates = new LiveFeed({
@@ -156,7 +178,10 @@ export function App({ session }: { session: Session }) {
       stream: "trade_updates",
       token: () => session.accessToken(),
       onUpdate: bump,
-      onStale: () => undefined,
+      onStale: (down) => {
+        setUpdatesStale(down);
+        if (!down) bump(); // orders may have filled or expired while the stream was down
+      },
     });
     market.start();
     updates.start();
@@ -165,13 +190,13 @@ export function App({ session }: { session: Session }) {
       updates.stop();
       setLive(false);
       setStale(false);
+      setUpdatesStale(false);
     };
   }, [signedIn, symbols, session]);
 
   useEffect(() => {
     localStorage.setItem("lang", lang);
     document.documentElement.lang = lang;
-    document.title = t(lang, "title");
   }, [lang]);
   useEffect(() => {
     localStorage.setItem("theme", theme);
@@ -188,16 +213,53 @@ export function App({ session }: { session: Session }) {
       {t(lang, key)}
     </a>
   );
-  const stock = page.startsWith("stock:") ? stocks?.find((s) => s.symbol === page.slice(6)) : undefined;
+  // A stock outside the listed ones (found by search among every stock of the master) is looked up by code.
+  const code = page.startsWith("stock:") ? page.slice(6) : null;
+  const listed = code ? stocks?.find((s) => s.symbol === code) : undefined;
+  const [unlisted, setUnlisted] = useState<Stock | null>(null);
+  useEffect(() => {
+    if (!code || listed || stocks === null) return;
+    let stopped = false;
+    listStocks(code, 5)
+      .then((found) => !stopped && setUnlisted(found.find((s) => s.symbol === code) ?? null))
+      .catch(() => undefined);
+    return () => {
+      stopped = true;
+    };
+  }, [code, listed === undefined, stocks === null]);
+  const stock = listed ?? (unlisted?.symbol === code ? unlisted : undefined);
+
+  // Each page has its own title, and after an in-app navigation the focus moves to the new page's content (a
+  // screen reader announces it; the keyboard continues from there), as a full page load would.
+  const mainRef = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  const titleKey = PAGE_TITLES[page as keyof typeof PAGE_TITLES];
+  const pageTitle = page.startsWith("stock:")
+    ? stock
+      ? `${stockName(lang, stock)}[${stock.symbol}]`
+      : page.slice(6)
+    : titleKey
+      ? t(lang, titleKey)
+      : "";
+  useEffect(() => {
+    document.title = pageTitle ? `${pageTitle} · ${t(lang, "title")}` : t(lang, "title");
+  }, [pageTitle, lang]);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    mainRef.current?.focus({ preventScroll: true });
+  }, [page]);
 
   return (
-    <main data-live={live ? "true" : "false"}>
+    <div class="shell">
       <header>
         <h1>
           <a href="/">{t(lang, "title")}</a>
         </h1>
         <Search lang={lang} search={(q) => listStocks(q, 10)} onPick={(symbol) => go(`stock:${symbol}`)} />
-        <nav aria-label={t(lang, "market")}>
+        <nav aria-label={t(lang, "mainMenu")}>
           {signedIn && link("portfolio", "portfolio")}
           {signedIn && link("orders", "orders")}
           {link("leaderboard", "leaderboard")}
@@ -231,68 +293,79 @@ export function App({ session }: { session: Session }) {
           </button>
         </nav>
       </header>
-      {(error || (signedIn && stale)) && (
-        <p role="status" class="stale">
-          {t(lang, "stale")}
-          {error ? ` (${error})` : ""}
-        </p>
-      )}
-      {(page === "login" || page === "signup" || needsSignIn) && (
-        <AuthForm
-          lang={lang}
-          mode={page === "signup" ? "signup" : "signin"}
-          actions={session}
-          onDone={() => (needsSignIn ? setPage(page) : go("home"))}
-          onSwitch={() => go(page === "signup" ? "login" : "signup")}
-        />
-      )}
-      {page === "home" && (
-        <Home lang={lang} stocks={stocks} rules={rules} me={me} version={version} />
-      )}
-      {page.startsWith("stock:") && stocks !== null && (
-        <>
-          <StockSummary lang={lang} stock={stock} />
-          {stock && (
-            <div class="stock-body">
-              {signedIn ? (
-                <StockChart
-                  lang={lang}
-                  session={session}
-                  symbol={stock.symbol}
-                  previousClose={Number(stock.previous_close)}
-                  upper={Number(stock.upper_limit)}
-                  lower={Number(stock.lower_limit)}
-                  theme={theme}
-                  colors={colors}
-                  subscribe={subscribe}
-                />
-              ) : (
-                <p class="note">
-                  <a href="/login">{t(lang, "signInToTrade")}</a>
-                </p>
-              )}
-              {signedIn && (
-                <OrderTicket lang={lang} session={session} stock={stock} rules={rules} version={version} onPlaced={bump} />
-              )}
-            </div>
-          )}
-        </>
-      )}
-      {page === "portfolio" && signedIn && (
-        <PortfolioPage
-          lang={lang}
-          session={session}
-          stocks={stocks ?? []}
-          me={me}
-          version={version}
-          onChanged={bump}
-          curve={<EquityCurve lang={lang} session={session} theme={theme} colors={colors} version={version} />}
-        />
-      )}
-      {page === "orders" && signedIn && <OrdersPage lang={lang} session={session} version={version} onChanged={bump} />}
-      {page === "leaderboard" && <LeaderboardPage lang={lang} me={me} version={version} />}
-      {page === "keys" && signedIn && <KeysPage lang={lang} session={session} />}
-    </main>
+      <main data-live={live ? "true" : "false"} ref={mainRef} tabIndex={-1}>
+        {(error || (signedIn && (stale || updatesStale))) && (
+          <p role="status" class="stale">
+            {t(lang, "stale")}
+            {error ? ` (${error})` : ""}
+          </p>
+        )}
+        {(page === "login" || page === "signup" || needsSignIn) && (
+          <AuthForm
+            lang={lang}
+            mode={page === "signup" ? "signup" : "signin"}
+            actions={session}
+            onDone={() => (needsSignIn ? setPage(page) : go("home"))}
+            onSwitch={() => go(page === "signup" ? "login" : "signup")}
+          />
+        )}
+        {page === "home" && (
+          <Home lang={lang} stocks={stocks} rules={rules} me={me} version={version} />
+        )}
+        {page.startsWith("stock:") && stocks !== null && (
+          <>
+            <StockSummary lang={lang} stock={stock} />
+            {stock && (
+              <div class="stock-body">
+                {signedIn ? (
+                  <StockChart
+                    lang={lang}
+                    session={session}
+                    symbol={stock.symbol}
+                    previousClose={Number(stock.previous_close)}
+                    upper={Number(stock.upper_limit)}
+                    lower={Number(stock.lower_limit)}
+                    theme={theme}
+                    colors={colors}
+                    epoch={epoch}
+                    subscribe={subscribe}
+                  />
+                ) : (
+                  <p class="note">
+                    <a href="/login">{t(lang, "signInToTrade")}</a>
+                  </p>
+                )}
+                {signedIn && (
+                  <OrderTicket
+                    key={stock.symbol}
+                    lang={lang}
+                    session={session}
+                    stock={stock}
+                    rules={rules}
+                    version={version}
+                    onPlaced={bump}
+                  />
+                )}
+              </div>
+            )}
+          </>
+        )}
+        {page === "portfolio" && signedIn && (
+          <PortfolioPage
+            lang={lang}
+            session={session}
+            stocks={stocks ?? []}
+            me={me}
+            version={version}
+            onChanged={bump}
+            curve={<EquityCurve lang={lang} session={session} theme={theme} colors={colors} version={version} />}
+          />
+        )}
+        {page === "orders" && signedIn && <OrdersPage lang={lang} session={session} version={version} onChanged={bump} />}
+        {page === "leaderboard" && <LeaderboardPage lang={lang} me={me} version={version} />}
+        {page === "keys" && signedIn && <KeysPage lang={lang} session={session} />}
+      </main>
+    </div>
   );
 }
 
@@ -365,9 +438,9 @@ function Home({ lang, stocks, rules, me, version }: {
           <h2 id="recommended-title">{t(lang, "recommended")}</h2>
           <p class="note">{t(lang, "recommendedSoon")}</p>
         </section>
-        <section data-testid="top-leaders" class="card" aria-label={t(lang, "leaderboard")}>
+        <div class="card">
           <TopLeaders lang={lang} me={me} version={version} limit={5} />
-        </section>
+        </div>
       </div>
     </div>
   );
@@ -382,6 +455,7 @@ export function StockSummary({ lang, stock }: { lang: Lang; stock: Stock | undef
     <section class="stock" aria-label={stockName(lang, stock)}>
       <h2>
         {stockName(lang, stock)}[{stock.symbol}]
+        {!stock.tradable && <span class="badge halted">{t(lang, "halted")}</span>}
       </h2>
       <p class="quote" data-testid="quote" style={{ color }}>
         {formatWon(stock.price, locale)} {formatChange(stock.change, locale)} ({formatPercent(stock.change_pct)})
@@ -400,6 +474,18 @@ export function StockSummary({ lang, stock }: { lang: Lang; stock: Stock | undef
   );
 }
 
+// A polled list, except for stocks whose price a trade pushed after the poll was asked for: those keep the
+// pushed price, change and volume.
+export function keepNewerPushes(polled: Stock[], current: Stock[] | null, pushedAt: ReadonlyMap<string, number>, asked: number): Stock[] {
+  if (!current) return polled;
+  const now = new Map(current.map((s) => [s.symbol, s]));
+  return polled.map((s) => {
+    const mine = now.get(s.symbol);
+    if (!mine || (pushedAt.get(s.symbol) ?? 0) <= asked) return s;
+    return { ...s, price: mine.price, change: mine.change, change_pct: mine.change_pct, volume: Math.max(s.volume, mine.volume) };
+  });
+}
+
 // A trade's price into the list, with the change against the previous close recomputed and its size added to
 // the day's volume.
 export function applyTrade(list: Stock[], symbol: string, price: number, size = 0): Stock[] {
@@ -407,9 +493,19 @@ export function applyTrade(list: Stock[], symbol: string, price: number, size = 
     if (s.symbol !== symbol) return s;
     const prev = Number(s.previous_close);
     const change = price - prev;
-    const pct = prev > 0 ? ((change * 100) / prev).toFixed(2) : "0.00";
+    const pct = changePercent(change, prev);
     return { ...s, price: String(price), change: String(change), change_pct: pct, volume: s.volume + size };
   });
+}
+
+// The change as a percentage of the previous close with two decimals, rounded half away from zero in whole
+// numbers exactly as the server does (so a pushed price and the next poll never differ by 0.01).
+export function changePercent(change: number, previousClose: number): string {
+  if (!(previousClose > 0)) return "0.00";
+  const n = Math.abs(change) * 10_000; // hundredths of a per cent, times the previous close
+  const q = Math.floor((n + Math.floor(previousClose / 2)) / previousClose);
+  const text = `${Math.floor(q / 100)}.${String(q % 100).padStart(2, "0")}`;
+  return change < 0 && q !== 0 ? `-${text}` : text;
 }
 
 export function StockTable({ lang, stocks, trends }: { lang: Lang; stocks: Stock[]; trends?: Map<string, number[]> }) {

@@ -2,6 +2,7 @@
 // refuses is shown as the server said it.
 import { useState } from "preact/hooks";
 
+import { errorText } from "./api";
 import { t, type Lang } from "./i18n";
 
 export interface AuthActions {
@@ -14,7 +15,7 @@ const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
 export function checkCredentials(lang: Lang, username: string, password: string): string | null {
   if (!username.trim() || !password) return t(lang, "required");
   if (!USERNAME.test(username.trim())) return t(lang, "usernameRule");
-  if (new TextEncoder().encode(password).length < 8) return t(lang, "passwordRule");
+  if ([...password].length < 8) return t(lang, "passwordRule"); // characters, as the message says (the server counts bytes)
   return null;
 }
 
@@ -43,7 +44,7 @@ export function AuthForm({ lang, mode, actions, onDone, onSwitch }: {
       await actions.logIn(username.trim(), password);
       onDone();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(lang, err));
     } finally {
       setBusy(false);
     }

@@ -159,11 +159,12 @@ export interface StockChartProps {
   lower: number;
   theme: Theme;
   colors?: ColorScheme; // rise red / fall blue (Korean, the default) or rise green / fall red
+  epoch?: number; // changes when the live feed reconnects: the bars are read again (trades were missed)
   // Registers a listener for live trades (any symbol) and returns its removal; pass a stable function.
   subscribe: (fn: (t: Trade) => void) => () => void;
 }
 
-export function StockChart({ lang, session, symbol, previousClose, upper, lower, theme, colors = "korean", subscribe }: StockChartProps) {
+export function StockChart({ lang, session, symbol, previousClose, upper, lower, theme, colors = "korean", epoch = 0, subscribe }: StockChartProps) {
   const s = STRINGS[lang];
   const c = riseFall(colors, theme);
   const palette = useRef(c);
@@ -237,7 +238,7 @@ export function StockChart({ lang, session, symbol, previousClose, upper, lower,
     return () => {
       stale = true;
     };
-  }, [session, symbol, tf]);
+  }, [session, symbol, tf, epoch]);
 
   useEffect(() => {
     if (!view) return;

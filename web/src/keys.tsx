@@ -3,6 +3,7 @@
 // revoke keys. The secret lives only in this page's state: leaving the page forgets it for good.
 import { useEffect, useState } from "preact/hooks";
 
+import { errorText } from "./api";
 import type { Lang } from "./i18n";
 import { formatKst } from "./orders";
 import { ScrollArea } from "./scroll";
@@ -151,7 +152,7 @@ export function KeysPage({ lang, session }: { lang: Lang; session: Session }) {
     let stopped = false;
     listKeys(session)
       .then((list) => !stopped && setKeys(list))
-      .catch((e: Error) => !stopped && setError(e.message));
+      .catch((e: unknown) => !stopped && setError(errorText(lang, e)));
     return () => {
       stopped = true;
     };
@@ -167,7 +168,7 @@ export function KeysPage({ lang, session }: { lang: Lang; session: Session }) {
       setNotice(tr(lang, "revokedNotice"));
       setReloads((n) => n + 1);
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(lang, e));
     } finally {
       setBusy(false);
     }
@@ -229,7 +230,7 @@ function NewKeyForm({ lang, create, onCreated }: {
       onCreated(await create(name.trim()));
       setName("");
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(lang, err));
     } finally {
       setBusy(false);
     }

@@ -68,17 +68,18 @@ describe("LiveFeed", () => {
 
     first.close(); // the server went away
     expect(stale).toEqual([false, true]);
-    expect(timers.map((t) => t.ms)).toEqual([500]);
+    const retries = () => timers.filter((t) => t.ms !== 10_000); // leaving out each socket's ready timeout
+    expect(retries().map((t) => t.ms)).toEqual([500]);
     token = "t2";
-    timers[0]!.fn();
+    retries()[0]!.fn();
     await flush();
     const second = FakeSocket.all[1]!;
     second.serve([{ T: "success", msg: "connected" }]);
     expect(second.sent[0]).toEqual({ action: "auth", token: "t2" });
     second.close(); // down again before subscribing: the delay doubles
-    expect(timers.map((t) => t.ms)).toEqual([500, 1_000]);
+    expect(retries().map((t) => t.ms)).toEqual([500, 1_000]);
     feed.stop();
-    timers[1]!.fn();
+    retries()[1]!.fn();
     await flush();
     expect(FakeSocket.all).toHaveLength(2);
   });
@@ -143,6 +144,38 @@ describe("LiveFeed", () => {
     frame({ stream: "authorization", data: { status: "unauthorized" } });
     expect(ws.closed).toBe(true);
     expect(stale).toEqual([false, true]);
+    feed.stop();
+  });
+
+  it("drops a socket that never gets ready, reconnects only on fatal errors, and resets the backoff after a stable run", async () => {
+    FakeSocket.all = [];
+    const timers: Array<{ fn: () => void; ms: number }> = [];
+    let now = 0;
+    const feed = new LiveFeed({
+      url: "ws://x/v2/iex",
+      token: async () => "t",
+      symbols: ["005930"],
+      onStale: () => undefined,
+      makeSocket: (u) => new FakeSocket(u) as unknown as WebSocket,
+      random: () => 1,
+      setTimer: (fn, ms) => timers.push({ fn, ms }),
+      now: () => now,
+    });
+    feed.start();
+    await flush();
+    const silent = FakeSocket.all[0]!;
+    timers.find((t) => t.ms === 10_000)!.fn(); // no subscription within 10 s: half-open, closed
+    expect(silent.closed).toBe(true);
+    timers.filter((t) => t.ms !== 10_000).at(-1)!.fn();
+    await flush();
+    const ws = FakeSocket.all[1]!;
+    ws.serve([{ T: "success", msg: "connected" }, { T: "success", msg: "authenticated" }, { T: "subscription", trades: ["005930"] }]);
+    ws.serve([{ T: "error", code: 405, msg: "symbol limit exceeded" }]);
+    expect(ws.closed).toBe(false); // the connection stays
+    now += 60_000; // a minute of good service
+    ws.serve([{ T: "error", code: 407, msg: "slow client" }]);
+    expect(ws.closed).toBe(true);
+    expect(timers.filter((t) => t.ms !== 10_000).map((t) => t.ms)).toEqual([500, 500]); // backoff back to the start
     feed.stop();
   });
 });

@@ -27,10 +27,16 @@ export interface LiveFeedOptions {
   makeSocket?: (url: string) => WebSocket;       // tests pass a fake
   random?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
+  now?: () => number;
   clearTimer?: (timer: unknown) => void;
 }
 
 const FIRST_DELAY_MS = 500;
+const READY_TIMEOUT_MS = 10_000; // from opening the socket to subscribed: longer means a half-open connection
+const STABLE_MS = 30_000; // a connection that lasted this long resets the backoff
+// Alpaca's stream errors after which the server closes (or the connection is useless): reconnect. Others
+// (a bad message, a symbol limit, a server hiccup) leave the connection as it is.
+const FATAL_ERRORS = new Set([401, 402, 404, 406, 407, 409]);
 const MAX_DELAY_MS = 30_000;
 
 export function backoffDelay(attempt: number, random: () => number): number {
@@ -41,6 +47,7 @@ export function backoffDelay(attempt: number, random: () => number): number {
 export class LiveFeed {
   private socket: WebSocket | null = null;
   private attempt = 0;
+  private upSince: number | null = null; // when the current connection became ready
   private timer: unknown = null;
   private closed = false;
   private stale: boolean | null = null; // unknown until the first connection succeeds or fails
@@ -90,10 +97,25 @@ export class LiveFeed {
     ws.onclose = () => {
       if (this.socket !== ws) return;
       this.socket = null;
+      if (this.upSince !== null && this.clock() - this.upSince >= STABLE_MS) this.attempt = 0;
+      this.upSince = null;
       this.setStale(true);
       this.retry();
     };
     ws.onerror = () => ws.close();
+    // Never ready (no subscription confirmed): give up on this socket and try again.
+    (this.o.setTimer ?? setTimeout)(() => {
+      if (this.socket === ws && this.upSince === null) ws.close();
+    }, READY_TIMEOUT_MS);
+  }
+
+  private clock(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  private ready(): void {
+    this.upSince = this.clock();
+    this.setStale(false);
   }
 
   private retry(): void {
@@ -120,14 +142,13 @@ export class LiveFeed {
           if (m.msg === "authenticated") ws.send(JSON.stringify({ action: "subscribe", trades: this.o.symbols ?? [] }));
           break;
         case "subscription":
-          this.attempt = 0;
-          this.setStale(false);
+          this.ready();
           break;
         case "t":
           this.o.onTrade?.({ symbol: String(m.S), price: Number(m.p), size: Number(m.s), time: String(m.t) });
           break;
         case "error":
-          ws.close(); // an auth failure or a slow-client drop: reconnect with a fresh token
+          if (FATAL_ERRORS.has(Number(m.code))) ws.close(); // auth failed, slow client, …: reconnect, fresh token
           break;
       }
     }
@@ -145,8 +166,7 @@ export class LiveFeed {
       if (m.data?.status === "authorized") ws.send(JSON.stringify({ action: "listen", data: { streams: ["trade_updates"] } }));
       else ws.close(); // refused: reconnect with a fresh token
     } else if (m.stream === "listening") {
-      this.attempt = 0;
-      this.setStale(false);
+      this.ready();
     } else if (m.stream === "trade_updates" && m.data) {
       this.o.onUpdate?.({ event: String(m.data.event), order: (m.data.order ?? {}) as TradeUpdate["order"] });
     }

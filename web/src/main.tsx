@@ -4,4 +4,6 @@ import { App } from "./app";
 import { browserDeps, Session } from "./session";
 import "./style.css";
 
-render(<App session={new Session(browserDeps())} />, document.getElementById("app")!);
+const session = new Session(browserDeps());
+addEventListener("storage", (e) => session.storageChanged(e.key)); // other tabs signing in or out
+render(<App session={session} />, document.getElementById("app")!);

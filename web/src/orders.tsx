@@ -5,7 +5,7 @@
 import type { ComponentChild } from "preact";
 import { useEffect, useState } from "preact/hooks";
 
-import { listStocks, type Stock } from "./api";
+import { errorText, listStocks, type Stock } from "./api";
 import { direction, formatWon, moveColor } from "./format";
 import { stockName, type Lang } from "./i18n";
 import { ScrollArea } from "./scroll";
@@ -325,7 +325,7 @@ export function OrdersPage({ lang, session, version, onChanged }: {
         setData(d);
         setError(null);
       })
-      .catch((e: Error) => !stopped && setError(e.message));
+      .catch((e: unknown) => !stopped && setError(errorText(lang, e)));
     return () => {
       stopped = true;
     };
@@ -346,7 +346,7 @@ export function OrdersPage({ lang, session, version, onChanged }: {
       if (replacing === o.id) setReplacing(null);
       changed("canceled");
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(lang, e));
     } finally {
       setBusy(null);
     }
@@ -499,7 +499,7 @@ export function ReplaceForm({ lang, order, send, onClose, onDone }: {
       await send(checked.body);
       onDone();
     } catch (err) {
-      setProblems([(err as Error).message]);
+      setProblems([errorText(lang, err)]);
     } finally {
       setBusy(false);
     }

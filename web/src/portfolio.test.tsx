@@ -8,11 +8,23 @@ import { checkAmount, kstMidnight, PortfolioPage, summarize } from "./portfolio"
 const account = { cash: "7494625", equity: "10094625", last_equity: "10000000", buying_power: "7494625" };
 
 describe("summarize", () => {
-  it("takes P&L from the portfolio history, which leaves deposits out", () => {
+  it("values holdings at live prices and leaves deposits out of P&L", () => {
     expect(kstMidnight(Date.parse("2026-11-25T16:00:00Z"))).toBe("2026-11-25T15:00:00.000Z"); // 01:00 on the 26th in Korea
     expect(kstMidnight(Date.parse("2026-11-25T14:59:00Z"))).toBe("2026-11-24T15:00:00.000Z");
-    const s = summarize({ ...account, equity: "10994625" }, { equity: [1e7, 10994625], profit_loss: [0, -5375] }, { equity: [], profit_loss: [] });
-    expect(s).toEqual({ cash: 7494625, equity: 10994625, totalPl: -5375, dayPl: null });
+    const position = { symbol: "005930", qty: "10", avg_entry_price: "250500.00", current_price: "250000", market_value: "2500000",
+      cost_basis: "2505000", unrealized_pl: "-5000", unrealized_plpc: "-0.0020" };
+    const a = { cash: "8494625", equity: "10994625", last_equity: "10989625", buying_power: "8494625" };
+    // opened with 10,000,000 today, topped up 1,000,000, bought 10 at 250,500 (+375 commission); now 253,000
+    const s = summarize(a, [position], new Map([["005930", 253_000]]),
+      { base_value: 10_000_000, cashflow: { CSD: [0, 1_000_000] } }, { base_value: 10_000_000, cashflow: { CSD: [0, 1_000_000] } });
+    expect(s.equity).toBe(8_494_625 + 2_530_000);
+    expect(s.totalPl).toBe(24_625);
+    expect(s.dayPl).toBe(24_625);
+    expect(s.holdings[0]).toMatchObject({ price: 253_000, value: 2_530_000, unrealized: 25_000, avgCost: 250_500 });
+    // without a live price the server's is used; without a history the P&L is unknown, not made up
+    const stale = summarize(a, [position], new Map(), null, null);
+    expect(stale.equity).toBe(10_994_625);
+    expect(stale.totalPl).toBeNull();
   });
 });
 
@@ -34,8 +46,8 @@ describe("PortfolioPage", () => {
     const authed = vi.fn(async (path: string, init?: RequestInit) => {
       if (path === "/v2/account") return account;
       if (path === "/v2/positions") return positions;
-      if (path.includes("timeframe=1D")) return { equity: [1e7, 10094625], profit_loss: [0, 94625] };
-      if (path.includes("timeframe=1H")) return { equity: [10050000, 10094625], profit_loss: [0, 44625] };
+      if (path.includes("timeframe=1D")) return { base_value: 1e7, cashflow: { CSD: [0, 0] } };
+      if (path.includes("timeframe=1H")) return { base_value: 10050000, cashflow: { CSD: [0, 0] } };
       if (path === "/api/v1/account/topup") {
         expect(JSON.parse(init!.body as string)).toEqual({ amount: 1000000 });
         if (++topups > 1) throw new ApiError(422, 42210000, "top-up limit reached");

@@ -1,11 +1,12 @@
 // The portfolio (the original's "my page"): cash, equity, total and today's P&L and return, holdings with
 // average cost, current price, unrealized P&L and weight, the equity curve, and top-up ("charge").
-// P&L leaves deposits out (the server's portfolio history does the sums): total over the account's life, today's
-// since 00:00 KST; the return is the time-weighted one the leaderboard uses.
+// Holdings are valued at the live prices; P&L leaves deposits out: total is equity minus everything deposited,
+// today's is equity minus the equity at 00:00 KST and today's deposits (both from the portfolio history); the
+// return is the time-weighted one the leaderboard uses.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 
-import type { Stock } from "./api";
+import { errorText, type Stock } from "./api";
 import { direction, formatChange, formatPercent, formatWon, moveColor } from "./format";
 import { stockName, t, type Lang } from "./i18n";
 import { ScrollArea } from "./scroll";
@@ -29,20 +30,35 @@ export interface Position {
   unrealized_plpc: string;
 }
 
-// Alpaca's portfolio history; `profit_loss` leaves out the deposits made inside the window.
+// Alpaca's portfolio history: `base_value` is the equity at the window's start, `cashflow.CSD` the deposits that
+// arrived at each point.
 export interface History {
-  equity: number[];
-  profit_loss: number[];
+  base_value: number;
+  cashflow?: { CSD?: Array<number | null> | null } | null;
+}
+
+// A holding valued at the live price (the price list follows every trade), in whole won.
+export interface Holding {
+  symbol: string;
+  qty: number;
+  avgCost: number; // per share, rounded to the won
+  price: number;
+  value: number;
+  costBasis: number;
+  unrealized: number;
+  unrealizedPct: number; // of the cost basis
 }
 
 export interface Summary {
   cash: number;
-  equity: number;
-  totalPl: number | null;
-  dayPl: number | null;
+  equity: number; // cash + holdings at live prices
+  holdings: Holding[];
+  totalPl: number | null; // equity − everything deposited over the account's life
+  dayPl: number | null; // equity − (equity at 00:00 KST + today's deposits)
 }
 
 export const MAX_TOPUP = 100_000_000;
+const REFRESH_MS = 15_000;
 
 // The start of today in Korea (00:00 KST), as RFC 3339.
 export function kstMidnight(now: number): string {
@@ -51,11 +67,36 @@ export function kstMidnight(now: number): string {
   return new Date(kst.getTime() - 9 * 3_600_000).toISOString();
 }
 
-const last = (xs: number[] | undefined) => (xs && xs.length > 0 ? xs[xs.length - 1]! : null);
+// What a window's P&L is measured against: its starting equity plus the deposits inside it.
+function invested(h: History | null): number | null {
+  if (!h || !Number.isFinite(Number(h.base_value))) return null;
+  const deposits = (h.cashflow?.CSD ?? []).reduce<number>((sum, d) => sum + Number(d ?? 0), 0);
+  return Number(h.base_value) + deposits;
+}
 
-// Total P&L over the account's life and today's since 00:00 KST (windows start no earlier than the account).
-export function summarize(a: Account, total: History | null, today: History | null): Summary {
-  return { cash: Number(a.cash), equity: Number(a.equity), totalPl: last(total?.profit_loss), dayPl: last(today?.profit_loss) };
+// Holdings at live prices (when the list has the stock), equity, and total and today's P&L (the windows start no
+// earlier than the account itself).
+export function summarize(a: Account, positions: Position[], live: ReadonlyMap<string, number>, total: History | null, today: History | null): Summary {
+  const holdings = positions.map((p): Holding => {
+    const qty = Number(p.qty);
+    const price = live.get(p.symbol) ?? Number(p.current_price);
+    const costBasis = Number(p.cost_basis);
+    const value = qty * price;
+    const unrealized = value - costBasis;
+    return {
+      symbol: p.symbol, qty, avgCost: Math.round(Number(p.avg_entry_price)), price, value, costBasis, unrealized,
+      unrealizedPct: costBasis > 0 ? (unrealized * 100) / costBasis : 0,
+    };
+  });
+  const cash = Number(a.cash);
+  const equity = cash + holdings.reduce((sum, h) => sum + h.value, 0);
+  const totalBase = invested(total);
+  const todayBase = invested(today);
+  return {
+    cash, equity, holdings,
+    totalPl: totalBase === null ? null : equity - totalBase,
+    dayPl: todayBase === null ? null : equity - todayBase,
+  };
 }
 
 export function checkAmount(lang: Lang, text: string): string | null {
@@ -94,8 +135,13 @@ export function PortfolioPage({ lang, session, stocks, me, version, onChanged, c
   const [returnPct, setReturnPct] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  // Prices move the holdings: reload on trade updates and on price changes (the stock list's version).
-  const prices = stocks.map((s) => s.price).join(",");
+  // The account is read on mount, after each of its trade updates (`version`) and every 15 s; prices move the
+  // holdings between reads from the live price list.
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
   useEffect(() => {
     let stopped = false;
     Promise.all([
@@ -111,25 +157,36 @@ export function PortfolioPage({ lang, session, stocks, me, version, onChanged, c
         setHistory([total, today]);
         setError(null);
       })
-      .catch((e: Error) => !stopped && setError(e.message));
-    if (me)
-      fetch("/api/v1/leaderboard?period=all&limit=1000")
-        .then((r) => r.json() as Promise<{ entries: Array<{ username: string; return_pct: string }> }>)
-        .then((b) => !stopped && setReturnPct(b.entries.find((e) => e.username === me)?.return_pct ?? null))
-        .catch(() => undefined);
+      .catch((e: unknown) => !stopped && setError(errorText(lang, e))); // the last figures stay, with the error above them
     return () => {
       stopped = true;
     };
-  }, [session, version, prices, me]);
+  }, [session, version, tick]);
+  useEffect(() => {
+    if (!me) return;
+    let stopped = false;
+    fetch("/api/v1/leaderboard?period=all&limit=1000")
+      .then((r) => r.json() as Promise<{ entries: Array<{ username: string; return_pct: string }> }>)
+      .then((b) => !stopped && setReturnPct(b.entries.find((e) => e.username === me)?.return_pct ?? null))
+      .catch(() => undefined);
+    return () => {
+      stopped = true;
+    };
+  }, [me, version]);
 
-  if (error) return <p role="alert" class="error">{error}</p>;
-  if (!account) return <p>{t(lang, "loading")}</p>;
-  const s = summarize(account, history?.[0] ?? null, history?.[1] ?? null);
+  if (!account) return error ? <p role="alert" class="error">{error}</p> : <p>{t(lang, "loading")}</p>;
   const names = new Map(stocks.map((x) => [x.symbol, x]));
+  const live = new Map(stocks.map((x) => [x.symbol, Number(x.price)]));
+  const s = summarize(account, positions, live, history?.[0] ?? null, history?.[1] ?? null);
   const tone = (n: number) => moveColor(direction(n));
   return (
     <section class="portfolio" aria-labelledby="portfolio-title">
       <h2 id="portfolio-title">{t(lang, "portfolio")}</h2>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
       <dl class="figures">
         <Figure id="equity" label={t(lang, "equity")}>{formatWon(s.equity, locale)}</Figure>
         <Figure id="cash" label={t(lang, "cash")}>{formatWon(s.cash, locale)}</Figure>
@@ -156,20 +213,19 @@ export function PortfolioPage({ lang, session, stocks, me, version, onChanged, c
               </tr>
             </thead>
             <tbody>
-              {positions.map((p) => {
-                const stock = names.get(p.symbol);
-                const pl = Number(p.unrealized_pl);
-                const weight = s.equity > 0 ? (Number(p.market_value) * 100) / s.equity : 0;
+              {s.holdings.map((h) => {
+                const stock = names.get(h.symbol);
+                const weight = s.equity > 0 ? (h.value * 100) / s.equity : 0;
                 return (
-                  <tr key={p.symbol} data-symbol={p.symbol}>
+                  <tr key={h.symbol} data-symbol={h.symbol}>
                     <th scope="row">
-                      <a href={`/stocks/${p.symbol}`}>{stock ? stockName(lang, stock) : p.symbol}</a> <small>{p.symbol}</small>
+                      <a href={`/stocks/${h.symbol}`}>{stock ? stockName(lang, stock) : h.symbol}</a> <small>{h.symbol}</small>
                     </th>
-                    <td data-col="qty">{formatWon(p.qty, locale)}</td>
-                    <td data-col="avg_cost">{formatWon(Math.round(Number(p.avg_entry_price)), locale)}</td>
-                    <td data-col="price">{formatWon(p.current_price, locale)}</td>
-                    <td data-col="unrealized_pl" style={{ color: tone(pl) }}>
-                      {formatChange(pl, locale)} ({formatPercent(Number(p.unrealized_plpc) * 100)})
+                    <td data-col="qty">{formatWon(h.qty, locale)}</td>
+                    <td data-col="avg_cost">{formatWon(h.avgCost, locale)}</td>
+                    <td data-col="price">{formatWon(h.price, locale)}</td>
+                    <td data-col="unrealized_pl" style={{ color: tone(h.unrealized) }}>
+                      {formatChange(h.unrealized, locale)} ({formatPercent(h.unrealizedPct)})
                     </td>
                     <td data-col="weight">{weight.toFixed(1)}%</td>
                   </tr>
@@ -208,7 +264,7 @@ export function TopUp({ lang, session, onDone }: { lang: Lang; session: Session;
       setAmount("");
       onDone();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(lang, err));
     } finally {
       setBusy(false);
     }

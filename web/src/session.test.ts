@@ -34,6 +34,8 @@ class FakeAuthServer {
       return json(200, this.issue(r.family));
     }
     if (path === "/api/v1/auth/logout") {
+      const expiry = this.access.get(auth.replace("Bearer ", ""));
+      if (expiry === undefined || expiry <= this.now) return json(401, { code: 40110000, message: "token expired" });
       const r = this.refresh.get(body.refresh_token);
       if (r) this.revoked.add(r.family);
       return new Response(null, { status: 204 });
@@ -87,6 +89,27 @@ describe("Session", () => {
     expect(s.signedIn()).toBe(false);
     expect(changes).toEqual([true, false]);
     await expect(s.authed("/api/v1/me")).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it("signs out on the server even after the access token expired, and follows other tabs", async () => {
+    const server = new FakeAuthServer();
+    const storage = memoryStorage();
+    const s = new Session({ ...deps(server), storage });
+    await s.logIn("alice", "correct horse 1");
+    const refresh = s.tokens()!.refresh_token;
+    server.now += 3_600_000; // an hour idle: the access token is long expired
+    await s.logOut();
+    expect(server.refreshCalls).toBe(1); // renewed to be allowed to sign out
+    const reuse = await server.fetch("/api/v1/auth/refresh", { method: "POST", body: JSON.stringify({ refresh_token: refresh }) });
+    expect(reuse.status).toBe(401); // the family is revoked: the old refresh token is worthless
+
+    const other = new Session({ ...deps(server), storage }); // a second tab on the same storage
+    const seen: boolean[] = [];
+    other.onChange((v) => seen.push(v));
+    await s.logIn("alice", "correct horse 1");
+    other.storageChanged("ik.session");
+    other.storageChanged("lang"); // not the session: ignored
+    expect(seen).toEqual([true]);
   });
 
   it("renews before expiry and after a 401, spending each refresh token once", async () => {

@@ -69,6 +69,14 @@ export class Session {
     return () => this.listeners.delete(listener);
   }
 
+  // Another tab signed in or out (or its renewal failed): tell this tab's listeners. Wired to the window's
+  // `storage` event by browserSession().
+  storageChanged(key: string | null): void {
+    if (key !== null && key !== KEY) return;
+    const now = this.signedIn();
+    this.listeners.forEach((l) => l(now));
+  }
+
   async signUp(username: string, password: string, email?: string, phone?: string): Promise<void> {
     const body: Record<string, string> = { username, password };
     if (email) body.email = email;
@@ -85,23 +93,30 @@ export class Session {
     this.save(answer);
   }
 
-  // Revokes the refresh-token family on the server (best effort) and forgets the session here.
+  // Revokes the refresh-token family on the server (best effort: with an access token renewed first when the
+  // stored one has expired, so the 30-day refresh token does not outlive the sign-out) and forgets the session.
   async logOut(): Promise<void> {
+    let access: string | null = null;
+    try {
+      access = await this.accessToken();
+    } catch {
+      access = null; // offline: signed out here all the same
+    }
     const t = this.tokens();
     this.clear();
-    if (!t) return;
+    if (!t || !access) return;
     try {
       await request(
         "/api/v1/auth/logout",
         {
           method: "POST",
-          headers: { Authorization: `Bearer ${t.access_token}` },
+          headers: { Authorization: `Bearer ${access}` },
           body: JSON.stringify({ refresh_token: t.refresh_token }),
         },
         this.deps.fetch,
       );
     } catch {
-      // signed out here either way; an expired access token only means the family lapses on its own
+      // signed out here either way
     }
   }
 

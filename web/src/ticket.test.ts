@@ -11,6 +11,9 @@ describe("order ticket", () => {
     expect(commission(2_495_000)).toBe(374); // 374.25
     expect(sellTax(2_495_000)).toBe(4_990);
     expect(commission(6_666)).toBe(0);
+    // 999,999,999 shares at 3,000,000 won: notional × rate is past 2^53, still exact
+    expect(commission(2_999_999_997_000_000)).toBe(449_999_999_550);
+    expect(sellTax(2_999_999_997_000_001)).toBe(5_999_999_994_000);
   });
 
   it("estimates buys at the limit or the upper limit, and sells net of fees and tax", () => {
@@ -25,6 +28,7 @@ describe("order ticket", () => {
     expect(checkTicket(ticket({ qty: "1.5" }), market, holdings)).toEqual([{ field: "qty", reason: "whole" }]);
     expect(checkTicket(ticket({ qty: "abc" }), market, holdings)).toEqual([{ field: "qty", reason: "whole" }]);
     expect(checkTicket(ticket({ qty: "0" }), market, holdings)).toEqual([{ field: "qty", reason: "positive" }]);
+    expect(checkTicket(ticket({ qty: "1000000001" }), market, holdings)).toEqual([{ field: "qty", reason: "tooLarge" }]);
     expect(checkTicket(ticket({ limitPrice: "249700" }), market, holdings)).toEqual([{ field: "limitPrice", reason: "offTick" }]);
     expect(checkTicket(ticket({ limitPrice: "400000" }), market, holdings)).toEqual([{ field: "limitPrice", reason: "outsideBand" }]);
     expect(checkTicket(ticket({ type: "stop", stopPrice: "" }), market, holdings)).toEqual([{ field: "stopPrice", reason: "required" }]);

@@ -8,6 +8,8 @@ export interface FeeSchedule {
   sell_tax_ppm: number; // sells only
 }
 
+export const MAX_QTY = 1_000_000_000; // the server's limit per order
+
 export const DEFAULT_FEES: FeeSchedule = { commission_ppm: 150, sell_tax_ppm: 2_000 };
 
 export type Side = "buy" | "sell";
@@ -33,13 +35,13 @@ export interface Holdings {
 }
 
 export type Problem =
-  | { field: "qty"; reason: "required" | "whole" | "positive" | "tooMany" }
+  | { field: "qty"; reason: "required" | "whole" | "positive" | "tooMany" | "tooLarge" }
   | { field: "limitPrice" | "stopPrice"; reason: "required" | "whole" | "offTick" | "outsideBand" }
   | { field: "total"; reason: "buyingPower" };
 
+// Parts per million of a whole-won notional, rounded down, in integers (notional × rate can pass 2^53).
 function ppm(notional: number, rate: number): number {
-  // notional × rate fits a double exactly up to 9e15; prices × quantities here stay far below
-  return Math.floor((notional * rate) / 1_000_000);
+  return Number((BigInt(notional) * BigInt(rate)) / 1_000_000n);
 }
 
 export function commission(notional: number, fees: FeeSchedule = DEFAULT_FEES): number {
@@ -81,6 +83,7 @@ export function checkTicket(input: TicketInput, m: Market, h: Holdings, fees = D
   const qty = wholeNumber(input.qty);
   if (typeof qty !== "number") problems.push({ field: "qty", reason: qty });
   else if (qty <= 0) problems.push({ field: "qty", reason: "positive" });
+  else if (qty > MAX_QTY) problems.push({ field: "qty", reason: "tooLarge" });
   else if (input.side === "sell" && qty > h.sharesAvailable) problems.push({ field: "qty", reason: "tooMany" });
 
   const price = (field: "limitPrice" | "stopPrice", text: string): number | null => {

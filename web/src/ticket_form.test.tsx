@@ -89,6 +89,11 @@ describe("OrderTicket", () => {
       symbol: "005930", qty: "10", side: "buy", type: "limit", time_in_force: "day", limit_price: "200500",
     });
     expect(t.form.querySelector('[role="status"]')!.getAttribute("data-status")).toBe("new");
+    // IOC and FOK are not offered for stop orders, and a chosen one falls back to day
+    await t.set("tif", "ioc");
+    await t.set("type", "stop");
+    expect((t.form.querySelector('option[value="ioc"]') as HTMLOptionElement).disabled).toBe(true);
+    expect((t.form.querySelector('[name="tif"]') as HTMLSelectElement).value).toBe("day");
   });
 
   it("shows the server's refusal as the server said it, and sells only what is held", async () => {

@@ -4,7 +4,7 @@
 // is shown as the server said it. An accepted order's status follows its trade updates (`version`).
 import { useEffect, useState } from "preact/hooks";
 
-import { ApiError, type MarketRules, type Stock } from "./api";
+import { ApiError, errorText, type MarketRules, type Stock } from "./api";
 import { formatWon } from "./format";
 import { t, type Key, type Lang } from "./i18n";
 import { snapToTick, stepTick } from "./krx";
@@ -31,7 +31,7 @@ export function problemText(lang: Lang, p: Problem): string {
   const field = p.field === "qty" ? "" : p.field === "limitPrice" ? `${t(lang, "limitPrice")}: ` : p.field === "stopPrice" ? `${t(lang, "stopPrice")}: ` : "";
   const key: Key =
     p.field === "qty"
-      ? ({ required: "qtyRequired", whole: "qtyWhole", positive: "qtyPositive", tooMany: "qtyTooMany" } as const)[p.reason]
+      ? ({ required: "qtyRequired", whole: "qtyWhole", positive: "qtyPositive", tooMany: "qtyTooMany", tooLarge: "qtyTooLarge" } as const)[p.reason]
       : p.field === "total"
         ? "overBuyingPower"
         : ({ required: "priceRequired", whole: "priceWhole", offTick: "priceOffTick", outsideBand: "priceOutsideBand" } as const)[p.reason];
@@ -90,6 +90,12 @@ export function OrderTicket({ lang, session, stock, rules, version, onPlaced }: 
 
   const needsLimit = type === "limit" || type === "stop_limit";
   const needsStop = type === "stop" || type === "stop_limit";
+  // IOC and FOK need the continuous session and are not for stop orders (the server refuses them otherwise).
+  const immediateAllowed = !needsStop && (rules === null || rules.session === "continuous");
+  const tifAllowed = (v: (typeof TIFS)[number]) => immediateAllowed || (v !== "ioc" && v !== "fok");
+  useEffect(() => {
+    if (!tifAllowed(tif)) setTif("day");
+  });
   const chooseType = (next: OrderType) => {
     setType(next);
     const here = String(snapToTick(market.price, "down"));
@@ -126,7 +132,7 @@ export function OrderTicket({ lang, session, stock, rules, version, onPlaced }: 
       setPlaced(await session.authed<Order>("/v2/orders", { method: "POST", body: JSON.stringify(body) }));
       onPlaced();
     } catch (err) {
-      setProblems([(err as Error).message]);
+      setProblems([errorText(lang, err)]);
     } finally {
       setBusy(false);
     }
@@ -172,7 +178,7 @@ export function OrderTicket({ lang, session, stock, rules, version, onPlaced }: 
         {t(lang, "tif")}
         <select name="tif" value={tif} onChange={(e) => setTif(e.currentTarget.value as (typeof TIFS)[number])}>
           {TIFS.map((v) => (
-            <option key={v} value={v}>
+            <option key={v} value={v} disabled={!tifAllowed(v)}>
               {t(lang, v)}
             </option>
           ))}
@@ -218,6 +224,12 @@ export function OrderTicket({ lang, session, stock, rules, version, onPlaced }: 
           {Number(placed.filled_qty) > 0 && placed.filled_avg_price
             ? ` (${formatWon(placed.filled_qty, locale)} @ ${formatWon(placed.filled_avg_price, locale)})`
             : ""}
+        </p>
+      )}
+      {/* The list can lag a halt or resumption by a few seconds, so the order may still go: the server decides. */}
+      {!stock.tradable && (
+        <p role="status" class="error">
+          {t(lang, "notTradable")}
         </p>
       )}
       <button type="submit" class={`submit ${side}`} disabled={busy}>
