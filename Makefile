@@ -20,7 +20,7 @@ CTEST_ARGS ?=
 
 FORMAT_DIRS := src bench tests
 # Test programs holding the `concurrent` tests: the TSan run builds only these.
-TSAN_TARGETS ?= ik_app_test ik_storage_concurrent_test ik_gateway_test ik_market_concurrent_test
+TSAN_TARGETS ?= ik_app_test ik_storage_concurrent_test ik_gateway_test ik_market_concurrent_test ik_bus_test
 APP := ./build/release/src/app/investking
 
 # Targets call each other in a fixed order (deps before build before run); never run them side by side.
