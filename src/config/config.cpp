@@ -186,6 +186,44 @@ using Items = std::vector<std::string>;
 enum class Shape : std::uint8_t { kScalar, kList };
 enum class Style : std::uint8_t { kBare, kQuoted };  // how Describe writes a scalar (list items are quoted)
 
+// A Kafka bootstrap list: host:port pairs separated by commas, ports 1 … 65535.
+std::optional<std::string> BootstrapProblem(const std::string& text) {
+    if (text.empty()) return "it is empty";
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        const std::string_view pair(text.data() + start, comma - start);
+        const auto colon = pair.rfind(':');
+        if (colon == std::string_view::npos || colon == 0) return "each broker is host:port";
+        const auto port = ParseInteger<int>(std::string(pair.substr(colon + 1)));
+        if (!port || *port < 1 || *port > 65'535) return "each broker is host:port with a port from 1 to 65535";
+        start = comma + 1;
+    }
+    return std::nullopt;
+}
+
+// "" or mysql://user[:password]@host[:port]/database.
+std::optional<std::string> DatabaseUrlProblem(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    constexpr std::string_view kScheme = "mysql://";
+    if (!std::string_view(text).starts_with(kScheme)) return "it must start with mysql://";
+    const auto at = text.rfind('@');
+    if (at == std::string::npos || at == kScheme.size()) return "it needs a user (mysql://user:password@host/database)";
+    const auto slash = text.find('/', at);
+    if (slash == std::string::npos || slash + 1 == text.size() || slash == at + 1) return "it needs a host and a database";
+    return std::nullopt;
+}
+
+// mysql://user:<redacted>@host/database: the user and place stay visible, the password never is.
+std::string RedactUrlPassword(const std::string& url) {
+    constexpr std::string_view kScheme = "mysql://";
+    const auto at = url.rfind('@');
+    if (!std::string_view(url).starts_with(kScheme) || at == std::string::npos) return url.empty() ? url : "<redacted>";
+    const auto colon = url.find(':', kScheme.size());
+    if (colon == std::string::npos || colon > at) return url;  // no password
+    return url.substr(0, colon + 1) + "<redacted>" + url.substr(at);
+}
+
 struct Field {
     std::string_view section;
     std::string_view key;
@@ -196,6 +234,8 @@ struct Field {
     // Config unchanged.
     std::function<std::optional<std::string>(Config&, const Items&)> parse;
     std::function<Items(const Config&)> format;
+    // How `investking config` shows the value when it holds a secret (nullptr: as it is).
+    std::function<std::string(const std::string&)> redact = nullptr;
 };
 
 template <class Get>
@@ -338,6 +378,32 @@ const std::vector<Field>& Fields() {
                               return std::nullopt;
                           },
                           [](const Config& c) { return Items{c.http.web_root}; }});
+        // kafka
+        f.push_back(Field{"kafka", "bootstrap", Shape::kScalar, Style::kQuoted, "host:port[,host:port...]",
+                          [](Config& c, const Items& items) -> std::optional<std::string> {
+                              if (auto problem = BootstrapProblem(items.at(0))) return problem;
+                              c.kafka.bootstrap = items.at(0);
+                              return std::nullopt;
+                          },
+                          [](const Config& c) { return Items{c.kafka.bootstrap}; }});
+        f.push_back(IntegerField(
+            "kafka", "connect_timeout_ms", [](auto& c) -> auto& { return c.kafka.connect_timeout_ms; }, 1, 600'000));
+        f.push_back(IntegerField(
+            "kafka", "orders_partitions", [](auto& c) -> auto& { return c.kafka.orders_partitions; }, 1, 1'000));
+        f.push_back(IntegerField("kafka", "replication", [](auto& c) -> auto& { return c.kafka.replication; }, 1, 7));
+        // database
+        for (const auto& [key, member] : {std::pair{std::string_view("service_url"), &DatabaseConfig::service_url},
+                                          std::pair{std::string_view("recommend_url"), &DatabaseConfig::recommend_url}}) {
+            f.push_back(Field{"database", key, Shape::kScalar, Style::kQuoted,
+                              "mysql://user:password@host:port/database (\"\" for the SQLite files)",
+                              [member](Config& c, const Items& items) -> std::optional<std::string> {
+                                  if (auto problem = DatabaseUrlProblem(items.at(0))) return problem;
+                                  c.database.*member = items.at(0);
+                                  return std::nullopt;
+                              },
+                              [member](const Config& c) { return Items{c.database.*member}; },
+                              RedactUrlPassword});
+        }
         // storage
         f.push_back(IntegerField(
             "storage", "group_commit_max_batch", [](auto& c) -> auto& { return c.storage.group_commit_max_batch; }, 1,
@@ -372,6 +438,7 @@ const Field* FindField(std::string_view section, std::string_view key) {
 
 std::unexpected<Error> InvalidValue(const Field& field, std::string_view shown, std::string_view source,
                                     std::string_view problem) {
+    if (field.redact) shown = "<redacted>";  // the value may hold a password
     return MakeError(ErrorCode::kInvalidArgument, "config: " + std::string(field.section) + "." +
                                                       std::string(field.key) + " = " + std::string(shown) + " (from " +
                                                       std::string(source) + "): " + std::string(problem));
@@ -632,8 +699,7 @@ Status Validate(const Config& config) {
 std::string Describe(const Config& config) {
     std::string out =
         "# InvestKing effective configuration: built-in defaults < YAML file < INVESTKING_* environment.\n"
-        "# Secrets are never printed: when keys such as database passwords or JWT signing keys are added, they\n"
-        "# appear here as \"<redacted>\" (see Describe in src/config/config.cpp).\n";
+        "# Secrets are never printed: passwords in database URLs appear as <redacted>.\n";
     std::string_view current_section;
     for (const Field& field : Fields()) {
         if (field.section != current_section) {
@@ -647,7 +713,7 @@ std::string Describe(const Config& config) {
         } else {
             value = field.style == Style::kQuoted ? Quote(items.at(0)) : items.at(0);
         }
-        // Redaction point: a field marked secret would print "<redacted>" here instead of its value.
+        if (field.redact && field.shape == Shape::kScalar) value = Quote(field.redact(items.at(0)));
         out += "  " + std::string(field.key) + ": " + value + "\n";
     }
     return out;

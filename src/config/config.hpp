@@ -95,6 +95,25 @@ struct StorageConfig {
     friend bool operator==(const StorageConfig&, const StorageConfig&) = default;
 };
 
+// The distributed mode's Kafka cluster (roles ingest, sink, engine, gateway; `serve` uses no broker).
+struct KafkaConfig {
+    std::string bootstrap = "127.0.0.1:9092";  // host:port[,host:port…]
+    int connect_timeout_ms = 30'000;           // start-up waits this long for the brokers, 1 … 600,000
+    int orders_partitions = 12;                // partitions of `orders` and `order-updates`, 1 … 1,000
+    int replication = 1;                       // replication factor of the topics the roles create, 1 … 7
+
+    friend bool operator==(const KafkaConfig&, const KafkaConfig&) = default;
+};
+
+// MySQL/MariaDB databases of the distributed mode, as mysql://user:password@host:port/database URLs; empty
+// means the SQLite files under --data-dir. The passwords are secrets: `investking config` redacts them.
+struct DatabaseConfig {
+    std::string service_url;
+    std::string recommend_url;
+
+    friend bool operator==(const DatabaseConfig&, const DatabaseConfig&) = default;
+};
+
 struct LogConfig {
     LogLevel level = LogLevel::kInfo;
     LogFormat format = LogFormat::kText;
@@ -109,6 +128,8 @@ struct Config {
     AccountConfig account;
     HttpConfig http;
     StorageConfig storage;
+    KafkaConfig kafka;
+    DatabaseConfig database;
     LogConfig log;
 
     friend bool operator==(const Config&, const Config&) = default;

@@ -320,7 +320,9 @@ TEST_P(BadValueTest, EnvironmentValueErrorNamesKeyValueAndVariable) {
     const BadValue& bad = GetParam();
     const std::string name = EnvName(bad);
     const std::string message = LoadError(std::nullopt, Env{{name, bad.value}});
-    const std::string prefix = "config: " + bad.section + "." + bad.key + " = \"";
+    // Values that may hold a password are not echoed.
+    const std::string prefix =
+        "config: " + bad.section + "." + bad.key + (bad.section == "database" ? " = <redacted>" : " = \"");
     EXPECT_EQ(message.rfind(prefix, 0), 0u) << message;
     EXPECT_NE(message.find("(from env " + name + "): "), std::string::npos) << message;
 }
@@ -381,6 +383,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"http", "listen", "[::1:8080"}, BadValue{"http", "listen", "my host:8080"},
         BadValue{"storage", "group_commit_max_batch", "0"}, BadValue{"storage", "group_commit_max_batch", "1000001"},
         BadValue{"storage", "synchronous", "off"}, BadValue{"storage", "synchronous", "FULL"},
+        BadValue{"kafka", "bootstrap", ""}, BadValue{"kafka", "bootstrap", "broker"},
+        BadValue{"kafka", "bootstrap", "broker:0"}, BadValue{"kafka", "bootstrap", "a:9092,,b:9092"},
+        BadValue{"kafka", "bootstrap", ":9092"}, BadValue{"kafka", "connect_timeout_ms", "0"},
+        BadValue{"kafka", "orders_partitions", "1001"}, BadValue{"kafka", "replication", "8"},
+        BadValue{"database", "service_url", "postgres://u:p@h/db"}, BadValue{"database", "service_url", "mysql://h/db"},
+        BadValue{"database", "recommend_url", "mysql://u:p@h/"}, BadValue{"database", "recommend_url", "mysql://u:p@/db"},
         BadValue{"log", "level", "verbose"}, BadValue{"log", "level", "warning"}, BadValue{"log", "format", "xml"}),
     BadValueName);
 
@@ -489,7 +497,8 @@ TEST_F(ConfigTest, DescribeIsYamlThatLoadsBackToTheSameConfig) {
 TEST_F(ConfigTest, DescribeListsEverySectionInOrder) {
     const std::string text = Describe(Config{});
     std::size_t last = 0;
-    for (const char* section : {"\nmarket:\n", "\nfees:\n", "\naccount:\n", "\nhttp:\n", "\nstorage:\n", "\nlog:\n"}) {
+    for (const char* section : {"\nmarket:\n", "\nfees:\n", "\naccount:\n", "\nhttp:\n", "\nkafka:\n", "\ndatabase:\n",
+                                "\nstorage:\n", "\nlog:\n"}) {
         const std::size_t at = text.find(section);
         ASSERT_NE(at, std::string::npos) << section;
         EXPECT_GT(at, last) << section;
@@ -498,6 +507,22 @@ TEST_F(ConfigTest, DescribeListsEverySectionInOrder) {
     EXPECT_NE(text.find("  session: always\n"), std::string::npos);
     EXPECT_NE(text.find("  holidays: []\n"), std::string::npos);
     EXPECT_NE(text.find("  seed: 20210426\n"), std::string::npos);
+}
+
+TEST_F(ConfigTest, DatabasePasswordsAreNeverShown) {
+    auto c = Load(std::nullopt, Env{{"INVESTKING_DATABASE_SERVICE_URL", "mysql://investking:s3cr%40t@db:3306/investking_service"},
+                                    {"INVESTKING_KAFKA_BOOTSTRAP", "k1:9092,k2:9093"}});
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_EQ(c->database.service_url, "mysql://investking:s3cr%40t@db:3306/investking_service");
+    EXPECT_EQ(c->kafka.bootstrap, "k1:9092,k2:9093");
+    const std::string text = Describe(*c);
+    EXPECT_EQ(text.find("s3cr"), std::string::npos) << text;
+    EXPECT_NE(text.find("  service_url: \"mysql://investking:<redacted>@db:3306/investking_service\"\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("  recommend_url: \"\"\n"), std::string::npos) << text;
+    // A bad URL's error does not echo the password either.
+    const std::string error = LoadError(std::nullopt, Env{{"INVESTKING_DATABASE_SERVICE_URL", "mysql://u:hunter2@db"}});
+    EXPECT_NE(error.find("database.service_url = <redacted>"), std::string::npos) << error;
+    EXPECT_EQ(error.find("hunter2"), std::string::npos) << error;
 }
 
 TEST_F(ConfigTest, ValidateCatchesConfigsBuiltInCode) {
