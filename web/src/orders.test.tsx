@@ -185,6 +185,7 @@ describe("order helpers", () => {
     expect(checkReplace("en", "1e3", "").problems).toHaveLength(1);
     expect(checkReplace("ko", "7", "242,000")).toEqual({ problems: [], body: { qty: "7", limit_price: "242000" } });
     expect(checkReplace("ko", "", "242000")).toEqual({ problems: [], body: { limit_price: "242000" } });
+    expect(checkReplace("en", "", "242100").problems).toEqual(["The limit price is not on the tick grid"]);
   });
 });
 
@@ -310,12 +311,15 @@ describe("OrdersPage", () => {
     broker.refuse = {
       status: 422,
       code: 42210000,
-      message: "limit price 241,001 is not on the KRX tick grid: at this price level prices move in steps of 500 won (nearest valid prices 241,000 and 241,500)",
+      message: "price 400,000 is outside today's band 175,000 … 324,000",
     };
     await fill(root, "qty", "");
-    await fill(root, "limit_price", "241001");
+    await fill(root, "limit_price", "241001"); // off the tick grid: caught here
     await submitReplace(root);
-    expect(broker.calls.find((c) => c.method === "PATCH")!.body).toEqual({ limit_price: "241001" });
+    expect(alerts(root.querySelector('form[data-testid="replace"]')!)).toEqual(["The limit price is not on the tick grid"]);
+    await fill(root, "limit_price", "400000"); // on the grid, outside the band: the server says so
+    await submitReplace(root);
+    expect(broker.calls.find((c) => c.method === "PATCH")!.body).toEqual({ limit_price: "400000" });
     expect(alerts(root.querySelector('form[data-testid="replace"]')!)).toEqual([broker.refuse.message]);
     expect(onChanged).not.toHaveBeenCalled();
   });

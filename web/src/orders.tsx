@@ -8,6 +8,7 @@ import { useEffect, useState } from "preact/hooks";
 import { errorText, listStocks, type Stock } from "./api";
 import { direction, formatWon, moveColor } from "./format";
 import { stockName, type Lang } from "./i18n";
+import { isOnTickGrid } from "./krx";
 import { ScrollArea } from "./scroll";
 import type { Session } from "./session";
 import "./pages.css";
@@ -102,6 +103,7 @@ const KO = {
   shares: "주",
   qtyRule: "수량은 1 이상 1,000,000,000 이하의 정수로 입력해 주세요",
   limitRule: "지정가는 1원 이상의 정수(원)로 입력해 주세요",
+  offTick: "지정가가 호가 단위에 맞지 않습니다",
   nothing: "새 수량이나 새 지정가를 입력해 주세요",
 };
 
@@ -145,6 +147,7 @@ const EN: Record<keyof typeof KO, string> = {
   shares: " shares",
   qtyRule: "Quantity must be a whole number from 1 to 1,000,000,000",
   limitRule: "Limit price must be a whole number of won, at least 1",
+  offTick: "The limit price is not on the tick grid",
   nothing: "Enter a new quantity or a new limit price",
 };
 
@@ -218,6 +221,7 @@ export function checkReplace(lang: Lang, qty: string, limitPrice: string): { pro
   if (limitPrice.trim()) {
     const n = wholeNumber(limitPrice, MAX_PRICE);
     if (n === null) problems.push(tr(lang, "limitRule"));
+    else if (!isOnTickGrid(n)) problems.push(tr(lang, "offTick"));
     else body.limit_price = String(n);
   }
   return { problems, body };

@@ -46,6 +46,7 @@ describe("OrderTicket", () => {
     const t = await mount("ko", { "GET /v2/account": { buying_power: "1000000" } });
     await t.submit();
     expect(t.alerts()).toEqual(["수량을 입력해 주세요"]);
+    expect(t.form.querySelector('[name="qty"]')!.getAttribute("aria-invalid")).toBe("true");
     await t.set("qty", "ten");
     await t.submit();
     expect(t.alerts()).toEqual(["수량은 숫자(정수)로 입력해 주세요"]);

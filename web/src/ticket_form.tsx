@@ -61,6 +61,7 @@ export function OrderTicket({ lang, session, stock, rules, version, onPlaced }: 
   const [buyingPower, setBuyingPower] = useState<number | null>(null);
   const [shares, setShares] = useState(0);
   const [problems, setProblems] = useState<string[]>([]);
+  const [invalid, setInvalid] = useState<ReadonlySet<string>>(new Set()); // fields named by the problems
   const [placed, setPlaced] = useState<Order | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -122,6 +123,7 @@ export function OrderTicket({ lang, session, stock, rules, version, onPlaced }: 
       fees,
     );
     setPlaced(null);
+    setInvalid(new Set(found.map((p) => (p.field === "total" ? "qty" : p.field))));
     if (found.length > 0) return setProblems(found.map((p) => problemText(lang, p)));
     setProblems([]);
     setBusy(true);
@@ -142,7 +144,15 @@ export function OrderTicket({ lang, session, stock, rules, version, onPlaced }: 
     <div class="price-field">
       <label>
         {t(lang, label)}
-        <input name={field} inputMode="numeric" autocomplete="off" value={value} onInput={(e) => set(e.currentTarget.value)} />
+        <input
+          name={field}
+          inputMode="numeric"
+          autocomplete="off"
+          value={value}
+          aria-invalid={invalid.has(field === "limit_price" ? "limitPrice" : "stopPrice") || undefined}
+          aria-describedby={problems.length > 0 ? "ticket-problems" : undefined}
+          onInput={(e) => set(e.currentTarget.value)}
+        />
       </label>
       <button type="button" data-step={`${field}:-1`} aria-label={`${t(lang, label)} — ${t(lang, "tickDown")}`} onClick={() => step(field, -1)}>
         −
@@ -186,7 +196,15 @@ export function OrderTicket({ lang, session, stock, rules, version, onPlaced }: 
       </label>
       <label>
         {t(lang, "qty")}
-        <input name="qty" inputMode="numeric" autocomplete="off" value={qty} onInput={(e) => setQty(e.currentTarget.value)} />
+        <input
+          name="qty"
+          inputMode="numeric"
+          autocomplete="off"
+          value={qty}
+          aria-invalid={invalid.has("qty") || undefined}
+          aria-describedby={problems.length > 0 ? "ticket-problems" : undefined}
+          onInput={(e) => setQty(e.currentTarget.value)}
+        />
       </label>
       {needsLimit && priceInput("limit_price", "limitPrice", limitPrice, setLimitPrice)}
       {needsStop && priceInput("stop_price", "stopPrice", stopPrice, setStopPrice)}
@@ -212,7 +230,7 @@ export function OrderTicket({ lang, session, stock, rules, version, onPlaced }: 
           : `${t(lang, "sharesAvailable")}: ${formatWon(shares, locale)}`}
       </p>
       {problems.length > 0 && (
-        <ul role="alert" class="error">
+        <ul role="alert" class="error" id="ticket-problems">
           {problems.map((p) => (
             <li key={p}>{p}</li>
           ))}
