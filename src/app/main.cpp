@@ -9,7 +9,9 @@
 
 #include "app/embedded.hpp"
 #include "app/exit_codes.hpp"
+#include "app/ingest.hpp"
 #include "app/version.hpp"
+#include "bus/kafka/kafka_bus.hpp"
 #include "common/allocator.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
@@ -193,6 +195,53 @@ int Sim(const CommonFlags& flags, const SimFlags& sim) {
     return kExitOk;
 }
 
+// The `ingest` role: one worker for a group of symbols, producing to Kafka until SIGINT/SIGTERM.
+int Ingest(const CommonFlags& flags, IngestOptions options) {
+    auto cfg = LoadConfig(flags);
+    if (!cfg) return Fail(kExitUsage, cfg.error().message);
+    options.config = *cfg;
+    auto log = GetLogger("app");
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    SystemClock clock;
+    bus::KafkaOptions ko;
+    ko.bootstrap = cfg->kafka.bootstrap;
+    ko.client_id = "investking-ingest";
+    ko.replication = static_cast<std::int16_t>(cfg->kafka.replication);
+    ko.connect_timeout = std::chrono::milliseconds(cfg->kafka.connect_timeout_ms);
+    ko.delivery_timeout = std::chrono::milliseconds(0);  // a tick waits out a broker restart instead of being dropped
+    auto bus = bus::KafkaBus::Connect(ko, clock);
+    if (!bus) return Fail(ExitCodeFor(bus.error()), bus.error().message);
+    IngestWorker worker(std::move(options), **bus, clock);
+    if (auto s = worker.Start(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
+    log->info("event=ready role=ingest version={} kafka={}", VersionString(), cfg->kafka.bootstrap);
+    const auto interval = std::chrono::milliseconds(cfg->market.tick_interval_ms);
+    auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+        worker.Step(clock.Now());
+        // The market clock's period, not a readiness wait: a signal ends it early.
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(interval).count();
+        timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+        const int sig = sigtimedwait(&signals, nullptr, &timeout);
+        if (sig == SIGINT || sig == SIGTERM) {
+            log->info("event=shutdown signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= next_report) {
+            log->info("{}", worker.ActivityLine());
+            next_report += std::chrono::seconds(10);
+        }
+    }
+    if (auto s = worker.Flush(std::chrono::seconds(30)); !s) log->error("event=flush_failed error=\"{}\"", s.error().message);
+    log->info("{}", worker.ActivityLine());
+    log->info("event=stopped");
+    return kExitOk;
+}
+
 int Main(int argc, char** argv) {
     CLI::App app{"InvestKing (내일은 투자왕): mock stock trading on KRX rules", "investking"};
     app.require_subcommand(1);
@@ -237,6 +286,11 @@ int Main(int argc, char** argv) {
     sim_cmd->add_option("--start", sim.start, "RFC 3339 time of the first tick");
     add_data_source(sim_cmd);
 
+    IngestOptions ingest;
+    auto* ingest_cmd = app.add_subcommand("ingest", "distributed mode: produce the ticks of some symbols to Kafka");
+    ingest_cmd->add_option("--symbol", ingest.symbols, "KRX code of market.symbols (repeat for a group)")->required();
+    add_data_source(ingest_cmd);
+
     auto* config_cmd = app.add_subcommand("config", "print the effective configuration");
     auto* version_cmd = app.add_subcommand("version", "print the version");
 
@@ -260,6 +314,7 @@ int Main(int argc, char** argv) {
     if (migrate_cmd->parsed()) return Migrate(flags);
     if (verify_cmd->parsed()) return Verify(flags);
     if (sim_cmd->parsed()) return Sim(flags, sim);
+    if (ingest_cmd->parsed()) return Ingest(flags, std::move(ingest));
     return kExitUsage;
 }
 

@@ -159,7 +159,7 @@ public:
     }
 
     ~KafkaProducer() override {
-        rd_kafka_flush(rk_.get(), Millis(options_.delivery_timeout));
+        rd_kafka_flush(rk_.get(), options_.delivery_timeout.count() == 0 ? 30'000 : Millis(options_.delivery_timeout));
         stop_ = true;
         if (poller_.joinable()) poller_.join();
         std::unique_lock lock(mu_);
@@ -170,6 +170,7 @@ public:
         auto promise = std::make_shared<std::promise<Result<Delivery>>>();
         auto future = promise->get_future();
         SendAsync(topic, key, value, [promise](Result<Delivery> d) { promise->set_value(std::move(d)); });
+        if (options_.delivery_timeout.count() == 0) return future.get();  // no delivery timeout: until durable
         if (future.wait_for(options_.delivery_timeout + Ms(5'000)) != std::future_status::ready) {
             return MakeError(ErrorCode::kUnavailable, "kafka delivery: no report in time");
         }

@@ -17,7 +17,7 @@ struct KafkaOptions {
     std::string client_id = "investking";
     std::int16_t replication = 1;                              // for topics this bus creates
     std::chrono::milliseconds connect_timeout{30'000};         // Connect() waits this long for the brokers
-    std::chrono::milliseconds delivery_timeout{30'000};        // a message not durable by then has failed
+    std::chrono::milliseconds delivery_timeout{30'000};        // a message not durable by then has failed; 0: never
     std::chrono::milliseconds session_timeout{10'000};         // a silent group member loses its partitions
 };
 

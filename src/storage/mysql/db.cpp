@@ -29,6 +29,17 @@ Error MapError(unsigned int code, std::string_view message, const Dsn& dsn, std:
         case CR_SERVER_LOST:
             c = ErrorCode::kUnavailable;
             break;
+        // A broken constraint (foreign key, CHECK, NOT NULL, a value too long for its column) refuses the
+        // statement, as SQLITE_CONSTRAINT does in the SQLite stores.
+        case ER_NO_REFERENCED_ROW:
+        case ER_NO_REFERENCED_ROW_2:
+        case ER_ROW_IS_REFERENCED:
+        case ER_ROW_IS_REFERENCED_2:
+        case ER_CONSTRAINT_FAILED:
+        case ER_BAD_NULL_ERROR:
+        case ER_DATA_TOO_LONG:
+            c = ErrorCode::kFailedPrecondition;
+            break;
         case ER_ACCESS_DENIED_ERROR:
         case ER_DBACCESS_DENIED_ERROR:
             c = ErrorCode::kPermissionDenied;

@@ -1,0 +1,140 @@
+#include "storage/mysql/shared.hpp"
+
+#include <array>
+#include <utility>
+
+namespace ik::storage::mysql {
+
+namespace {
+
+constexpr const char* kStockIdOfCode = "SELECT id FROM stocks WHERE code = ?";
+constexpr const char* kStockCodeOfId = "SELECT code FROM stocks WHERE id = ?";
+constexpr const char* kUpsertStock = R"sql(
+INSERT INTO stocks (id, code, name_ko, name_en, market, sector, previous_close) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE name_ko = VALUES(name_ko), name_en = VALUES(name_en), market = VALUES(market),
+    sector = VALUES(sector), previous_close = VALUES(previous_close))sql";
+// Not INSERT IGNORE: that would also turn other errors (a value out of range) into warnings.
+constexpr const char* kInsertTick = R"sql(
+INSERT INTO stock_infos (stock_id, ts, price, bid, ask, volume) VALUES (?, ?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE stock_id = stock_id)sql";
+constexpr const char* kTableExists =
+    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?";
+
+// Every table of either database, with its count statement (table names cannot be bound as parameters).
+#define IK_COUNT(table) std::pair<std::string_view, const char*>{table, "SELECT COUNT(*) FROM " table}
+constexpr std::array kCounts = {
+    IK_COUNT("schema_migrations"), IK_COUNT("users"),          IK_COUNT("api_keys"),     IK_COUNT("accounts"),
+    IK_COUNT("orders"),            IK_COUNT("fills"),          IK_COUNT("positions"),    IK_COUNT("deposits"),
+    IK_COUNT("ledger_entries"),    IK_COUNT("engine_meta"),    IK_COUNT("stocks"),       IK_COUNT("stock_infos"),
+    IK_COUNT("bars"),              IK_COUNT("refresh_tokens"), IK_COUNT("watchlists"),   IK_COUNT("watchlist_items"),
+    IK_COUNT("universe"),          IK_COUNT("weathers"),       IK_COUNT("recommendations"),
+};
+#undef IK_COUNT
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>> OpenChecked(const Dsn& dsn, std::chrono::milliseconds timeout,
+                                                std::span<const Migration> migrations) {
+    auto c = Connection::Open(dsn, timeout);
+    if (!c) return std::unexpected(c.error());
+    if (auto ok = CheckSchemaCompatible(**c, migrations); !ok) return std::unexpected(ok.error());
+    return c;
+}
+
+Result<std::optional<std::int64_t>> QueryInt(Connection& c, const char* sql) {
+    auto stmt = c.Prepare(sql);
+    if (!stmt) return std::unexpected(stmt.error());
+    if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
+    auto row = stmt->Fetch();
+    if (!row) return std::unexpected(row.error());
+    if (!*row || stmt->IsNull(0)) return std::optional<std::int64_t>{};
+    return std::optional<std::int64_t>(stmt->Int(0));
+}
+
+Status UpsertStocksIn(Connection& c, const market::Universe& universe) {
+    const std::vector<market::StockInfo> all = universe.all();  // one consistent copy
+    const std::string where = c.dsn().Redacted();
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const market::StockInfo& info = all[i];
+        const auto id = static_cast<std::int64_t>(i);
+        {
+            auto stmt = c.Prepare(kStockIdOfCode);
+            if (!stmt) return std::unexpected(stmt.error());
+            stmt->Bind(0, info.code);
+            if (auto ok = stmt->Execute(); !ok) return ok;
+            auto row = stmt->Fetch();
+            if (!row) return std::unexpected(row.error());
+            if (*row && stmt->Int(0) != id) {
+                return MakeError(ErrorCode::kFailedPrecondition,
+                                 where + ": stock " + info.code + " is stored with id " + std::to_string(stmt->Int(0)) +
+                                     " but the universe gives it id " + std::to_string(id) +
+                                     "; build the universe from LoadStocks() first");
+            }
+        }
+        {
+            auto stmt = c.Prepare(kStockCodeOfId);
+            if (!stmt) return std::unexpected(stmt.error());
+            stmt->Bind(0, id);
+            if (auto ok = stmt->Execute(); !ok) return ok;
+            auto row = stmt->Fetch();
+            if (!row) return std::unexpected(row.error());
+            if (*row && stmt->Text(0) != info.code) {
+                return MakeError(ErrorCode::kFailedPrecondition, where + ": stock id " + std::to_string(id) +
+                                                                     " belongs to " + stmt->Text(0) + ", not " +
+                                                                     info.code + "; stock ids are permanent");
+            }
+        }
+        auto stmt = c.Prepare(kUpsertStock);
+        if (!stmt) return std::unexpected(stmt.error());
+        stmt->Bind(0, id)
+            .Bind(1, info.code)
+            .Bind(2, info.name_ko)
+            .Bind(3, info.name_en)
+            .Bind(4, market::ExchangeName(info.market))
+            .Bind(5, info.sector)
+            .Bind(6, info.previous_close);
+        if (auto ok = stmt->Execute(); !ok) return ok;
+    }
+    return {};
+}
+
+Status InsertTicksIn(Connection& c, std::span<const market::Tick> ticks) {
+    if (ticks.empty()) return {};
+    auto stmt = c.Prepare(kInsertTick);
+    if (!stmt) return std::unexpected(stmt.error());
+    for (const market::Tick& t : ticks) {
+        stmt->Bind(0, static_cast<std::int64_t>(t.symbol))
+            .Bind(1, t.ts)
+            .Bind(2, t.price)
+            .Bind(3, t.bid)
+            .Bind(4, t.ask)
+            .Bind(5, t.volume);
+        if (auto ok = stmt->Execute(); !ok) return ok;
+    }
+    return {};
+}
+
+Result<std::int64_t> CountRowsIn(Connection& c, const std::string& table) {
+    const char* sql = nullptr;
+    for (const auto& [name, count] : kCounts) {
+        if (name == table) sql = count;
+    }
+    const auto unknown = [&] {
+        return MakeError(ErrorCode::kInvalidArgument, c.dsn().Redacted() + " has no table '" + table + "'");
+    };
+    if (sql == nullptr) return unknown();
+    {
+        auto stmt = c.Prepare(kTableExists);
+        if (!stmt) return std::unexpected(stmt.error());
+        stmt->Bind(0, table);
+        if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
+        auto row = stmt->Fetch();
+        if (!row) return std::unexpected(row.error());
+        if (!*row || stmt->Int(0) == 0) return unknown();
+    }
+    auto n = QueryInt(c, sql);
+    if (!n) return std::unexpected(n.error());
+    return n->value_or(0);
+}
+
+}  // namespace ik::storage::mysql
