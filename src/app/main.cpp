@@ -10,6 +10,7 @@
 #include "app/embedded.hpp"
 #include "app/exit_codes.hpp"
 #include "app/ingest.hpp"
+#include "app/sink.hpp"
 #include "app/version.hpp"
 #include "bus/kafka/kafka_bus.hpp"
 #include "common/allocator.hpp"
@@ -18,6 +19,7 @@
 #include "market/listing.hpp"
 #include "market/simulator.hpp"
 #include "storage/data_dir.hpp"
+#include "storage/mysql/mysql_store.hpp"
 
 namespace ik::app {
 namespace {
@@ -242,6 +244,73 @@ int Ingest(const CommonFlags& flags, IngestOptions options) {
     return kExitOk;
 }
 
+// The `sink` role: Stocks and StockInfos into both MySQL/MariaDB databases until SIGINT/SIGTERM.
+int Sink(const CommonFlags& flags) {
+    auto cfg = LoadConfig(flags);
+    if (!cfg) return Fail(kExitUsage, cfg.error().message);
+    if (cfg->database.service_url.empty() || cfg->database.recommend_url.empty()) {
+        return Fail(kExitUsage, "sink: set database.service_url and database.recommend_url (mysql://user:password@host:port/db)");
+    }
+    auto log = GetLogger("app");
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    auto service_dsn = storage::mysql::Dsn::Parse(cfg->database.service_url);
+    auto recommend_dsn = storage::mysql::Dsn::Parse(cfg->database.recommend_url);
+    if (!service_dsn) return Fail(kExitUsage, "database.service_url: " + service_dsn.error().message);
+    if (!recommend_dsn) return Fail(kExitUsage, "database.recommend_url: " + recommend_dsn.error().message);
+    storage::MysqlOptions mo;
+    mo.connect_timeout = std::chrono::milliseconds(cfg->kafka.connect_timeout_ms);
+    auto service = storage::MysqlServiceStore::Open(*service_dsn, mo);
+    if (!service) return Fail(ExitCodeFor(service.error()), service.error().message);
+    auto recommend = storage::MysqlRecommendStore::Open(*recommend_dsn, mo);
+    if (!recommend) return Fail(ExitCodeFor(recommend.error()), recommend.error().message);
+    if (auto s = (*service)->Migrate(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
+    if (auto s = (*recommend)->Migrate(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
+
+    SystemClock clock;
+    bus::KafkaOptions ko;
+    ko.bootstrap = cfg->kafka.bootstrap;
+    ko.client_id = "investking-sink";
+    ko.replication = static_cast<std::int16_t>(cfg->kafka.replication);
+    ko.connect_timeout = std::chrono::milliseconds(cfg->kafka.connect_timeout_ms);
+    auto bus = bus::KafkaBus::Connect(ko, clock);
+    if (!bus) return Fail(ExitCodeFor(bus.error()), bus.error().message);
+    SinkOptions options;
+    options.config = *cfg;
+    SinkWorker worker(std::move(options), **bus, **service, **service, **recommend);
+    if (auto s = worker.Start(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
+    log->info("event=ready role=sink version={} kafka={} service_db={} recommend_db={}", VersionString(), cfg->kafka.bootstrap,
+              service_dsn->Redacted(), recommend_dsn->Redacted());
+    auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int exit_code = kExitOk;
+    for (;;) {
+        timespec none{0, 0};
+        const int sig = sigtimedwait(&signals, nullptr, &none);
+        if (sig == SIGINT || sig == SIGTERM) {
+            log->info("event=shutdown signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            break;
+        }
+        if (auto n = worker.Step(std::chrono::milliseconds(200)); !n) {
+            // Nothing of this batch was committed to Kafka: a restart reads it again.
+            log->critical("event=stopping reason=\"{}\"", n.error().message);
+            exit_code = ExitCodeFor(n.error());
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= next_report) {
+            log->info("{}", worker.ActivityLine());
+            next_report += std::chrono::seconds(10);
+        }
+    }
+    worker.Stop();
+    log->info("{}", worker.ActivityLine());
+    log->info("event=stopped");
+    return exit_code;
+}
+
 int Main(int argc, char** argv) {
     CLI::App app{"InvestKing (내일은 투자왕): mock stock trading on KRX rules", "investking"};
     app.require_subcommand(1);
@@ -291,6 +360,9 @@ int Main(int argc, char** argv) {
     ingest_cmd->add_option("--symbol", ingest.symbols, "KRX code of market.symbols (repeat for a group)")->required();
     add_data_source(ingest_cmd);
 
+    auto* sink_cmd = app.add_subcommand("sink", "distributed mode: write Stocks and StockInfos into both databases");
+    add_data_source(sink_cmd);
+
     auto* config_cmd = app.add_subcommand("config", "print the effective configuration");
     auto* version_cmd = app.add_subcommand("version", "print the version");
 
@@ -315,6 +387,7 @@ int Main(int argc, char** argv) {
     if (verify_cmd->parsed()) return Verify(flags);
     if (sim_cmd->parsed()) return Sim(flags, sim);
     if (ingest_cmd->parsed()) return Ingest(flags, std::move(ingest));
+    if (sink_cmd->parsed()) return Sink(flags);
     return kExitUsage;
 }
 

@@ -1,6 +1,6 @@
-// The distributed mode's processes against the real Kafka broker (3.9, KRaft) that the ctest fixture
-// kafka_broker runs (IK_KAFKA_DIR): the ingest role's ticks on StockInfos, in order and complete, also across a
-// broker restart.
+// The distributed mode's processes against the real Kafka broker (3.9, KRaft) and MariaDB that the ctest
+// fixtures run: the ingest role's ticks on StockInfos, in order and complete across a broker restart; five
+// ingest workers and the sink filling both databases alike, with the sink killed mid-stream.
 #include <cstdlib>
 #include <csignal>
 #include <map>
@@ -11,21 +11,23 @@
 #include "bus/kafka/kafka_bus.hpp"
 #include "bus/topics.hpp"
 #include "integration/process.hpp"
+#include "storage/mysql/db.hpp"
 
 namespace ik::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
+// The fixtures' server folders (ctest starts the servers there; run outside ctest, the tests fail saying so).
 std::string BrokerDir() {
     const char* dir = std::getenv("IK_KAFKA_DIR");
-    if (dir == nullptr) ADD_FAILURE() << "no broker: run through ctest (fixture kafka_broker)";
-    return dir != nullptr ? dir : "";
+    return dir != nullptr ? dir : IK_KAFKA_DIR;
 }
 
 std::string Bootstrap() {
     std::string addr = ReadFile(BrokerDir() + "/kafka.addr");
     while (!addr.empty() && (addr.back() == '\n' || addr.back() == ' ')) addr.pop_back();
+    if (addr.empty()) ADD_FAILURE() << "no broker in " << BrokerDir() << ": run through ctest (fixture kafka_broker)";
     return addr;
 }
 
@@ -47,6 +49,15 @@ std::vector<bus::Message> ReadAll(const std::string& bootstrap, std::size_t want
     if (!c) return {};
     std::vector<bus::Message> all;
     const auto until = std::chrono::steady_clock::now() + 60s;
+    if (want == 0) {
+        // Everything there now (nobody produces): read until the group has its partitions and a poll of 2 s
+        // brings nothing more.
+        while (std::chrono::steady_clock::now() < until) {
+            auto got = (*c)->Poll(2s);
+            if (!got || (got->empty() && !(*c)->Assignment().empty())) break;
+            for (auto& m : *got) all.push_back(std::move(m));
+        }
+    }
     while (all.size() < want && std::chrono::steady_clock::now() < until) {
         auto got = (*c)->Poll(200ms);
         if (!got) break;
@@ -127,6 +138,104 @@ TEST(Distributed, IngestWorkersPublishTheirStocksAndEveryTickInOrderAcrossABroke
     auto read = ReadAll(addr, before + produced);
     ASSERT_EQ(read.size(), before + produced) << "each tick on StockInfos exactly once";
     ExpectInOrder(read, before);
+}
+
+// The fixture's MariaDB (IK_MARIADB_DIR): URL of one of its databases.
+std::string DatabaseUrl(const std::string& database) {
+    const char* env = std::getenv("IK_MARIADB_DIR");
+    const std::string dir = env != nullptr ? env : IK_MARIADB_DIR;
+    auto word = [&](const std::string& file) {
+        std::string w = ReadFile(dir + "/" + file);
+        while (!w.empty() && (w.back() == '\n' || w.back() == ' ')) w.pop_back();
+        return w;
+    };
+    if (word("port").empty()) {
+        ADD_FAILURE() << "no database server in " << dir << ": run through ctest (fixture mariadb_server)";
+        return "";
+    }
+    return "mysql://investking:" + word("password") + "@127.0.0.1:" + word("port") + "/" + database;
+}
+
+// Every row of a table as text, in a stable order: for comparing the two databases.
+std::vector<std::string> Rows(storage::mysql::Connection& c, const char* sql) {
+    std::vector<std::string> out;
+    auto q = c.Prepare(sql);
+    EXPECT_TRUE(q.has_value()) << q.error().message;
+    if (!q || !q->Execute()) return out;
+    for (;;) {
+        auto more = q->Fetch();
+        if (!more || !*more) break;
+        std::string row;
+        for (int i = 0; i < 6; ++i) row += q->Text(i) + "|";
+        out.push_back(row);
+    }
+    return out;
+}
+
+std::int64_t Count(storage::mysql::Connection& c) {
+    static constexpr const char* kCount = "SELECT COUNT(*) FROM stock_infos";
+    auto q = c.Prepare(kCount);
+    if (!q || !q->Execute() || !q->Fetch().value_or(false)) return -1;
+    return q->Int(0);
+}
+
+// The original's picture: five ingest workers (the five parser pods), one sink, two databases that end identical.
+TEST(Distributed, FiveIngestWorkersAndASinkFillBothDatabasesAlikeAndASinkKilledMidBatchDuplicatesNothing) {
+    const std::string addr = Bootstrap();
+    const std::string service_url = DatabaseUrl("investking_service");
+    const std::string recommend_url = DatabaseUrl("investking_recommend");
+    ASSERT_FALSE(addr.empty());
+    ASSERT_FALSE(service_url.empty());
+    TempDir tmp;
+    const Env env{{"INVESTKING_KAFKA_BOOTSTRAP", addr}, {"INVESTKING_MARKET_TICK_INTERVAL_MS", "50"},
+                  {"INVESTKING_MARKET_SESSION", "always"}, {"INVESTKING_DATABASE_SERVICE_URL", service_url},
+                  {"INVESTKING_DATABASE_RECOMMEND_URL", recommend_url}};
+    // Earlier tests may have left ticks on StockInfos; the sink's fresh group takes those too, so count them.
+    const std::size_t earlier = ReadAll(addr, 0).size();
+
+    auto sink = std::make_unique<Child>(std::vector<std::string>{"sink"}, env, tmp / "sink-1.log");
+    ASSERT_TRUE(WaitFor([&] { return ReadFile(tmp / "sink-1.log").find("event=ready") != std::string::npos; }, 60s))
+        << ReadFile(tmp / "sink-1.log");
+    auto service = storage::mysql::Connection::Open(*storage::mysql::Dsn::Parse(service_url), 10s);
+    auto recommend = storage::mysql::Connection::Open(*storage::mysql::Dsn::Parse(recommend_url), 10s);
+    ASSERT_TRUE(service.has_value() && recommend.has_value());
+    const std::int64_t before = Count(**service);
+
+    std::vector<std::unique_ptr<Child>> workers;
+    const std::vector<std::string> codes{"000660", "005380", "005490", "005930", "035720"};
+    for (const auto& code : codes) {
+        workers.push_back(std::make_unique<Child>(std::vector<std::string>{"ingest", "--symbol", code}, env,
+                                                  tmp / ("ingest-" + code + ".log")));
+    }
+    // Kill the sink while ticks stream in, then start another: what it had not committed comes again.
+    ASSERT_TRUE(WaitFor([&] { return Count(**service) >= before + 100; }, 60s)) << ReadFile(tmp / "sink-1.log");
+    EXPECT_EQ(sink->Kill(SIGKILL), -SIGKILL);
+    sink = std::make_unique<Child>(std::vector<std::string>{"sink"}, env, tmp / "sink-2.log");
+    ASSERT_TRUE(WaitFor([&] { return ReadFile(tmp / "sink-2.log").find("event=ready") != std::string::npos; }, 60s))
+        << ReadFile(tmp / "sink-2.log");
+    ASSERT_TRUE(WaitFor([&] { return Count(**service) >= before + 300; }, 60s));
+
+    long produced = 0;
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        EXPECT_EQ(workers[i]->Kill(SIGTERM), 0);
+        const auto c = Counts(ReadFile(tmp / ("ingest-" + codes[i] + ".log")));
+        ASSERT_FALSE(c.empty());
+        EXPECT_EQ(c.at("failed"), 0);
+        produced += c.at("sent");
+    }
+    const std::int64_t want = before + static_cast<std::int64_t>(produced) + static_cast<std::int64_t>(earlier);
+    EXPECT_TRUE(WaitFor([&] { return Count(**service) == want && Count(**recommend) == want; }, 60s))
+        << "service " << Count(**service) << ", recommend " << Count(**recommend) << ", produced " << produced
+        << " (+" << earlier << " earlier, " << before << " before)";
+    EXPECT_EQ(sink->Kill(SIGTERM), 0) << ReadFile(tmp / "sink-2.log");
+    EXPECT_EQ(Count(**service), want) << "no tick twice, none lost";
+
+    static constexpr const char* kTicks = "SELECT stock_id, ts, price, bid, ask, volume FROM stock_infos ORDER BY stock_id, ts";
+    static constexpr const char* kStocks = "SELECT id, code, name_ko, name_en, market, previous_close FROM stocks ORDER BY id";
+    EXPECT_EQ(Rows(**service, kTicks), Rows(**recommend, kTicks)) << "StockInfos identical in both databases";
+    const auto stocks = Rows(**service, kStocks);
+    EXPECT_EQ(stocks, Rows(**recommend, kStocks)) << "Stocks identical in both databases";
+    EXPECT_EQ(stocks.size(), 5U);
 }
 
 }  // namespace

@@ -18,11 +18,11 @@ using mysql::Statement;
 using mysql::Transaction;
 
 constexpr const char* kGetAccount = "SELECT id, cash, reserved_cash, opened_at FROM accounts WHERE id = ?";
-constexpr const char* kPositionsOf = "SELECT " IK_MYSQL_POSITION_COLUMNS
+constexpr const char* kPositionsOf = "SELECT " IK_POSITION_COLUMNS
                                      " FROM positions WHERE account_id = ? AND (qty <> 0 OR reserved_qty <> 0)"
                                      " ORDER BY stock_id";
-constexpr const char* kAllPositions = "SELECT " IK_MYSQL_POSITION_COLUMNS
-                                      " FROM positions WHERE qty <> 0 OR reserved_qty <> 0 ORDER BY account_id, stock_id";
+constexpr const char* kAllPositions =
+    "SELECT " IK_POSITION_COLUMNS " FROM positions WHERE qty <> 0 OR reserved_qty <> 0 ORDER BY account_id, stock_id";
 constexpr const char* kAccountSummaries = R"sql(
 SELECT a.id, u.username, a.cash, a.opened_at,
        (SELECT COUNT(*) FROM fills f WHERE f.account_id = a.id)
@@ -30,17 +30,17 @@ FROM accounts a JOIN users u ON u.id = a.id ORDER BY a.id)sql";
 
 // ListOrders: ?0 account, ?1 after, ?2 until, ?3-?5 status filter (0 all, 1 open, 2 closed), ?6-?7 side ('' =
 // any), ?8-?9 stock ids as "3,5,7" ('' = any), ?10 limit.
-#define IK_LIST_ORDERS                                                                                             \
-    "SELECT " IK_MYSQL_ORDER_COLUMNS                                                                              \
-    " FROM orders WHERE account_id = ? AND created_at > ? AND created_at < ?"                                      \
-    " AND (? = 0 OR (? = 1 AND status IN ('new', 'partially_filled'))"                                            \
-    " OR (? = 2 AND status NOT IN ('new', 'partially_filled')))"                                                   \
+#define IK_LIST_ORDERS                                                        \
+    "SELECT " IK_ORDER_COLUMNS                                                \
+    " FROM orders WHERE account_id = ? AND created_at > ? AND created_at < ?" \
+    " AND (? = 0 OR (? = 1 AND status IN ('new', 'partially_filled'))"        \
+    " OR (? = 2 AND status NOT IN ('new', 'partially_filled')))"              \
     " AND (? = '' OR side = ?) AND (? = '' OR FIND_IN_SET(stock_id, ?) > 0)"
 constexpr const char* kListOrdersAsc = IK_LIST_ORDERS " ORDER BY created_at, id LIMIT ?";
 constexpr const char* kListOrdersDesc = IK_LIST_ORDERS " ORDER BY created_at DESC, id DESC LIMIT ?";
 #undef IK_LIST_ORDERS
 // ListFills / ListDeposits: ?0 after, ?1 until, [?2 account,] then the limit.
-#define IK_FILLS "SELECT " IK_MYSQL_FILL_COLUMNS " FROM fills WHERE ts > ? AND ts < ?"
+#define IK_FILLS "SELECT " IK_FILL_COLUMNS " FROM fills WHERE ts > ? AND ts < ?"
 constexpr const char* kFillsAsc = IK_FILLS " ORDER BY ts, id LIMIT ?";
 constexpr const char* kFillsDesc = IK_FILLS " ORDER BY ts DESC, id DESC LIMIT ?";
 constexpr const char* kFillsOfAsc = IK_FILLS " AND account_id = ? ORDER BY ts, id LIMIT ?";
@@ -133,29 +133,6 @@ Result<std::int64_t> Exec(Connection& c, const char* sql, const Args&... args) {
     return stmt->AffectedRows();
 }
 
-ApiKeyRecord ReadApiKey(const Statement& s) {
-    ApiKeyRecord k;
-    k.id = s.Int(0);
-    k.user_id = s.Int(1);
-    k.key_id = s.Text(2);
-    k.secret_hash = s.Text(3);
-    k.name = s.Text(4);
-    k.created_at = s.Int(5);
-    if (!s.IsNull(6)) k.last_used_at = s.Int(6);
-    if (!s.IsNull(7)) k.revoked_at = s.Int(7);
-    return k;
-}
-
-WatchlistRecord ReadWatchlist(const Statement& s) {
-    WatchlistRecord w;
-    w.id = s.Text(0);
-    w.user_id = s.Int(1);
-    w.name = s.Text(2);
-    w.created_at = s.Int(3);
-    w.updated_at = s.Int(4);
-    return w;
-}
-
 Status CheckWatchlistName(Connection& c, const WatchlistRecord& list) {
     std::int64_t taken = 0;
     auto ok = Each(c, kWatchlistNameTaken, [&](const Statement& s) { taken = s.Int(0); }, list.user_id, list.name,
@@ -176,14 +153,8 @@ Status LoadWatchlistSymbols(Connection& c, WatchlistRecord& list) {
 Result<std::optional<AccountRecord>> MysqlServiceStore::GetAccount(trading::AccountId id) {
     std::lock_guard lock(mutex_);
     std::optional<AccountRecord> out;
-    auto ok = Each(*c_, kGetAccount, [&](const Statement& s) {
-        AccountRecord a;
-        a.balance.id = static_cast<trading::AccountId>(s.Int(0));
-        a.balance.cash = s.Int(1);
-        a.balance.reserved_cash = s.Int(2);
-        a.opened_at = s.Int(3);
-        out = a;
-    }, AsInt(id));
+    auto ok = Each(
+        *c_, kGetAccount, [&](const Statement& s) { out = rows::AccountFromRow(s); }, AsInt(id));
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -191,7 +162,7 @@ Result<std::optional<AccountRecord>> MysqlServiceStore::GetAccount(trading::Acco
 Result<std::vector<trading::Position>> MysqlServiceStore::PositionsOf(trading::AccountId id) {
     std::lock_guard lock(mutex_);
     std::vector<trading::Position> out;
-    const auto read = [&](const Statement& s) { out.push_back(mysql::ReadPosition(s)); };
+    const auto read = [&](const Statement& s) { out.push_back(rows::PositionFromRow(s)); };
     auto ok = id == 0 ? Each(*c_, kAllPositions, read) : Each(*c_, kPositionsOf, read, AsInt(id));
     if (!ok) return std::unexpected(ok.error());
     return out;
@@ -232,10 +203,7 @@ Result<std::vector<DepositRecord>> MysqlServiceStore::ListDeposits(const History
     const char* sql = q.account == 0 ? (q.ascending ? kDepositsAsc : kDepositsDesc)
                                      : (q.ascending ? kDepositsOfAsc : kDepositsOfDesc);
     std::vector<DepositRecord> out;
-    const auto read = [&](const Statement& s) {
-        out.push_back(DepositRecord{static_cast<trading::LedgerTxnId>(s.Int(0)),
-                                    static_cast<trading::AccountId>(s.Int(1)), s.Int(2), s.Int(3), s.Int(4)});
-    };
+    const auto read = [&](const Statement& s) { out.push_back(rows::DepositFromRow(s)); };
     auto ok = q.account == 0 ? Each(*c_, sql, read, q.after, Bound(q.until), Limit(q.limit))
                              : Each(*c_, sql, read, q.after, Bound(q.until), AsInt(q.account), Limit(q.limit));
     if (!ok) return std::unexpected(ok.error());
@@ -245,9 +213,7 @@ Result<std::vector<DepositRecord>> MysqlServiceStore::ListDeposits(const History
 Result<std::vector<AccountSummary>> MysqlServiceStore::AccountSummaries() {
     std::lock_guard lock(mutex_);
     std::vector<AccountSummary> out;
-    auto ok = Each(*c_, kAccountSummaries, [&](const Statement& s) {
-        out.push_back(AccountSummary{static_cast<trading::AccountId>(s.Int(0)), s.Text(1), s.Int(2), s.Int(4), s.Int(3)});
-    });
+    auto ok = Each(*c_, kAccountSummaries, [&](const Statement& s) { out.push_back(rows::AccountSummaryFromRow(s)); });
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -256,16 +222,10 @@ Result<std::vector<market::Tick>> MysqlServiceStore::LoadTicks(market::SymbolId 
                                                                std::size_t limit, bool ascending) {
     std::lock_guard lock(mutex_);
     std::vector<market::Tick> out;
-    auto ok = Each(*c_, ascending ? kTicksAsc : kTicksDesc, [&](const Statement& s) {
-        market::Tick t;
-        t.symbol = symbol;
-        t.ts = s.Int(0);
-        t.price = s.Int(1);
-        t.bid = s.Int(2);
-        t.ask = s.Int(3);
-        t.volume = s.Int(4);
-        out.push_back(t);
-    }, std::int64_t{symbol}, from, Bound(to), Limit(limit));
+    auto ok = Each(
+        *c_, ascending ? kTicksAsc : kTicksDesc,
+        [&](const Statement& s) { out.push_back(rows::TickFromRow(s, symbol)); }, std::int64_t{symbol}, from, Bound(to),
+        Limit(limit));
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -282,7 +242,9 @@ Status MysqlServiceStore::CreateApiKey(const ApiKeyRecord& key) {
 Result<std::optional<ApiKeyRecord>> MysqlServiceStore::FindApiKey(const std::string& key_id) {
     std::lock_guard lock(mutex_);
     std::optional<ApiKeyRecord> out;
-    if (auto ok = Each(*c_, kApiKeyById, [&](const Statement& s) { out = ReadApiKey(s); }, key_id); !ok) {
+    if (auto ok = Each(
+            *c_, kApiKeyById, [&](const Statement& s) { out = rows::ApiKeyFromRow(s); }, key_id);
+        !ok) {
         return std::unexpected(ok.error());
     }
     return out;
@@ -291,7 +253,9 @@ Result<std::optional<ApiKeyRecord>> MysqlServiceStore::FindApiKey(const std::str
 Result<std::vector<ApiKeyRecord>> MysqlServiceStore::ListApiKeys(std::int64_t user_id) {
     std::lock_guard lock(mutex_);
     std::vector<ApiKeyRecord> out;
-    if (auto ok = Each(*c_, kApiKeysOf, [&](const Statement& s) { out.push_back(ReadApiKey(s)); }, user_id); !ok) {
+    if (auto ok = Each(
+            *c_, kApiKeysOf, [&](const Statement& s) { out.push_back(rows::ApiKeyFromRow(s)); }, user_id);
+        !ok) {
         return std::unexpected(ok.error());
     }
     return out;
@@ -316,17 +280,8 @@ Status MysqlServiceStore::CreateRefreshToken(const RefreshTokenRecord& t) {
 Result<std::optional<RefreshTokenRecord>> MysqlServiceStore::FindRefreshToken(const std::string& token_hash) {
     std::lock_guard lock(mutex_);
     std::optional<RefreshTokenRecord> out;
-    auto ok = Each(*c_, kRefreshByHash, [&](const Statement& s) {
-        RefreshTokenRecord t;
-        t.id = s.Int(0);
-        t.user_id = s.Int(1);
-        t.token_hash = s.Text(2);
-        t.family = s.Text(3);
-        t.created_at = s.Int(4);
-        t.expires_at = s.Int(5);
-        if (!s.IsNull(6)) t.revoked_at = s.Int(6);
-        out = t;
-    }, token_hash);
+    auto ok = Each(
+        *c_, kRefreshByHash, [&](const Statement& s) { out = rows::RefreshTokenFromRow(s); }, token_hash);
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -372,7 +327,9 @@ Status MysqlServiceStore::CreateWatchlist(const WatchlistRecord& list) {
 Result<std::optional<WatchlistRecord>> MysqlServiceStore::GetWatchlistLocked(std::int64_t user_id,
                                                                             const std::string& id) {
     std::optional<WatchlistRecord> out;
-    if (auto ok = Each(*c_, kWatchlistById, [&](const Statement& s) { out = ReadWatchlist(s); }, user_id, id); !ok) {
+    if (auto ok = Each(
+            *c_, kWatchlistById, [&](const Statement& s) { out = rows::WatchlistFromRow(s); }, user_id, id);
+        !ok) {
         return std::unexpected(ok.error());
     }
     if (!out) return out;
@@ -383,7 +340,8 @@ Result<std::optional<WatchlistRecord>> MysqlServiceStore::GetWatchlistLocked(std
 Result<std::vector<WatchlistRecord>> MysqlServiceStore::ListWatchlists(std::int64_t user_id) {
     std::lock_guard lock(mutex_);
     std::vector<WatchlistRecord> lists;
-    if (auto ok = Each(*c_, kWatchlistsOf, [&](const Statement& s) { lists.push_back(ReadWatchlist(s)); }, user_id);
+    if (auto ok = Each(
+            *c_, kWatchlistsOf, [&](const Statement& s) { lists.push_back(rows::WatchlistFromRow(s)); }, user_id);
         !ok) {
         return std::unexpected(ok.error());
     }

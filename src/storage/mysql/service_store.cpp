@@ -5,6 +5,7 @@
 
 #include "common/log.hpp"
 #include "common/money.hpp"
+#include "storage/event_checks.hpp"
 #include "storage/mysql/db.hpp"
 #include "storage/mysql/migrations.hpp"
 #include "storage/mysql/mysql_store.hpp"
@@ -30,7 +31,7 @@ constexpr const char* kUpdateAccount =
     "UPDATE accounts SET cash = ?, reserved_cash = ?, updated_at = ?, seq = ? WHERE id = ? AND seq <= ?";
 constexpr const char* kAccountExists = "SELECT COUNT(*) FROM accounts WHERE id = ?";
 constexpr const char* kUpsertOrder =
-    "INSERT INTO orders (" IK_MYSQL_ORDER_COLUMNS ", seq)"
+    "INSERT INTO orders (" IK_ORDER_COLUMNS ", seq)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
     IK_IF_NEWER(time_in_force) ", " IK_IF_NEWER(status) ", " IK_IF_NEWER(triggered) ", " IK_IF_NEWER(qty) ", "
     IK_IF_NEWER(filled_qty) ", " IK_IF_NEWER(limit_price) ", " IK_IF_NEWER(stop_price) ", "
@@ -62,10 +63,9 @@ constexpr const char* kUpsertBar =
     " low = VALUES(low), `close` = VALUES(`close`), volume = VALUES(volume), trades = VALUES(trades)";
 
 constexpr const char* kLoadAccounts = "SELECT id, cash, reserved_cash FROM accounts ORDER BY id";
-constexpr const char* kLoadPositions =
-    "SELECT " IK_MYSQL_POSITION_COLUMNS " FROM positions ORDER BY account_id, stock_id";
-constexpr const char* kLoadOpenOrders = "SELECT " IK_MYSQL_ORDER_COLUMNS
-                                        " FROM orders WHERE status IN ('new', 'partially_filled') ORDER BY id";
+constexpr const char* kLoadPositions = "SELECT " IK_POSITION_COLUMNS " FROM positions ORDER BY account_id, stock_id";
+constexpr const char* kLoadOpenOrders =
+    "SELECT " IK_ORDER_COLUMNS " FROM orders WHERE status IN ('new', 'partially_filled') ORDER BY id";
 constexpr const char* kLoadStocks =
     "SELECT id, code, name_ko, name_en, market, sector, previous_close FROM stocks ORDER BY id";
 constexpr const char* kLastTick =
@@ -83,37 +83,20 @@ constexpr const char* kUserByName =
 constexpr const char* kUserById =
     "SELECT id, username, password_hash, email, phone, role, created_at FROM users WHERE id = ?";
 constexpr const char* kClientOrderIdExists = "SELECT COUNT(*) FROM orders WHERE account_id = ? AND client_order_id = ?";
-constexpr const char* kOrderById = "SELECT " IK_MYSQL_ORDER_COLUMNS " FROM orders WHERE id = ?";
+constexpr const char* kOrderById = "SELECT " IK_ORDER_COLUMNS " FROM orders WHERE id = ?";
 constexpr const char* kOrderByClientId =
-    "SELECT " IK_MYSQL_ORDER_COLUMNS " FROM orders WHERE account_id = ? AND client_order_id = ?";
-constexpr const char* kFillsOfOrder = "SELECT " IK_MYSQL_FILL_COLUMNS " FROM fills WHERE order_id = ? ORDER BY id";
+    "SELECT " IK_ORDER_COLUMNS " FROM orders WHERE account_id = ? AND client_order_id = ?";
+constexpr const char* kFillsOfOrder = "SELECT " IK_FILL_COLUMNS " FROM fills WHERE order_id = ? ORDER BY id";
 constexpr const char* kLoadBars =
     "SELECT stock_id, interval_s, start_ts, `open`, high, low, `close`, volume, trades FROM bars"
     " WHERE stock_id = ? AND interval_s = ? AND start_ts >= ? AND start_ts < ? ORDER BY start_ts";
 
-std::string EventLabel(const trading::Event& e) {
-    return "event " + std::to_string(e.seq) + " (" + std::string(trading::EventTypeName(e.type)) + ")";
-}
+using events::Invalid;
 
-Status Invalid(const trading::Event& e, const std::string& what) {
-    return MakeError(ErrorCode::kInvalidArgument, EventLabel(e) + ": " + what);
-}
-
-// The ledger transaction of an event must be well formed before it is written (as in the SQLite store).
+// The ledger transaction of an event must be well formed before it is written (storage/event_checks.hpp), and a
+// deposit needs one.
 Status CheckLedger(const trading::Event& e) {
-    const trading::LedgerTxn& l = e.ledger;
-    if (l.count > trading::kMaxLedgerEntries) return Invalid(e, "ledger has " + std::to_string(l.count) + " entries");
-    if (l.count > 0 && l.id == 0) return Invalid(e, "ledger entries without a transaction id");
-    Won sum = 0;
-    for (std::size_t i = 0; i < l.count; ++i) {
-        if (__builtin_add_overflow(sum, l.entries[i].amount, &sum)) {
-            return Invalid(e, "ledger transaction " + std::to_string(l.id) + " overflows int64");
-        }
-    }
-    if (sum != 0) {
-        return Invalid(
-            e, "ledger transaction " + std::to_string(l.id) + " does not balance (sums to " + FormatWon(sum) + ")");
-    }
+    if (auto ok = events::CheckLedger(e); !ok) return ok;
     const bool posts_deposit = e.type == trading::EventType::kAccountOpened || e.type == trading::EventType::kDeposited;
     if (posts_deposit && e.deposit_amount != 0 && e.ledger.id == 0) {
         return Invalid(e, "deposit without a ledger transaction");
@@ -323,7 +306,7 @@ Result<trading::EngineSnapshot> MysqlServiceStore::LoadEngineState() {
             auto row = stmt->Fetch();
             if (!row) return std::unexpected(row.error());
             if (!*row) break;
-            snap.positions.push_back(mysql::ReadPosition(*stmt));
+            snap.positions.push_back(rows::PositionFromRow(*stmt));
         }
     }
     {
@@ -356,8 +339,7 @@ Result<trading::EngineSnapshot> MysqlServiceStore::LoadEngineState() {
             auto row = FetchOne(*stmt);
             if (!row) return std::unexpected(row.error());
             if (*row) {
-                snap.last_ticks.push_back(
-                    market::Tick{id, stmt->Int(0), stmt->Int(1), stmt->Int(2), stmt->Int(3), stmt->Int(4)});
+                snap.last_ticks.push_back(rows::TickFromRow(*stmt, id));
             }
         }
     }
@@ -388,23 +370,9 @@ Result<std::vector<market::StockInfo>> MysqlServiceStore::LoadStocks() {
         auto row = stmt->Fetch();
         if (!row) return std::unexpected(row.error());
         if (!*row) break;
-        if (stmt->Int(0) != static_cast<std::int64_t>(out.size())) {
-            return MakeError(ErrorCode::kDataLoss, where_ + ": stock ids are not dense: expected id " +
-                                                       std::to_string(out.size()) + ", found " +
-                                                       std::to_string(stmt->Int(0)));
-        }
-        market::StockInfo info;
-        info.code = stmt->Text(1);
-        info.name_ko = stmt->Text(2);
-        info.name_en = stmt->Text(3);
-        auto exchange = market::ParseExchange(stmt->Text(4));
-        if (!exchange) {
-            return MakeError(ErrorCode::kDataLoss, where_ + ": stock " + info.code + ": " + exchange.error().message);
-        }
-        info.market = *exchange;
-        info.sector = stmt->Text(5);
-        info.previous_close = stmt->Int(6);
-        out.push_back(std::move(info));
+        auto info = rows::StockInfoFromRow(*stmt, out.size(), where_);
+        if (!info) return std::unexpected(info.error());
+        out.push_back(std::move(*info));
     }
     return out;
 }
@@ -458,15 +426,7 @@ Result<std::optional<UserRecord>> MysqlServiceStore::FindUser(const char* sql, c
     auto row = FetchOne(*stmt);
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::optional<UserRecord>{};
-    UserRecord u;
-    u.id = stmt->Int(0);
-    u.username = stmt->Text(1);
-    u.password_hash = stmt->Text(2);
-    u.email = stmt->Text(3);
-    u.phone = stmt->Text(4);
-    u.role = stmt->Text(5);
-    u.created_at = stmt->Int(6);
-    return std::optional<UserRecord>(std::move(u));
+    return std::optional<UserRecord>(rows::UserFromRow(*stmt));
 }
 
 Result<std::optional<UserRecord>> MysqlServiceStore::FindUserByName(const std::string& username) {
@@ -499,7 +459,7 @@ Result<std::optional<trading::Order>> MysqlServiceStore::GetOrder(trading::Order
     auto row = FetchOne(*stmt);
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::optional<trading::Order>{};
-    auto order = mysql::ReadOrder(*stmt, where_);
+    auto order = rows::OrderFromRow(*stmt, where_);
     if (!order) return std::unexpected(order.error());
     return std::optional<trading::Order>(std::move(*order));
 }
@@ -513,7 +473,7 @@ Result<std::optional<trading::Order>> MysqlServiceStore::GetOrderByClientOrderId
     auto row = FetchOne(*stmt);
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::optional<trading::Order>{};
-    auto order = mysql::ReadOrder(*stmt, where_);
+    auto order = rows::OrderFromRow(*stmt, where_);
     if (!order) return std::unexpected(order.error());
     return std::optional<trading::Order>(std::move(*order));
 }
@@ -539,17 +499,7 @@ Result<std::vector<market::Bar>> MysqlServiceStore::LoadBars(market::SymbolId sy
         auto row = stmt->Fetch();
         if (!row) return std::unexpected(row.error());
         if (!*row) break;
-        market::Bar b;
-        b.symbol = static_cast<market::SymbolId>(stmt->Int(0));
-        b.interval_s = stmt->Int(1);
-        b.start = stmt->Int(2);
-        b.open = stmt->Int(3);
-        b.high = stmt->Int(4);
-        b.low = stmt->Int(5);
-        b.close = stmt->Int(6);
-        b.volume = stmt->Int(7);
-        b.trades = stmt->Int(8);
-        out.push_back(b);
+        out.push_back(rows::BarFromRow(*stmt));
     }
     return out;
 }

@@ -91,29 +91,6 @@ std::int64_t Limit(std::size_t n) {
     return n == 0 || n > 1'000'000 ? 1'000'000 : static_cast<std::int64_t>(n);
 }
 
-ApiKeyRecord ReadApiKey(const Stmt& s) {
-    ApiKeyRecord k;
-    k.id = s.Int(0);
-    k.user_id = s.Int(1);
-    k.key_id = s.Text(2);
-    k.secret_hash = s.Text(3);
-    k.name = s.Text(4);
-    k.created_at = s.Int(5);
-    if (!s.IsNull(6)) k.last_used_at = s.Int(6);
-    if (!s.IsNull(7)) k.revoked_at = s.Int(7);
-    return k;
-}
-
-WatchlistRecord ReadWatchlist(const Stmt& s) {
-    WatchlistRecord w;
-    w.id = s.Text(0);
-    w.user_id = s.Int(1);
-    w.name = s.Text(2);
-    w.created_at = s.Int(3);
-    w.updated_at = s.Int(4);
-    return w;
-}
-
 Status CheckWatchlistName(impl::Database& db, const WatchlistRecord& list) {
     std::int64_t taken = 0;
     auto ok = Each(db, kWatchlistNameTaken, [&](const Stmt& s) { taken = s.Int(0); }, list.user_id, list.name, list.id);
@@ -132,14 +109,8 @@ Status LoadWatchlistSymbols(impl::Database& db, WatchlistRecord& list) {
 Result<std::optional<AccountRecord>> SqliteServiceStore::GetAccount(trading::AccountId id) {
     std::lock_guard lock(mutex_);
     std::optional<AccountRecord> out;
-    auto ok = Each(*db_, kGetAccount, [&](const Stmt& s) {
-        AccountRecord a;
-        a.balance.id = static_cast<trading::AccountId>(s.Int(0));
-        a.balance.cash = s.Int(1);
-        a.balance.reserved_cash = s.Int(2);
-        a.opened_at = s.Int(3);
-        out = a;
-    }, AsInt(id));
+    auto ok = Each(
+        *db_, kGetAccount, [&](const Stmt& s) { out = rows::AccountFromRow(s); }, AsInt(id));
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -150,7 +121,7 @@ Result<std::vector<trading::Position>> SqliteServiceStore::PositionsOf(trading::
     if (!stmt) return std::unexpected(stmt.error());
     if (id != 0) stmt->Bind(1, AsInt(id));
     std::vector<trading::Position> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) { out.push_back(impl::ReadPosition(s)); });
+    auto ok = stmt->ForEach([&](const Stmt& s) { out.push_back(rows::PositionFromRow(s)); });
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -207,10 +178,7 @@ Result<std::vector<DepositRecord>> SqliteServiceStore::ListDeposits(const Histor
     stmt->Bind(1, q.after).Bind(2, Bound(q.until)).Bind(3, Limit(q.limit));
     if (q.account != 0) stmt->Bind(4, AsInt(q.account));
     std::vector<DepositRecord> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) {
-        out.push_back(DepositRecord{static_cast<trading::LedgerTxnId>(s.Int(0)),
-                                    static_cast<trading::AccountId>(s.Int(1)), s.Int(2), s.Int(3), s.Int(4)});
-    });
+    auto ok = stmt->ForEach([&](const Stmt& s) { out.push_back(rows::DepositFromRow(s)); });
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -220,9 +188,7 @@ Result<std::vector<AccountSummary>> SqliteServiceStore::AccountSummaries() {
     auto stmt = db_->Prepare(kAccountSummaries);
     if (!stmt) return std::unexpected(stmt.error());
     std::vector<AccountSummary> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) {
-        out.push_back(AccountSummary{static_cast<trading::AccountId>(s.Int(0)), s.Text(1), s.Int(2), s.Int(4), s.Int(3)});
-    });
+    auto ok = stmt->ForEach([&](const Stmt& s) { out.push_back(rows::AccountSummaryFromRow(s)); });
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -240,16 +206,7 @@ Result<std::vector<market::Tick>> SqliteServiceStore::LoadTicks(market::SymbolId
     if (!stmt) return std::unexpected(stmt.error());
     stmt->Bind(1, std::int64_t{symbol}).Bind(2, from).Bind(3, Bound(to)).Bind(4, Limit(limit));
     std::vector<market::Tick> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) {
-        market::Tick t;
-        t.symbol = symbol;
-        t.ts = s.Int(0);
-        t.price = s.Int(1);
-        t.bid = s.Int(2);
-        t.ask = s.Int(3);
-        t.volume = s.Int(4);
-        out.push_back(t);
-    });
+    auto ok = stmt->ForEach([&](const Stmt& s) { out.push_back(rows::TickFromRow(s, symbol)); });
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -266,7 +223,9 @@ Status SqliteServiceStore::CreateApiKey(const ApiKeyRecord& key) {
 Result<std::optional<ApiKeyRecord>> SqliteServiceStore::FindApiKey(const std::string& key_id) {
     std::lock_guard lock(mutex_);
     std::optional<ApiKeyRecord> out;
-    if (auto ok = Each(*db_, kApiKeyById, [&](const Stmt& s) { out = ReadApiKey(s); }, key_id); !ok) {
+    if (auto ok = Each(
+            *db_, kApiKeyById, [&](const Stmt& s) { out = rows::ApiKeyFromRow(s); }, key_id);
+        !ok) {
         return std::unexpected(ok.error());
     }
     return out;
@@ -275,7 +234,9 @@ Result<std::optional<ApiKeyRecord>> SqliteServiceStore::FindApiKey(const std::st
 Result<std::vector<ApiKeyRecord>> SqliteServiceStore::ListApiKeys(std::int64_t user_id) {
     std::lock_guard lock(mutex_);
     std::vector<ApiKeyRecord> out;
-    if (auto ok = Each(*db_, kApiKeysOf, [&](const Stmt& s) { out.push_back(ReadApiKey(s)); }, user_id); !ok) {
+    if (auto ok = Each(
+            *db_, kApiKeysOf, [&](const Stmt& s) { out.push_back(rows::ApiKeyFromRow(s)); }, user_id);
+        !ok) {
         return std::unexpected(ok.error());
     }
     return out;
@@ -303,17 +264,7 @@ Result<std::optional<RefreshTokenRecord>> SqliteServiceStore::FindRefreshToken(c
     if (!stmt) return std::unexpected(stmt.error());
     stmt->Bind(1, token_hash);
     std::optional<RefreshTokenRecord> out;
-    auto ok = stmt->ForEach([&](const Stmt& s) {
-        RefreshTokenRecord t;
-        t.id = s.Int(0);
-        t.user_id = s.Int(1);
-        t.token_hash = s.Text(2);
-        t.family = s.Text(3);
-        t.created_at = s.Int(4);
-        t.expires_at = s.Int(5);
-        if (!s.IsNull(6)) t.revoked_at = s.Int(6);
-        out = t;
-    });
+    auto ok = stmt->ForEach([&](const Stmt& s) { out = rows::RefreshTokenFromRow(s); });
     if (!ok) return std::unexpected(ok.error());
     return out;
 }
@@ -362,7 +313,9 @@ Status SqliteServiceStore::CreateWatchlist(const WatchlistRecord& list) {
 Result<std::optional<WatchlistRecord>> SqliteServiceStore::GetWatchlistLocked(std::int64_t user_id,
                                                                              const std::string& id) {
     std::optional<WatchlistRecord> out;
-    if (auto ok = Each(*db_, kWatchlistById, [&](const Stmt& s) { out = ReadWatchlist(s); }, user_id, id); !ok) {
+    if (auto ok = Each(
+            *db_, kWatchlistById, [&](const Stmt& s) { out = rows::WatchlistFromRow(s); }, user_id, id);
+        !ok) {
         return std::unexpected(ok.error());
     }
     if (!out) return out;
@@ -373,7 +326,9 @@ Result<std::optional<WatchlistRecord>> SqliteServiceStore::GetWatchlistLocked(st
 Result<std::vector<WatchlistRecord>> SqliteServiceStore::ListWatchlists(std::int64_t user_id) {
     std::lock_guard lock(mutex_);
     std::vector<WatchlistRecord> lists;
-    if (auto ok = Each(*db_, kWatchlistsOf, [&](const Stmt& s) { lists.push_back(ReadWatchlist(s)); }, user_id); !ok) {
+    if (auto ok = Each(
+            *db_, kWatchlistsOf, [&](const Stmt& s) { lists.push_back(rows::WatchlistFromRow(s)); }, user_id);
+        !ok) {
         return std::unexpected(ok.error());
     }
     for (auto& w : lists) {

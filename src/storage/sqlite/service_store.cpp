@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "common/log.hpp"
+#include "storage/event_checks.hpp"
 #include "storage/sqlite/db.hpp"
 #include "storage/sqlite/migrations.hpp"
 #include "storage/sqlite/order_rows.hpp"
@@ -97,32 +98,8 @@ constexpr const char* kLoadBars =
     "SELECT stock_id, interval_s, start_ts, open, high, low, close, volume, trades FROM bars "
     "WHERE stock_id = ?1 AND interval_s = ?2 AND start_ts >= ?3 AND start_ts < ?4 ORDER BY start_ts";
 
-std::string EventLabel(const trading::Event& e) {
-    return "event " + std::to_string(e.seq) + " (" + std::string(trading::EventTypeName(e.type)) + ")";
-}
-
-Status Invalid(const trading::Event& e, const std::string& what) {
-    return MakeError(ErrorCode::kInvalidArgument, EventLabel(e) + ": " + what);
-}
-
-// The ledger transaction of an event must be well formed before it is written: the database would store an
-// unbalanced one faithfully, and Verify would find it only later.
-Status CheckLedger(const trading::Event& e) {
-    const trading::LedgerTxn& l = e.ledger;
-    if (l.count > trading::kMaxLedgerEntries) return Invalid(e, "ledger has " + std::to_string(l.count) + " entries");
-    if (l.count > 0 && l.id == 0) return Invalid(e, "ledger entries without a transaction id");
-    Won sum = 0;
-    for (std::size_t i = 0; i < l.count; ++i) {
-        if (__builtin_add_overflow(sum, l.entries[i].amount, &sum)) {
-            return Invalid(e, "ledger transaction " + std::to_string(l.id) + " overflows int64");
-        }
-    }
-    if (sum != 0) {
-        return Invalid(
-            e, "ledger transaction " + std::to_string(l.id) + " does not balance (sums to " + FormatWon(sum) + ")");
-    }
-    return {};
-}
+using events::CheckLedger;
+using events::Invalid;
 
 std::int64_t AsInt(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
@@ -318,7 +295,7 @@ Result<trading::EngineSnapshot> SqliteServiceStore::LoadEngineState() {
     {
         auto stmt = db_->Prepare(kLoadPositions);
         if (!stmt) return std::unexpected(stmt.error());
-        auto ok = stmt->ForEach([&](const Stmt& s) { snap.positions.push_back(impl::ReadPosition(s)); });
+        auto ok = stmt->ForEach([&](const Stmt& s) { snap.positions.push_back(rows::PositionFromRow(s)); });
         if (!ok) return std::unexpected(ok.error());
     }
     {
@@ -328,7 +305,7 @@ Result<trading::EngineSnapshot> SqliteServiceStore::LoadEngineState() {
             auto row = stmt->Step();
             if (!row) return std::unexpected(row.error());
             if (!*row) break;
-            auto order = impl::ReadOrder(*stmt, path_);
+            auto order = rows::OrderFromRow(*stmt, path_);
             if (!order) return std::unexpected(order.error());
             snap.open_orders.push_back(std::move(*order));
         }
@@ -356,8 +333,7 @@ Result<trading::EngineSnapshot> SqliteServiceStore::LoadEngineState() {
             auto row = stmt->Step();
             if (!row) return std::unexpected(row.error());
             if (*row) {
-                snap.last_ticks.push_back(
-                    market::Tick{id, stmt->Int(0), stmt->Int(1), stmt->Int(2), stmt->Int(3), stmt->Int(4)});
+                snap.last_ticks.push_back(rows::TickFromRow(*stmt, id));
             }
             stmt->Reset();
         }
@@ -388,22 +364,9 @@ Result<std::vector<market::StockInfo>> SqliteServiceStore::LoadStocks() {
         auto row = stmt->Step();
         if (!row) return std::unexpected(row.error());
         if (!*row) break;
-        if (stmt->Int(0) != static_cast<std::int64_t>(out.size())) {
-            return MakeError(ErrorCode::kDataLoss, path_ + ": stock ids are not dense: expected id " +
-                                                       std::to_string(out.size()) + ", found " +
-                                                       std::to_string(stmt->Int(0)));
-        }
-        market::StockInfo info;
-        info.code = stmt->Text(1);
-        info.name_ko = stmt->Text(2);
-        info.name_en = stmt->Text(3);
-        auto exchange = market::ParseExchange(stmt->Text(4));
-        if (!exchange)
-            return MakeError(ErrorCode::kDataLoss, path_ + ": stock " + info.code + ": " + exchange.error().message);
-        info.market = *exchange;
-        info.sector = stmt->Text(5);
-        info.previous_close = stmt->Int(6);
-        out.push_back(std::move(info));
+        auto info = rows::StockInfoFromRow(*stmt, out.size(), path_);
+        if (!info) return std::unexpected(info.error());
+        out.push_back(std::move(*info));
     }
     return out;
 }
@@ -459,15 +422,7 @@ Result<std::optional<UserRecord>> SqliteServiceStore::FindUser(const char* sql, 
     auto row = stmt->Step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::optional<UserRecord>{};
-    UserRecord u;
-    u.id = stmt->Int(0);
-    u.username = stmt->Text(1);
-    u.password_hash = stmt->Text(2);
-    u.email = stmt->Text(3);
-    u.phone = stmt->Text(4);
-    u.role = stmt->Text(5);
-    u.created_at = stmt->Int(6);
-    return std::optional<UserRecord>(std::move(u));
+    return std::optional<UserRecord>(rows::UserFromRow(*stmt));
 }
 
 Result<std::optional<UserRecord>> SqliteServiceStore::FindUserByName(const std::string& username) {
@@ -500,7 +455,7 @@ Result<std::optional<trading::Order>> SqliteServiceStore::GetOrder(trading::Orde
     auto row = stmt->Step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::optional<trading::Order>{};
-    auto order = impl::ReadOrder(*stmt, path_);
+    auto order = rows::OrderFromRow(*stmt, path_);
     if (!order) return std::unexpected(order.error());
     return std::optional<trading::Order>(std::move(*order));
 }
@@ -514,7 +469,7 @@ Result<std::optional<trading::Order>> SqliteServiceStore::GetOrderByClientOrderI
     auto row = stmt->Step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::optional<trading::Order>{};
-    auto order = impl::ReadOrder(*stmt, path_);
+    auto order = rows::OrderFromRow(*stmt, path_);
     if (!order) return std::unexpected(order.error());
     return std::optional<trading::Order>(std::move(*order));
 }
@@ -538,17 +493,7 @@ Result<std::vector<market::Bar>> SqliteServiceStore::LoadBars(market::SymbolId s
         auto row = stmt->Step();
         if (!row) return std::unexpected(row.error());
         if (!*row) break;
-        market::Bar b;
-        b.symbol = static_cast<market::SymbolId>(stmt->Int(0));
-        b.interval_s = stmt->Int(1);
-        b.start = stmt->Int(2);
-        b.open = stmt->Int(3);
-        b.high = stmt->Int(4);
-        b.low = stmt->Int(5);
-        b.close = stmt->Int(6);
-        b.volume = stmt->Int(7);
-        b.trades = stmt->Int(8);
-        out.push_back(b);
+        out.push_back(rows::BarFromRow(*stmt));
     }
     return out;
 }

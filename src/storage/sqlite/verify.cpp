@@ -1,22 +1,16 @@
 // SqliteServiceStore::Verify: every ledger invariant as one SQL query that returns the rows breaking it, run
-// on one read snapshot. Each row becomes a Violation with the ids and won amounts involved.
-#include <functional>
-
-#include "common/money.hpp"
+// on one read snapshot. Each row becomes a Violation with the ids and won amounts involved (storage/verify_checks.hpp).
 #include "storage/sqlite/db.hpp"
 #include "storage/sqlite/migrations.hpp"
 #include "storage/sqlite/shared.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
+#include "storage/verify_checks.hpp"
 
 namespace ik::storage {
 
 namespace {
 
 using impl::Stmt;
-
-// A database broken everywhere would otherwise produce millions of lines; past this many rows a check
-// reports how many more it found.
-constexpr int kMaxReportsPerCheck = 100;
 
 constexpr const char* kLedgerTotal = "SELECT COALESCE(SUM(amount), 0), COUNT(*) FROM ledger_entries";
 constexpr const char* kLedgerTxnUnbalanced = R"sql(
@@ -114,37 +108,26 @@ constexpr const char* kListingOfUnknownStock = R"sql(
 SELECT u.code, u.status FROM universe u WHERE NOT EXISTS (SELECT 1 FROM stocks s WHERE s.code = u.code)
 ORDER BY u.code)sql";
 
-std::string W(std::int64_t won) { return FormatWon(won); }
-std::string N(std::int64_t n) { return std::to_string(n); }
-
-class Checker final {
-public:
-    Checker(impl::Database& db, std::vector<Violation>& out) : db_(db), out_(out) {}
-
-    // Runs `sql`; every row it returns is one violation of `check`, described by `describe`.
-    Status Run(const char* check, const char* sql, const std::function<std::string(const Stmt&)>& describe) {
-        auto stmt = db_.Prepare(sql);
-        if (!stmt) return std::unexpected(stmt.error());
-        int found = 0;
-        for (;;) {
-            auto row = stmt->Step();
-            if (!row) return std::unexpected(row.error());
-            if (!*row) break;
-            if (++found <= kMaxReportsPerCheck) out_.push_back(Violation{check, describe(*stmt)});
-        }
-        if (found > kMaxReportsPerCheck) {
-            out_.push_back(
-                Violation{check, "… and " + N(found - kMaxReportsPerCheck) + " more rows breaking " + check});
-        }
-        return {};
-    }
-
-private:
-    impl::Database& db_;
-    std::vector<Violation>& out_;
+constexpr verify::Queries kQueries{
+    .ledger_total = kLedgerTotal,
+    .ledger_txn_unbalanced = kLedgerTxnUnbalanced,
+    .ledger_book_owner = kLedgerBookOwner,
+    .cash_vs_ledger = kCashVsLedger,
+    .cash_vs_flows = kCashVsFlows,
+    .position_vs_fills = kPositionVsFills,
+    .cost_basis_vs_ledger = kCostBasisVsLedger,
+    .reserved_cash_vs_orders = kReservedCashVsOrders,
+    .reserved_qty_vs_orders = kReservedQtyVsOrders,
+    .balance_bounds = kBalanceBounds,
+    .position_bounds = kPositionBounds,
+    .order_vs_fills = kOrderVsFills,
+    .order_quantities = kOrderQuantities,
+    .fill_vs_order = kFillVsOrder,
+    .deposit_values = kDepositValues,
+    .listing_of_unknown_stock = kListingOfUnknownStock,
 };
 
-std::string PositionName(const Stmt& s) { return "account " + N(s.Int(0)) + " stock " + N(s.Int(1)); }
+std::string N(std::int64_t n) { return std::to_string(n); }
 
 }  // namespace
 
@@ -174,127 +157,13 @@ Result<std::vector<Violation>> SqliteServiceStore::VerifyLocked() {
 
     auto txn = impl::Transaction::Begin(*db_, impl::Transaction::Kind::kDeferred);
     if (!txn) return std::unexpected(txn.error());
-    Checker c(*db_, out);
-
-    {
-        auto stmt = db_->Prepare(kLedgerTotal);
+    // Runs one check's query on the snapshot, handing each row to `on_row`.
+    auto for_each_row = [this](const char* sql, const auto& on_row) -> Status {
+        auto stmt = db_->Prepare(sql);
         if (!stmt) return std::unexpected(stmt.error());
-        auto row = stmt->Step();
-        if (!row) return std::unexpected(row.error());
-        if (*row && stmt->Int(0) != 0) {
-            out.push_back(Violation{"ledger_balanced", "the " + N(stmt->Int(1)) + " ledger entries sum to " +
-                                                           W(stmt->Int(0)) + " won, not 0"});
-        }
-    }
-    const std::pair<const char*, std::pair<const char*, std::function<std::string(const Stmt&)>>> checks[] = {
-        {"ledger_txn_balanced",
-         {kLedgerTxnUnbalanced,
-          [](const Stmt& s) {
-              return "ledger transaction " + N(s.Int(0)) + ": its " + N(s.Int(2)) + " entries sum to " + W(s.Int(1)) +
-                     " won, not 0";
-          }}},
-        {"ledger_book_owner",
-         {kLedgerBookOwner,
-          [](const Stmt& s) {
-              return "ledger transaction " + N(s.Int(0)) + " entry " + N(s.Int(1)) + ": book " + s.Text(2) +
-                     " of account " + N(s.Int(3)) + (s.Int(4) != 0 ? " without a stock" : "") +
-                     " (every entry belongs to an opened account; securities entries name a stock)";
-          }}},
-        {"cash_matches_ledger",
-         {kCashVsLedger,
-          [](const Stmt& s) {
-              return "account " + N(s.Int(0)) + ": cash " + W(s.Int(1)) + " but its ledger cash book sums to " +
-                     W(s.Int(2));
-          }}},
-        {"cash_matches_flows",
-         {kCashVsFlows,
-          [](const Stmt& s) {
-              return "account " + N(s.Int(0)) + ": cash " + W(s.Int(1)) + " but deposits " + W(s.Int(2)) + " − buys " +
-                     W(s.Int(3)) + " − commissions " + W(s.Int(5)) + " − taxes " + W(s.Int(6)) + " + sells " +
-                     W(s.Int(4)) + " = " + W(s.Int(7));
-          }}},
-        {"position_matches_fills",
-         {kPositionVsFills,
-          [](const Stmt& s) {
-              if (s.Int(4) == 0) {
-                  return PositionName(s) + ": fills net " + N(s.Int(3)) + " shares but there is no position row";
-              }
-              return PositionName(s) + ": qty " + N(s.Int(2)) + " but buy fills − sell fills = " + N(s.Int(3));
-          }}},
-        {"cost_basis_matches_ledger",
-         {kCostBasisVsLedger,
-          [](const Stmt& s) {
-              if (s.Int(4) == 0) {
-                  return PositionName(s) + ": securities book holds " + W(s.Int(3)) + " won but there is no position";
-              }
-              return PositionName(s) + ": cost_basis " + W(s.Int(2)) + " but its ledger securities book sums to " +
-                     W(s.Int(3));
-          }}},
-        {"reserved_cash_matches_orders",
-         {kReservedCashVsOrders,
-          [](const Stmt& s) {
-              return "account " + N(s.Int(0)) + ": reserved_cash " + W(s.Int(1)) + " but its " + N(s.Int(3)) +
-                     " open buy orders reserve " + W(s.Int(2));
-          }}},
-        {"reserved_qty_matches_orders",
-         {kReservedQtyVsOrders,
-          [](const Stmt& s) {
-              if (s.Int(4) == 0) {
-                  return PositionName(s) + ": open sell orders hold " + N(s.Int(3)) +
-                         " shares but there is no position";
-              }
-              return PositionName(s) + ": reserved_qty " + N(s.Int(2)) + " but open sell orders hold " + N(s.Int(3));
-          }}},
-        {"balance_bounds",
-         {kBalanceBounds,
-          [](const Stmt& s) {
-              return "account " + N(s.Int(0)) + ": cash " + W(s.Int(1)) + ", reserved_cash " + W(s.Int(2)) +
-                     " (need 0 ≤ reserved_cash ≤ cash)";
-          }}},
-        {"position_bounds",
-         {kPositionBounds,
-          [](const Stmt& s) {
-              return PositionName(s) + ": qty " + N(s.Int(2)) + ", reserved_qty " + N(s.Int(3)) + ", cost_basis " +
-                     W(s.Int(4)) + " (need 0 ≤ reserved_qty ≤ qty, cost_basis ≥ 0 and 0 when qty is 0)";
-          }}},
-        {"order_fills_match",
-         {kOrderVsFills,
-          [](const Stmt& s) {
-              return "order " + N(s.Int(0)) + ": filled_qty " + N(s.Int(1)) + ", filled_notional " + W(s.Int(3)) +
-                     " but its fills total " + N(s.Int(2)) + " shares, " + W(s.Int(4)) + " won";
-          }}},
-        {"order_quantities",
-         {kOrderQuantities,
-          [](const Stmt& s) {
-              return "order " + N(s.Int(0)) + ": status " + s.Text(1) + ", qty " + N(s.Int(2)) + ", filled_qty " +
-                     N(s.Int(3)) + " (need 0 ≤ filled_qty ≤ qty, and status filled exactly when filled_qty = qty)";
-          }}},
-        {"fill_matches_order",
-         {kFillVsOrder,
-          [](const Stmt& s) {
-              if (s.Int(6) != 0) {
-                  return "fill " + N(s.Int(0)) + ": account, stock or side differ from its order " + N(s.Int(1));
-              }
-              return "fill " + N(s.Int(0)) + " of order " + N(s.Int(1)) + ": qty " + N(s.Int(2)) + ", price " +
-                     W(s.Int(3)) + ", commission " + W(s.Int(4)) + ", tax " + W(s.Int(5)) +
-                     " (need qty and price > 0, fees ≥ 0)";
-          }}},
-        {"deposit_matches_ledger",
-         {kDepositValues,
-          [](const Stmt& s) {
-              return "deposit of ledger transaction " + N(s.Int(0)) + " to account " + N(s.Int(1)) + ": amount " +
-                     W(s.Int(2)) + " but the transaction moves " + W(s.Int(3)) + " won into its cash";
-          }}},
-        {"listing_stock_known",
-         {kListingOfUnknownStock,
-          [](const Stmt& s) {
-              return "universe row " + s.Text(0) + " (" + s.Text(1) +
-                     ") names no stock of the stock master (a listing is stored after its stock)";
-          }}},
+        return stmt->ForEach([&](const Stmt& s) { on_row(s); });
     };
-    for (const auto& [name, check] : checks) {
-        if (auto ok = c.Run(name, check.first, check.second); !ok) return std::unexpected(ok.error());
-    }
+    if (auto ok = verify::RunChecks<Stmt>(kQueries, for_each_row, out); !ok) return std::unexpected(ok.error());
     if (auto ok = txn->Commit(); !ok) return std::unexpected(ok.error());
     return out;
 }

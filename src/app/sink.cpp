@@ -1,0 +1,143 @@
+#include "app/sink.hpp"
+
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "app/stock_lookup.hpp"
+#include "bus/topics.hpp"
+#include "common/log.hpp"
+#include "market/bars.hpp"
+
+namespace ik::app {
+
+namespace {
+
+constexpr std::int64_t kMinuteNs = 60 * kNanosPerSecond;
+
+std::vector<bus::TopicPartitionOffset> NextOffsets(const std::vector<bus::Message>& read) {
+    std::map<bus::TopicPartition, std::int64_t> next;
+    for (const auto& m : read) next[m.tp] = std::max(next[m.tp], m.offset + 1);
+    std::vector<bus::TopicPartitionOffset> out;
+    for (const auto& [tp, offset] : next) out.push_back({tp, offset});
+    return out;
+}
+
+}  // namespace
+
+SinkWorker::SinkWorker(SinkOptions options, bus::Bus& bus, storage::ServiceStore& service,
+                       storage::PlatformStore& platform, storage::RecommendStore& recommend)
+    : options_(std::move(options)),
+      bus_(bus),
+      service_(service),
+      platform_(platform),
+      recommend_(recommend),
+      lookup_(std::make_unique<StockLookup>(options_.config.market.data_source)) {}
+
+SinkWorker::~SinkWorker() { Stop(); }
+
+Status SinkWorker::Start() {
+    for (const std::string& code : options_.config.market.symbols) {
+        auto info = lookup_->Find(code);
+        if (!info) return std::unexpected(info.error());
+        if (!*info) return MakeError(ErrorCode::kInvalidArgument, "sink: market.symbols has " + code + ", which no listing knows");
+        auto id = universe_.Upsert(std::move(**info));
+        if (!id) return std::unexpected(id.error());
+        if (auto s = universe_.SetStatus(*id, market::ListingStatus::kActive); !s) return s;
+    }
+    if (auto s = service_.UpsertStocks(universe_); !s) return s;
+    if (auto s = recommend_.UpsertStocks(universe_); !s) return s;
+    for (const auto& spec : {bus::TopicSpec{std::string(bus::kStockInfosTopic), 6, false},
+                             bus::TopicSpec{std::string(bus::kStocksTopic), 1, true}}) {
+        if (auto made = bus_.CreateTopic(spec); !made && made.error().code != ErrorCode::kAlreadyExists) {
+            return std::unexpected(made.error());
+        }
+    }
+    auto consumer = bus_.NewConsumer(
+        {.group = options_.group, .topics = {std::string(bus::kStocksTopic), std::string(bus::kStockInfosTopic)}});
+    if (!consumer) return std::unexpected(consumer.error());
+    consumer_ = std::move(*consumer);
+    return {};
+}
+
+Result<std::size_t> SinkWorker::Step(std::chrono::milliseconds wait) {
+    auto read = consumer_->Poll(wait, options_.max_batch);
+    if (!read) return std::unexpected(read.error());
+    if (read->empty()) return std::size_t{0};
+    auto log = GetLogger("sink");
+    std::vector<market::Tick> ticks;
+    bool stocks_changed = false;
+    for (const bus::Message& m : *read) {
+        if (m.tp.topic == bus::kStocksTopic) {
+            auto s = bus::DecodeStock(m.value);
+            const auto id = s ? universe_.Find(s->stock.code) : std::nullopt;
+            if (!s || !id || *id != s->id) {
+                ++rejected_;
+                log->warn("event=message_rejected topic={} offset={} reason=\"{}\"", m.tp.topic, m.offset,
+                          s ? "stock id does not match market.symbols" : s.error().message);
+                continue;
+            }
+            if (auto up = universe_.Upsert(s->stock); !up) return std::unexpected(up.error());
+            if (s->status != market::ListingStatus::kInactive) {
+                if (auto st = universe_.SetStatus(*id, s->status); !st) return std::unexpected(st.error());
+            }
+            stocks_changed = true;
+            continue;
+        }
+        auto t = bus::DecodeStockInfo(m.value);
+        const auto id = t ? universe_.Find(t->code) : std::nullopt;
+        if (!t || !id || *id != t->tick.symbol) {
+            ++rejected_;  // logged and skipped: a bad message must not stop the stream (its offset still advances)
+            log->warn("event=message_rejected topic={} offset={} reason=\"{}\"", m.tp.topic, m.offset,
+                      t ? "stock id does not match market.symbols" : t.error().message);
+            continue;
+        }
+        ticks.push_back(t->tick);
+    }
+    if (stocks_changed) {
+        if (auto s = service_.UpsertStocks(universe_); !s) return std::unexpected(s.error());
+        if (auto s = recommend_.UpsertStocks(universe_); !s) return std::unexpected(s.error());
+    }
+    if (!ticks.empty()) {
+        storage::WriteBatch batch;
+        batch.ticks = ticks;
+        if (auto s = service_.Commit(batch); !s) return std::unexpected(s.error());
+        if (auto s = recommend_.AppendTicks(ticks); !s) return std::unexpected(s.error());
+        if (auto s = WriteBars(ticks); !s) return std::unexpected(s.error());
+    }
+    // Only now, with both databases durable, is the batch done.
+    if (auto s = consumer_->Commit(NextOffsets(*read)); !s) return std::unexpected(s.error());
+    ticks_ += ticks.size();
+    ++batches_;
+    return read->size();
+}
+
+// The one-minute bars of every minute the batch touched, recomputed from all stored ticks of that minute.
+Status SinkWorker::WriteBars(const std::vector<market::Tick>& ticks) {
+    std::set<std::pair<market::SymbolId, Timestamp>> minutes;
+    for (const auto& t : ticks) minutes.insert({t.symbol, t.ts - (t.ts % kMinuteNs)});
+    storage::WriteBatch batch;
+    for (const auto& [symbol, start] : minutes) {
+        auto stored = platform_.LoadTicks(symbol, start - 1, start + kMinuteNs, 100'000, true);
+        if (!stored) return std::unexpected(stored.error());
+        market::BarAggregator agg(60);
+        std::vector<market::Bar> done;
+        for (const auto& t : *stored) agg.Add(t, done);
+        agg.FlushAll(done);
+        for (const auto& b : done) batch.bars.push_back(b);
+    }
+    if (batch.bars.empty()) return {};
+    return service_.Commit(batch);
+}
+
+void SinkWorker::Stop() {
+    if (consumer_) consumer_->Close();
+    consumer_.reset();
+}
+
+std::string SinkWorker::ActivityLine() const {
+    return fmt::format("event=activity ticks={} batches={} rejected={}", ticks_.load(), batches_.load(), rejected_.load());
+}
+
+}  // namespace ik::app
