@@ -44,7 +44,8 @@ IngestWorker::IngestWorker(IngestOptions options, bus::Bus& bus, const Clock& cl
                 std::set<Date>(options_.config.market.holidays.begin(), options_.config.market.holidays.end())),
       lookup_(std::make_unique<StockLookup>(options_.config.market.data_source)) {}
 
-IngestWorker::~IngestWorker() = default;
+// The producer goes first: its last delivery reports still count into this worker's counters.
+IngestWorker::~IngestWorker() { producer_.reset(); }
 
 Status IngestWorker::Start() {
     const auto& m = options_.config.market;
@@ -118,6 +119,8 @@ std::size_t IngestWorker::Step(Timestamp now) {
 Status IngestWorker::Flush(std::chrono::milliseconds timeout) {
     return producer_ ? producer_->Flush(timeout) : Status{};
 }
+
+Status IngestWorker::Health() { return producer_ ? producer_->Health() : Status{}; }
 
 std::string IngestWorker::ActivityLine() const {
     return fmt::format("event=activity session={} sent={} delivered={} failed={}",

@@ -43,6 +43,9 @@ public:
     std::size_t Step(Timestamp now);
     // Waits until every tick sent so far is durable or failed.
     Status Flush(std::chrono::milliseconds timeout);
+    // An error once the producer cannot send any more: the role stops (and is restarted) instead of dropping
+    // every tick.
+    Status Health();
 
     std::uint64_t sent() const { return sent_.load(); }
     std::uint64_t delivered() const { return delivered_.load(); }

@@ -223,7 +223,13 @@ int Ingest(const CommonFlags& flags, IngestOptions options) {
     log->info("event=ready role=ingest version={} kafka={}", VersionString(), cfg->kafka.bootstrap);
     const auto interval = std::chrono::milliseconds(cfg->market.tick_interval_ms);
     auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int exit_code = kExitOk;
     for (;;) {
+        if (auto h = worker.Health(); !h) {
+            log->critical("event=stopping reason=\"{}\"", h.error().message);
+            exit_code = kExitRuntime;
+            break;
+        }
         worker.Step(clock.Now());
         // The market clock's period, not a readiness wait: a signal ends it early.
         const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(interval).count();
@@ -238,10 +244,13 @@ int Ingest(const CommonFlags& flags, IngestOptions options) {
             next_report += std::chrono::seconds(10);
         }
     }
-    if (auto s = worker.Flush(std::chrono::seconds(30)); !s) log->error("event=flush_failed error=\"{}\"", s.error().message);
+    if (auto s = worker.Flush(std::chrono::seconds(30)); !s) {
+        log->error("event=flush_failed error=\"{}\"", s.error().message);  // ticks still queued are lost
+        exit_code = kExitRuntime;
+    }
     log->info("{}", worker.ActivityLine());
     log->info("event=stopped");
-    return kExitOk;
+    return exit_code;
 }
 
 // The `sink` role: Stocks and StockInfos into both MySQL/MariaDB databases until SIGINT/SIGTERM.

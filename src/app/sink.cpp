@@ -72,7 +72,7 @@ Result<std::size_t> SinkWorker::Step(std::chrono::milliseconds wait) {
         if (m.tp.topic == bus::kStocksTopic) {
             auto s = bus::DecodeStock(m.value);
             const auto id = s ? universe_.Find(s->stock.code) : std::nullopt;
-            if (!s || !id || *id != s->id) {
+            if (!s || !id || *id != s->id || m.key != s->stock.code) {
                 ++rejected_;
                 log->warn("event=message_rejected topic={} offset={} reason=\"{}\"", m.tp.topic, m.offset,
                           s ? "stock id does not match market.symbols" : s.error().message);
@@ -87,10 +87,10 @@ Result<std::size_t> SinkWorker::Step(std::chrono::milliseconds wait) {
         }
         auto t = bus::DecodeStockInfo(m.value);
         const auto id = t ? universe_.Find(t->code) : std::nullopt;
-        if (!t || !id || *id != t->tick.symbol) {
+        if (!t || !id || *id != t->tick.symbol || m.key != t->code) {
             ++rejected_;  // logged and skipped: a bad message must not stop the stream (its offset still advances)
             log->warn("event=message_rejected topic={} offset={} reason=\"{}\"", m.tp.topic, m.offset,
-                      t ? "stock id does not match market.symbols" : t.error().message);
+                      t ? "key or stock id does not match the stock" : t.error().message);
             continue;
         }
         ticks.push_back(t->tick);

@@ -68,11 +68,15 @@ public:
     // delivery timeout). Messages with the same key from one producer keep their order.
     virtual Result<Delivery> Send(std::string_view topic, std::string_view key, std::string_view value) = 0;
     // Appends without waiting; `done` runs once the message is durable or has failed, on a thread of the
-    // producer (never inside SendAsync). Order per key is kept, retries included (idempotent producer).
+    // producer or inside Flush() (never inside SendAsync). Order per key is kept, retries included (idempotent
+    // producer).
     virtual void SendAsync(std::string_view topic, std::string_view key, std::string_view value,
                            std::function<void(Result<Delivery>)> done) = 0;
-    // Waits until every message sent so far is durable or failed.
+    // Waits until every message sent so far is durable or failed; kUnavailable when the time ran out first.
     virtual Status Flush(std::chrono::milliseconds timeout) = 0;
+    // An error once the producer cannot send any more (Kafka: a fatal error of the idempotent producer, whose
+    // guarantees are then gone); the owner should stop, or make a new producer.
+    virtual Status Health() = 0;
 };
 
 struct ConsumerOptions {

@@ -121,8 +121,15 @@ Result<StockInfoMessage> DecodeStockInfo(std::string_view text) {
     if (*id < 0 || *id > static_cast<std::int64_t>(UINT32_MAX - 1)) {
         return MakeError(ErrorCode::kInvalidArgument, "stockinfos message: stock_id out of range");
     }
+    // Bounds far beyond any real market, so arithmetic on the values (bars, notionals) can never overflow.
+    constexpr std::int64_t kMaxPrice = 10'000'000'000;         // won
+    constexpr std::int64_t kMaxVolume = 1'000'000'000'000;     // shares in one tick
+    constexpr std::int64_t kMaxTs = 7'258'118'400'000'000'000;  // 2200-01-01
     if (*price <= 0 || *bid < 0 || *ask < 0 || *volume < 0 || *ts <= 0) {
         return MakeError(ErrorCode::kInvalidArgument, "stockinfos message: price, timestamp must be positive; bid, ask, volume not negative");
+    }
+    if (*price > kMaxPrice || *bid > kMaxPrice || *ask > kMaxPrice || *volume > kMaxVolume || *ts > kMaxTs) {
+        return MakeError(ErrorCode::kInvalidArgument, "stockinfos message: a price, volume or timestamp is out of range");
     }
     m.tick = market::Tick{static_cast<market::SymbolId>(*id), *ts, *price, *bid, *ask, *volume};
     return m;
@@ -165,6 +172,12 @@ Result<StockMessage> DecodeStock(std::string_view text) {
     }
     if (!market::IsValidCode(*code)) return MakeError(ErrorCode::kInvalidArgument, "stocks message: stock_code is not a KRX code");
     if (name->empty()) return MakeError(ErrorCode::kInvalidArgument, "stocks message: stock_name is empty");
+    // The databases' columns hold 255 characters; a longer name would fail every write of its batch for good.
+    constexpr std::size_t kMaxText = 200;
+    if (name->size() > kMaxText || name_en->size() > kMaxText || sector->size() > kMaxText) {
+        return MakeError(ErrorCode::kInvalidArgument, "stocks message: a name or sector is longer than 200 bytes");
+    }
+    if (*close > 10'000'000'000) return MakeError(ErrorCode::kInvalidArgument, "stocks message: previous_close is out of range");
     if (*close < 0) return MakeError(ErrorCode::kInvalidArgument, "stocks message: previous_close is negative");
     auto ex = market::ParseExchange(*exchange);
     if (!ex) return std::unexpected(ex.error());

@@ -112,6 +112,8 @@ public:
         return {};
     }
 
+    Status Health() override { return {}; }
+
 private:
     void Run(std::stop_token stop) {
         NameThisThread("ik-bus-producer");

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <stdexcept>
 #include <condition_variable>
+#include <deque>
 #include <future>
 #include <mutex>
 #include <set>
@@ -144,26 +146,47 @@ public:
                                     {"message.timeout.ms", std::to_string(o.delivery_timeout.count())},
                                 });
         if (!conf) return std::unexpected(conf.error());
+        auto producer = std::unique_ptr<KafkaProducer>(new KafkaProducer(o));
+        rd_kafka_conf_set_opaque(conf->get(), producer.get());
         rd_kafka_conf_set_dr_msg_cb(conf->get(), [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {
             std::unique_ptr<Pending> p(static_cast<Pending*>(m->_private));
             if (!p || !p->done) return;
-            if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                p->done(std::unexpected(KafkaError(m->err, "kafka delivery")));
-            } else {
-                p->done(Delivery{{rd_kafka_topic_name(m->rkt), m->partition}, m->offset});
+            try {
+                if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                    p->done(std::unexpected(KafkaError(m->err, "kafka delivery")));
+                } else {
+                    p->done(Delivery{{rd_kafka_topic_name(m->rkt), m->partition}, m->offset});
+                }
+            } catch (const std::exception& e) {  // never through librdkafka's C frames
+                GetLogger("bus")->error("event=delivery_callback_failed error=\"{}\"", e.what());
             }
+        });
+        // A fatal error (the idempotent producer lost its guarantees) ends this producer: Health() says so.
+        rd_kafka_conf_set_error_cb(conf->get(), [](rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+            if (err != RD_KAFKA_RESP_ERR__FATAL) return;
+            char why[512];
+            rd_kafka_fatal_error(rk, why, sizeof why);
+            auto* self = static_cast<KafkaProducer*>(opaque);
+            std::lock_guard lock(self->mu_);
+            self->fatal_ = fmt::format("kafka producer failed for good: {} ({})", why, reason);
         });
         auto handle = MakeHandle(RD_KAFKA_PRODUCER, std::move(*conf));
         if (!handle) return std::unexpected(handle.error());
-        return std::unique_ptr<KafkaProducer>(new KafkaProducer(o, std::move(*handle)));
+        producer->rk_ = std::move(*handle);
+        producer->StartPoller();
+        return producer;
     }
 
     ~KafkaProducer() override {
-        rd_kafka_flush(rk_.get(), options_.delivery_timeout.count() == 0 ? 30'000 : Millis(options_.delivery_timeout));
+        if (!rk_) return;  // never started
+        const int wait = options_.delivery_timeout.count() == 0 ? 30'000 : Millis(options_.delivery_timeout);
+        (void)Flush(Ms(wait));
+        // What is still queued will not be sent: its callbacks run now, with a purge error, instead of never.
+        rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         stop_ = true;
         if (poller_.joinable()) poller_.join();
-        std::unique_lock lock(mu_);
-        idle_.wait(lock, [&] { return reports_ == 0; });  // early failures still being reported
+        while (rd_kafka_outq_len(rk_.get()) > 0) rd_kafka_poll(rk_.get(), 100);
+        DrainEarly();
     }
 
     Result<Delivery> Send(std::string_view topic, std::string_view key, std::string_view value) override {
@@ -172,17 +195,16 @@ public:
         SendAsync(topic, key, value, [promise](Result<Delivery> d) { promise->set_value(std::move(d)); });
         if (options_.delivery_timeout.count() == 0) return future.get();  // no delivery timeout: until durable
         if (future.wait_for(options_.delivery_timeout + Ms(5'000)) != std::future_status::ready) {
-            return MakeError(ErrorCode::kUnavailable, "kafka delivery: no report in time");
+            // The message may still arrive: a retry by the caller could duplicate it.
+            return MakeError(ErrorCode::kUnavailable, "kafka delivery: no report in time (outcome unknown)");
         }
         return future.get();
     }
 
     void SendAsync(std::string_view topic, std::string_view key, std::string_view value,
                    std::function<void(Result<Delivery>)> done) override {
-        if (auto known = Known(topic); !known) {
-            Report(std::move(done), std::unexpected(known.error()));
-            return;
-        }
+        if (auto healthy = Health(); !healthy) return Early(std::move(done), std::unexpected(healthy.error()));
+        if (auto known = Known(topic); !known) return Early(std::move(done), std::unexpected(known.error()));
         auto pending = std::make_unique<Pending>(Pending{std::move(done)});
         const std::string name(topic);
         const rd_kafka_resp_err_t err = rd_kafka_producev(
@@ -190,27 +212,38 @@ public:
             RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
             RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            Report(std::move(pending->done), std::unexpected(KafkaError(err, "kafka produce")));
-            return;
-        }
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Early(std::move(pending->done), std::unexpected(KafkaError(err, "kafka produce")));
         pending.release();  // the delivery report owns it now
     }
 
     Status Flush(std::chrono::milliseconds timeout) override {
+        const auto until = std::chrono::steady_clock::now() + timeout;
         const rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), Millis(timeout));
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return std::unexpected(KafkaError(err, "kafka flush"));
         std::unique_lock lock(mu_);
-        idle_.wait_for(lock, timeout, [&] { return reports_ == 0; });
+        if (!idle_.wait_until(lock, until, [&] { return early_.empty() && !reporting_; })) {
+            return MakeError(ErrorCode::kUnavailable, "kafka flush: reports still pending");
+        }
         return {};
     }
 
+    Status Health() override {
+        std::lock_guard lock(mu_);
+        if (fatal_.empty()) return {};
+        return MakeError(ErrorCode::kUnavailable, fatal_);
+    }
+
 private:
-    KafkaProducer(const KafkaOptions& o, Handle rk) : options_(o), rk_(std::move(rk)) {
-        // Delivery reports are served here, off the caller's thread.
+    explicit KafkaProducer(const KafkaOptions& o) : options_(o) {}
+
+    // Delivery reports and early failures are served on this thread, off the caller's.
+    void StartPoller() {
         poller_ = std::thread([this] {
             NameThisThread("ik-kafka-producer");
-            while (!stop_) rd_kafka_poll(rk_.get(), 50);
+            while (!stop_) {
+                rd_kafka_poll(rk_.get(), 50);
+                DrainEarly();
+            }
             rd_kafka_poll(rk_.get(), 0);
         });
     }
@@ -228,26 +261,38 @@ private:
         return {};
     }
 
-    // A failure found before the message left: reported on another thread, as deliveries are.
-    void Report(std::function<void(Result<Delivery>)> done, Result<Delivery> result) {
+    // A failure found before the message left: queued for the poller thread, as deliveries are reported.
+    void Early(std::function<void(Result<Delivery>)> done, Result<Delivery> result) {
         if (!done) return;
-        {
-            std::lock_guard lock(mu_);
-            ++reports_;
+        std::lock_guard lock(mu_);
+        early_.emplace_back(std::move(done), std::move(result));
+    }
+
+    void DrainEarly() {
+        std::unique_lock lock(mu_);
+        while (!early_.empty()) {
+            auto [done, result] = std::move(early_.front());
+            early_.pop_front();
+            reporting_ = true;
+            lock.unlock();
+            try {
+                done(std::move(result));
+            } catch (const std::exception& e) {
+                GetLogger("bus")->error("event=delivery_callback_failed error=\"{}\"", e.what());
+            }
+            lock.lock();
+            reporting_ = false;
         }
-        std::thread([this, done = std::move(done), result = std::move(result)]() mutable {
-            done(std::move(result));
-            std::lock_guard lock(mu_);
-            --reports_;
-            idle_.notify_all();
-        }).detach();
+        idle_.notify_all();
     }
 
     KafkaOptions options_;
     Handle rk_;
     std::mutex mu_;
     std::condition_variable idle_;
-    int reports_ = 0;
+    std::deque<std::pair<std::function<void(Result<Delivery>)>, Result<Delivery>>> early_;
+    bool reporting_ = false;
+    std::string fatal_;
     std::set<std::string> known_;
     std::atomic<bool> stop_{false};
     std::thread poller_;
@@ -273,7 +318,15 @@ public:
         rd_kafka_conf_set_opaque(conf->get(), consumer.get());
         rd_kafka_conf_set_rebalance_cb(conf->get(), [](rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                                        rd_kafka_topic_partition_list_t* parts, void* opaque) {
-            static_cast<KafkaConsumer*>(opaque)->Rebalanced(rk, err, parts);
+            auto* self = static_cast<KafkaConsumer*>(opaque);
+            try {
+                self->Rebalanced(rk, err, parts);
+            } catch (const std::exception& e) {  // never through librdkafka's C frames
+                GetLogger("bus")->error("event=rebalance_callback_failed error=\"{}\"", e.what());
+                self->failure_ = e.what();
+                rd_kafka_assign(rk, nullptr);
+                self->assignment_.clear();
+            }
         });
         auto handle = MakeHandle(RD_KAFKA_CONSUMER, std::move(*conf));
         if (!handle) return std::unexpected(handle.error());
@@ -297,12 +350,19 @@ public:
     Result<std::vector<Message>> Poll(std::chrono::milliseconds timeout, std::size_t max) override {
         std::vector<Message> out;
         if (closed_) return out;
+        if (!failure_.empty()) return MakeError(ErrorCode::kInternal, "kafka consumer: a rebalance callback failed: " + failure_);
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (out.size() < max) {
             const auto left = std::chrono::duration_cast<Ms>(deadline - std::chrono::steady_clock::now());
             // Wait for the first message; after it, take what is already here.
             const int wait = out.empty() ? std::max(0, Millis(left)) : 0;
             rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), wait);
+            if (revoked_) {
+                // A rebalance took the partitions away inside that call: what was read from them is no longer
+                // ours to hand out (the next owner starts at the committed offsets and reads it again).
+                revoked_ = false;
+                out.clear();
+            }
             if (m == nullptr) {
                 if (!out.empty() || left.count() <= 0) break;
                 continue;
@@ -332,6 +392,7 @@ public:
 
     Status Commit(std::span<const TopicPartitionOffset> next) override {
         if (next.empty()) return {};
+        if (closed_) return MakeError(ErrorCode::kFailedPrecondition, "kafka consumer is closed");
         PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
         for (const auto& c : next) {
             if (std::find(assignment_.begin(), assignment_.end(), c.tp) == assignment_.end()) {
@@ -352,6 +413,7 @@ public:
     }
 
     Result<std::optional<std::int64_t>> Committed(const TopicPartition& tp) override {
+        if (closed_) return MakeError(ErrorCode::kFailedPrecondition, "kafka consumer is closed");
         PartitionList list(rd_kafka_topic_partition_list_new(1));
         rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
         if (auto err = rd_kafka_committed(rk_.get(), list.get(), 10'000); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -387,9 +449,12 @@ private:
                     }
                 }
             }
-            rd_kafka_assign(rk, parts);
+            if (auto e = rd_kafka_assign(rk, parts); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                throw std::runtime_error(std::string("assign: ") + rd_kafka_err2str(e));
+            }
             assignment_ = std::move(tps);
         } else {
+            revoked_ = true;
             if (options_.on_revoked && !tps.empty()) options_.on_revoked(tps);
             rd_kafka_assign(rk, nullptr);
             assignment_.clear();
@@ -400,6 +465,8 @@ private:
     Handle rk_;
     std::vector<TopicPartition> assignment_;
     bool closed_ = false;
+    bool revoked_ = false;  // set by a revoke inside rd_kafka_consumer_poll
+    std::string failure_;   // a rebalance callback threw: the consumer is unusable
 };
 
 }  // namespace

@@ -279,6 +279,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const Dsn& dsn, std::chrono
         const my_bool no = 0;
         mysql_optionsv(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
         mysql_optionsv(db, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+        // A half-open connection fails a call after this long instead of blocking the role for good.
+        const unsigned int io_timeout = 60;
+        mysql_optionsv(db, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+        mysql_optionsv(db, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
         mysql_optionsv(db, MYSQL_OPT_RECONNECT, &no);  // a lost connection is an error, never a silent retry
         const unsigned int tcp = MYSQL_PROTOCOL_TCP;
         mysql_optionsv(db, MYSQL_OPT_PROTOCOL, &tcp);
