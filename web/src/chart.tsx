@@ -284,22 +284,17 @@ export function StockChart({ lang, session, symbol, previousClose, upper, lower,
       chosen={tf}
       onChoose={setTf}
       box={box}
-      message={
-        failed !== null
-          ? { role: "alert", text: `${s.failed}: ${failed}` }
-          : loading
-            ? { role: "status", text: s.loading }
-            : empty
-              ? { role: "status", text: s.empty }
-              : null
-      }
+      failed={failed}
+      loading={loading}
+      empty={empty}
+      texts={s}
     />
   );
 }
 
 // The frame both charts share: a row of choice buttons (timeframes, periods) over the canvas's box, and one
-// message over the canvas (a failure, loading, or no data).
-export function ChartFrame<K extends string>({ testId, className, theme, groupLabel, choices, chosen, onChoose, box, message }: {
+// message over the canvas: the failure, else loading, else no data.
+export function ChartFrame<K extends string>({ testId, className, theme, groupLabel, choices, chosen, onChoose, box, failed, loading, empty, texts }: {
   testId: string;
   className: string;
   theme: Theme;
@@ -308,8 +303,19 @@ export function ChartFrame<K extends string>({ testId, className, theme, groupLa
   chosen: K;
   onChoose: (key: K) => void;
   box: RefObject<HTMLDivElement>;
-  message: { role: "alert" | "status"; text: string } | null;
+  failed: string | null; // why loading failed; shown first
+  loading: boolean;
+  empty: boolean;
+  texts: { failed: string; loading: string; empty: string };
 }) {
+  const message: { role: "alert" | "status"; text: string } | null =
+    failed !== null
+      ? { role: "alert", text: `${texts.failed}: ${failed}` }
+      : loading
+        ? { role: "status", text: texts.loading }
+        : empty
+          ? { role: "status", text: texts.empty }
+          : null;
   return (
     <div class={className} data-testid={testId} data-theme={theme}>
       <div class="chart-tfs" role="group" aria-label={groupLabel}>

@@ -209,15 +209,10 @@ export function EquityCurve({ lang, session, theme, colors = "korean", version }
       chosen={period}
       onChoose={setPeriod}
       box={box}
-      message={
-        failed !== null
-          ? { role: "alert", text: `${s.failed}: ${failed}` }
-          : loading
-            ? { role: "status", text: s.loading }
-            : loaded?.points.length === 0
-              ? { role: "status", text: s.empty }
-              : null
-      }
+      failed={failed}
+      loading={loading}
+      empty={loaded?.points.length === 0}
+      texts={s}
     />
   );
 }
