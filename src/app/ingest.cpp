@@ -1,9 +1,7 @@
 #include "app/ingest.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -13,28 +11,6 @@
 #include "market/listing.hpp"
 
 namespace ik::app {
-
-namespace {
-
-// Creates a topic unless it exists. When another worker is creating it at the same moment, waits (bounded)
-// until the cluster's metadata shows it, so the first send does not find it missing.
-Status EnsureTopic(bus::Bus& bus, const bus::TopicSpec& spec) {
-    auto made = bus.CreateTopic(spec);
-    if (made) return {};
-    if (made.error().code != ErrorCode::kAlreadyExists) return std::unexpected(made.error());
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    for (;;) {
-        auto n = bus.Partitions(spec.name);
-        if (n) return {};
-        if (n.error().code != ErrorCode::kNotFound || std::chrono::steady_clock::now() >= until) {
-            return std::unexpected(n.error());
-        }
-        // Polling the cluster's metadata, which has no change notification: a short pause between asks.
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-}
-
-}  // namespace
 
 IngestWorker::IngestWorker(IngestOptions options, bus::Bus& bus, const Clock& clock)
     : options_(std::move(options)),
@@ -63,8 +39,8 @@ Status IngestWorker::Start() {
         mine_.emplace_back(static_cast<market::SymbolId>(at - m.symbols.begin()), code);
     }
 
-    if (auto s = EnsureTopic(bus_, {std::string(bus::kStockInfosTopic), options_.stock_infos_partitions, false}); !s) return s;
-    if (auto s = EnsureTopic(bus_, {std::string(bus::kStocksTopic), 1, true}); !s) return s;
+    if (auto s = bus::EnsureTopic(bus_, bus::StockInfosSpec()); !s) return s;
+    if (auto s = bus::EnsureTopic(bus_, bus::StocksSpec()); !s) return s;
     auto producer = bus_.NewProducer();
     if (!producer) return std::unexpected(producer.error());
     producer_ = std::move(*producer);

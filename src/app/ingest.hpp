@@ -27,7 +27,6 @@ class StockLookup;
 struct IngestOptions {
     config::Config config;
     std::vector<std::string> symbols;  // this worker's group; each must be one of market.symbols
-    std::int32_t stock_infos_partitions = 6;
 };
 
 class IngestWorker final {

@@ -48,11 +48,8 @@ Status SinkWorker::Start() {
     }
     if (auto s = service_.UpsertStocks(universe_); !s) return s;
     if (auto s = recommend_.UpsertStocks(universe_); !s) return s;
-    for (const auto& spec : {bus::TopicSpec{std::string(bus::kStockInfosTopic), 6, false},
-                             bus::TopicSpec{std::string(bus::kStocksTopic), 1, true}}) {
-        if (auto made = bus_.CreateTopic(spec); !made && made.error().code != ErrorCode::kAlreadyExists) {
-            return std::unexpected(made.error());
-        }
+    for (const auto& spec : {bus::StockInfosSpec(), bus::StocksSpec()}) {
+        if (auto s = bus::EnsureTopic(bus_, spec); !s) return s;
     }
     auto consumer = bus_.NewConsumer(
         {.group = options_.group, .topics = {std::string(bus::kStocksTopic), std::string(bus::kStockInfosTopic)}});

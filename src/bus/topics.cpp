@@ -1,5 +1,8 @@
 #include "bus/topics.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -84,6 +87,25 @@ Result<std::string> Text(const json::object& o, std::string_view key, std::strin
 }
 
 }  // namespace
+
+TopicSpec StockInfosSpec() { return {std::string(kStockInfosTopic), 6, false}; }
+TopicSpec StocksSpec() { return {std::string(kStocksTopic), 1, true}; }
+
+Status EnsureTopic(Bus& bus, const TopicSpec& spec) {
+    auto made = bus.CreateTopic(spec);
+    if (made) return {};
+    if (made.error().code != ErrorCode::kAlreadyExists) return std::unexpected(made.error());
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        auto n = bus.Partitions(spec.name);
+        if (n) return {};
+        if (n.error().code != ErrorCode::kNotFound || std::chrono::steady_clock::now() >= until) {
+            return std::unexpected(n.error());
+        }
+        // The cluster's metadata has no change notification: a short pause between asks.
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
 
 std::string EncodeStockInfo(std::string_view code, const market::Tick& t) {
     json::object payload{

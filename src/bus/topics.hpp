@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "bus/bus.hpp"
 #include "common/error.hpp"
 #include "market/symbols.hpp"
 #include "market/tick.hpp"
@@ -21,6 +22,13 @@ inline constexpr std::string_view kStocksTopic = "Stocks";
 inline constexpr std::string_view kOrdersTopic = "orders";
 inline constexpr std::string_view kOrderUpdatesTopic = "order-updates";
 inline constexpr std::string_view kNotificationsTopic = "notifications";
+
+// The market-data topics as the roles create them: StockInfos in 6 partitions (key: code), Stocks compacted.
+TopicSpec StockInfosSpec();
+TopicSpec StocksSpec();
+// Creates the topic unless it exists. When another process is creating it at the same moment, waits (bounded)
+// until the cluster's metadata shows it, so a first send does not find it missing.
+Status EnsureTopic(Bus& bus, const TopicSpec& spec);
 
 // A tick as StockInfos carries it: the code names the stock everywhere; `tick.symbol` is the stock_id (the
 // SymbolId of the process that produced it, as stored in stocks.id).

@@ -87,7 +87,7 @@ void ExpectInOrder(const std::vector<bus::Message>& read, std::size_t from) {
         ASSERT_TRUE(m.has_value()) << m.error().message;
         EXPECT_EQ(m->code, read[i].key);
         EXPECT_EQ(m->tick.symbol, ids.at(m->code));
-        EXPECT_EQ(read[i].tp.partition, bus::PartitionFor(m->code, 6));
+        EXPECT_EQ(read[i].tp.partition, bus::PartitionFor(m->code, bus::StockInfosSpec().partitions));
         EXPECT_GT(m->tick.ts, last[m->code]) << m->code << " out of order";
         last[m->code] = m->tick.ts;
     }
