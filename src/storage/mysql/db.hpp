@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -49,6 +50,21 @@ public:
     Status Execute();
     // The next row: true when there is one, false when done.
     Result<bool> Fetch();
+    // Fetches every row, calling `row(*this)` for each; stops at the first error (a row callback may return
+    // Status to stop with its error). As impl::Stmt::ForEach for SQLite.
+    template <class F>
+    Status ForEach(F&& row) {
+        for (;;) {
+            auto more = Fetch();
+            if (!more) return std::unexpected(more.error());
+            if (!*more) return {};
+            if constexpr (std::is_same_v<decltype(row(*this)), Status>) {
+                if (auto s = row(*this); !s) return s;
+            } else {
+                row(*this);
+            }
+        }
+    }
     std::int64_t Int(int column) const;  // 0 for NULL
     std::string Text(int column) const;
     bool IsNull(int column) const;

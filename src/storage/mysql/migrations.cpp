@@ -363,10 +363,7 @@ Status CheckSchemaCompatible(Connection& c, std::span<const Migration> migration
     auto stmt = c.Prepare(kAppliedMigrations);
     if (!stmt) return std::unexpected(stmt.error());
     if (auto ok = stmt->Execute(); !ok) return ok;
-    for (;;) {
-        auto row = stmt->Fetch();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
+    auto each = stmt->ForEach([&](const mysql::Statement&) -> Status {
         const auto v = stmt->Int(0);
         const std::string name = stmt->Text(1);
         if (v < 1 || v > known || migrations[static_cast<std::size_t>(v - 1)].name != name) {
@@ -375,7 +372,9 @@ Status CheckSchemaCompatible(Connection& c, std::span<const Migration> migration
                                                                  std::to_string(v) +
                                                                  "; the database comes from a different build");
         }
-    }
+        return {};
+    });
+    if (!each) return std::unexpected(each.error());
     return {};
 }
 

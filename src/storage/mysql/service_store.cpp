@@ -290,24 +290,20 @@ Result<trading::EngineSnapshot> MysqlServiceStore::LoadEngineState() {
         auto stmt = c_->Prepare(kLoadAccounts);
         if (!stmt) return std::unexpected(stmt.error());
         if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
-        for (;;) {
-            auto row = stmt->Fetch();
-            if (!row) return std::unexpected(row.error());
-            if (!*row) break;
+        auto each = stmt->ForEach([&](const mysql::Statement&) {
             snap.accounts.push_back(
                 trading::AccountBalance{static_cast<trading::AccountId>(stmt->Int(0)), stmt->Int(1), stmt->Int(2)});
-        }
+        });
+        if (!each) return std::unexpected(each.error());
     }
     {
         auto stmt = c_->Prepare(kLoadPositions);
         if (!stmt) return std::unexpected(stmt.error());
         if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
-        for (;;) {
-            auto row = stmt->Fetch();
-            if (!row) return std::unexpected(row.error());
-            if (!*row) break;
+        auto each = stmt->ForEach([&](const mysql::Statement&) {
             snap.positions.push_back(rows::PositionFromRow(*stmt));
-        }
+        });
+        if (!each) return std::unexpected(each.error());
     }
     {
         auto stmt = c_->Prepare(kLoadOpenOrders);
@@ -323,14 +319,12 @@ Result<trading::EngineSnapshot> MysqlServiceStore::LoadEngineState() {
             auto stmt = c_->Prepare(kLoadStocks);
             if (!stmt) return std::unexpected(stmt.error());
             if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
-            for (;;) {
-                auto row = stmt->Fetch();
-                if (!row) return std::unexpected(row.error());
-                if (!*row) break;
+            auto each = stmt->ForEach([&](const mysql::Statement&) {
                 const auto id = static_cast<market::SymbolId>(stmt->Int(0));
                 listed.push_back(id);
                 snap.previous_closes.emplace_back(id, stmt->Int(6));
-            }
+            });
+            if (!each) return std::unexpected(each.error());
         }
         auto stmt = c_->Prepare(kLastTick);
         if (!stmt) return std::unexpected(stmt.error());
@@ -366,14 +360,13 @@ Result<std::vector<market::StockInfo>> MysqlServiceStore::LoadStocks() {
     if (!stmt) return std::unexpected(stmt.error());
     if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
     std::vector<market::StockInfo> out;
-    for (;;) {
-        auto row = stmt->Fetch();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
+    auto each = stmt->ForEach([&](const mysql::Statement&) -> Status {
         auto info = rows::StockInfoFromRow(*stmt, out.size(), where_);
         if (!info) return std::unexpected(info.error());
         out.push_back(std::move(*info));
-    }
+        return {};
+    });
+    if (!each) return std::unexpected(each.error());
     return out;
 }
 
@@ -495,12 +488,10 @@ Result<std::vector<market::Bar>> MysqlServiceStore::LoadBars(market::SymbolId sy
     stmt->Bind(0, std::int64_t{symbol}).Bind(1, interval_s).Bind(2, from).Bind(3, to);
     if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
     std::vector<market::Bar> out;
-    for (;;) {
-        auto row = stmt->Fetch();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
+    auto each = stmt->ForEach([&](const mysql::Statement&) {
         out.push_back(rows::BarFromRow(*stmt));
-    }
+    });
+    if (!each) return std::unexpected(each.error());
     return out;
 }
 
