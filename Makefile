@@ -6,7 +6,12 @@
 #   make run      deps + build + web, then serve on ./data at http://localhost:8080; extra flags via ARGS=…
 #   make web      the web app: npm ci (pinned by web/package-lock.json) and a production build in web/dist
 #   make test     deps, debug build with ASan+UBSan and every test; then the concurrent tests under TSan
-#   make bench    deps + release build, then every build/release/bench/*_benchmark and the wrk HTTP benchmark
+#   make bench    deps + release build, then every build/release/bench/*_benchmark, the wrk HTTP benchmark, and
+#                 the distributed benchmark (bench/distributed/run.sh: a throwaway local cluster, the sink and ingest
+#                 benchmark against its MariaDB and Kafka, wrk through both gateways)
+#   make cluster  deps + build + web, then the distributed mode on loopback (scripts/cluster up $(CLUSTER_DIR)):
+#                 Kafka, MariaDB, ingest ×5, sink, engine ×2, gateway ×2; ends with the endpoints
+#   make cluster-status / cluster-down   scripts/cluster status / down on the same directory
 #   make format   clang-format -i over src/ bench/ tests/
 #   make tidy     clang-tidy over src/ (optional; needs a debug configure for compile_commands.json)
 #   make clean    remove build/
@@ -17,6 +22,8 @@ JOBS ?= 2
 ARGS ?=
 BENCH_ARGS ?=
 CTEST_ARGS ?=
+# Where `make cluster` keeps its processes' data, logs and pid files.
+CLUSTER_DIR ?= build/cluster
 
 FORMAT_DIRS := src bench tests
 # Test programs holding the `concurrent` tests: the TSan run builds only these.
@@ -27,7 +34,7 @@ APP := ./build/release/src/app/investking
 .NOTPARALLEL:
 .DEFAULT_GOAL := build
 
-.PHONY: all deps build web run test test-debug test-tsan bench format format-check tidy clean
+.PHONY: all deps build web run cluster cluster-status cluster-down test test-debug test-tsan bench format format-check tidy clean
 
 all: build
 
@@ -44,6 +51,16 @@ web:
 run: deps build web
 	@mkdir -p ./data
 	$(APP) serve --data-dir ./data $(ARGS)
+
+# CLUSTER_ROLES="ingest sink" (and the other variables described in scripts/cluster) pass through.
+cluster: deps build web
+	@bash scripts/cluster up $(CLUSTER_DIR)
+
+cluster-status:
+	@bash scripts/cluster status $(CLUSTER_DIR)
+
+cluster-down:
+	@bash scripts/cluster down $(CLUSTER_DIR)
 
 test: deps test-debug test-tsan
 
@@ -68,10 +85,13 @@ test-tsan:
 		ctest --preset tsan -L concurrent; \
 	fi
 
+# ik_distributed_benchmark needs a MariaDB and a Kafka broker: bench/distributed/run.sh starts a local cluster
+# and runs it there, so the loop leaves it out.
 bench: deps build
 	@found=0; \
 	for b in build/release/bench/*_benchmark; do \
 		[ -f "$$b" ] && [ -x "$$b" ] || continue; \
+		[ "$$(basename "$$b")" = ik_distributed_benchmark ] && continue; \
 		found=1; \
 		echo "== $$b"; \
 		"$$b" $(BENCH_ARGS) || exit 1; \
@@ -79,6 +99,8 @@ bench: deps build
 	if [ "$$found" -eq 0 ]; then echo "bench: no benchmarks built (nothing matches build/release/bench/*_benchmark)"; fi
 	@echo "== bench/http/http_bench.sh (wrk: the HTTP API against nginx on loopback)"
 	@bash bench/http/http_bench.sh $(APP)
+	@echo "== bench/distributed/run.sh (a local cluster: sink and ingest benchmark, then wrk through both gateways)"
+	@BENCH_ARGS="$(BENCH_ARGS)" bash bench/distributed/run.sh $(APP)
 
 format:
 	@find $(FORMAT_DIRS) -type f \( -name '*.cpp' -o -name '*.hpp' \) -print0 2>/dev/null | xargs -0 -r clang-format -i

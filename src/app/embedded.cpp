@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "auth/tokens.hpp"
+#include "app/http_common.hpp"
 #include "app/version.hpp"
 #include "common/log.hpp"
 #include "common/thread_name.hpp"
@@ -374,31 +375,9 @@ Status EmbeddedServer::StartHttp() {
         auto files = std::make_shared<gateway::StaticFiles>(cfg.http.web_root);
         http_->SetFallback([files](const gateway::HttpRequest& req) { return files->Serve(req); });
     }
-    http_->Route("GET", "/healthz", [](const gateway::HttpRequest&) {
-        return gateway::HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
-    });
-    http_->Route("GET", "/readyz", [this](const gateway::HttpRequest&) {
-        if (!ready_.load() || failed()) return gateway::JsonError(503, 50300000, "not ready");
-        return gateway::HttpResponse{200, "application/json", R"({"status":"ready"})", {}};
-    });
     api_->Register(*http_);
     streams_->Register(*http_);
-    http_->Route("GET", "/api/v1/openapi.json", [](const gateway::HttpRequest&) {
-        return gateway::HttpResponse{200, "application/json", OpenApiDocument(), {}};
-    });
-    http_->Route("GET", "/metrics", [this](const gateway::HttpRequest&) {
-        return gateway::HttpResponse{200, "text/plain; version=0.0.4", metrics_.Render(), {}};
-    });
-    http_->Route("GET", "/api/v1/admin/routes", [this](const gateway::HttpRequest& req) {
-        auto who = api_->Authenticate(req);
-        if (!who) return gateway::JsonError(401, 40110000, who.error().message);
-        if (who->role != "admin") return gateway::JsonError(403, 40310000, "admin role required");
-        boost::json::array routes;
-        for (const auto& [method, path] : http_->Routes()) {
-            routes.push_back(boost::json::object{{"method", method == "WEBSOCKET" ? "GET" : method}, {"path", path}});
-        }
-        return gateway::HttpResponse{200, "application/json", boost::json::serialize(routes), {}};
-    });
+    RegisterCommonRoutes(*http_, *api_, metrics_, [this] { return ready_.load() && !failed(); }, cfg.http.access_log);
     metrics_.AddGauge("investking_engine_queue_depth", "Commands and ticks waiting for the engine thread.",
                       [this] { return static_cast<double>(pipeline_->queue_depth()); });
     metrics_.AddGauge("investking_engine_max_queue_depth", "Deepest the engine queue has been since start.",
@@ -409,16 +388,6 @@ Status EmbeddedServer::StartHttp() {
     });
     metrics_.AddGauge("investking_stream_slow_client_drops", "Stream clients dropped for reading too slowly.",
                       [this] { return static_cast<double>(streams_->stats().slow_client_drops); });
-    metrics_.AddGauge("investking_ready", "1 when the server accepts traffic.", [this] { return ready_.load() && !failed() ? 1.0 : 0.0; });
-    auto access = GetBufferedLogger("access");
-    const bool access_log = cfg.http.access_log;
-    http_->SetObserver([this, access, access_log](const gateway::RequestRecord& r) {
-        metrics_.ObserveRequest(r);
-        if (!access_log) return;
-        access->info("method={} route={} status={} bytes_in={} bytes_out={} duration_us={} remote={}", r.method, r.route,
-                     r.status, r.bytes_in, r.bytes_out,
-                     std::chrono::duration_cast<std::chrono::microseconds>(r.duration).count(), r.remote);
-    });
     return http_->Start();
 }
 

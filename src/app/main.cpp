@@ -1,5 +1,6 @@
 // investking: one binary, many roles. See `investking --help` and docs/operations.md.
 #include <cstdlib>
+#include <functional>
 #include <signal.h>
 
 #include <cstdio>
@@ -8,6 +9,8 @@
 #include <CLI/CLI.hpp>
 
 #include "app/embedded.hpp"
+#include "app/engine_role.hpp"
+#include "app/gateway_role.hpp"
 #include "app/exit_codes.hpp"
 #include "app/ingest.hpp"
 #include "app/sink.hpp"
@@ -120,7 +123,12 @@ int Migrate(const CommonFlags& flags) {
     return kExitOk;
 }
 
+int VerifyMysql(const config::Config& cfg);
+
 int Verify(const CommonFlags& flags) {
+    auto cfg = LoadConfig(flags);
+    if (!cfg) return Fail(kExitUsage, cfg.error().message);
+    if (!cfg->database.service_url.empty()) return VerifyMysql(*cfg);
     storage::OpenOptions open;
     open.create_if_missing = false;
     open.read_only = true;
@@ -130,6 +138,23 @@ int Verify(const CommonFlags& flags) {
     if (!violations) return Fail(ExitCodeFor(violations.error()), violations.error().message);
     for (const auto& v : *violations) std::printf("VIOLATION %s: %s\n", v.check.c_str(), v.message.c_str());
     auto count = [&](const char* table) { return dir->service->CountRows(table).value_or(-1); };
+    std::printf("verify: %s: %zu violation(s); checked %lld accounts, %lld orders, %lld fills, %lld ledger entries\n",
+                violations->empty() ? "ok" : "FAILED", violations->size(), static_cast<long long>(count("accounts")),
+                static_cast<long long>(count("orders")), static_cast<long long>(count("fills")),
+                static_cast<long long>(count("ledger_entries")));
+    return violations->empty() ? kExitOk : kExitViolations;
+}
+
+// `verify` of the distributed mode's service database (database.service_url); never migrates it.
+int VerifyMysql(const config::Config& cfg) {
+    auto dsn = storage::mysql::Dsn::Parse(cfg.database.service_url);
+    if (!dsn) return Fail(kExitUsage, "database.service_url: " + dsn.error().message);
+    auto store = storage::MysqlServiceStore::Open(*dsn);
+    if (!store) return Fail(ExitCodeFor(store.error()), store.error().message);
+    auto violations = (*store)->Verify();
+    if (!violations) return Fail(ExitCodeFor(violations.error()), violations.error().message);
+    for (const auto& v : *violations) std::printf("VIOLATION %s: %s\n", v.check.c_str(), v.message.c_str());
+    auto count = [&](const char* table) { return (*store)->CountRows(table).value_or(-1); };
     std::printf("verify: %s: %zu violation(s); checked %lld accounts, %lld orders, %lld fills, %lld ledger entries\n",
                 violations->empty() ? "ok" : "FAILED", violations->size(), static_cast<long long>(count("accounts")),
                 static_cast<long long>(count("orders")), static_cast<long long>(count("fills")),
@@ -197,53 +222,98 @@ int Sim(const CommonFlags& flags, const SimFlags& sim) {
     return kExitOk;
 }
 
-// The `ingest` role: one worker for a group of symbols, producing to Kafka until SIGINT/SIGTERM.
-int Ingest(const CommonFlags& flags, IngestOptions options) {
-    auto cfg = LoadConfig(flags);
-    if (!cfg) return Fail(kExitUsage, cfg.error().message);
-    options.config = *cfg;
-    auto log = GetLogger("app");
+// ---- The distributed roles: each runs until SIGINT/SIGTERM, taken synchronously by its loop ----
+
+// Blocks SIGINT and SIGTERM for every thread started after this; the role's loop waits for them.
+sigset_t BlockStopSignals() {
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    return signals;
+}
 
-    SystemClock clock;
+// Waits up to `wait` for a stop signal; true (logged) when one came.
+bool StopRequested(const sigset_t& signals, std::chrono::milliseconds wait) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+    timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    const int sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (sig != SIGINT && sig != SIGTERM) return false;
+    GetLogger("app")->info("event=shutdown signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    return true;
+}
+
+// The loop of a role: `step` until a stop signal or its first error (logged, then the exit code for it), waiting
+// `pause` between steps for a signal; the activity line every 10 s and at the end.
+int RunRole(const sigset_t& signals, std::chrono::milliseconds pause, const std::function<Status()>& step,
+            const std::function<std::string()>& activity) {
+    auto log = GetLogger("app");
+    auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int exit_code = kExitOk;
+    do {
+        if (auto s = step(); !s) {
+            log->critical("event=stopping reason=\"{}\"", s.error().message);
+            exit_code = ExitCodeFor(s.error());
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= next_report) {
+            log->info("{}", activity());
+            next_report += std::chrono::seconds(10);
+        }
+    } while (!StopRequested(signals, pause));
+    return exit_code;
+}
+
+Result<std::unique_ptr<bus::KafkaBus>> ConnectKafka(const config::Config& cfg, std::string client_id,
+                                                    std::chrono::milliseconds delivery_timeout = std::chrono::seconds(30)) {
     bus::KafkaOptions ko;
-    ko.bootstrap = cfg->kafka.bootstrap;
-    ko.client_id = "investking-ingest";
-    ko.replication = static_cast<std::int16_t>(cfg->kafka.replication);
-    ko.connect_timeout = std::chrono::milliseconds(cfg->kafka.connect_timeout_ms);
-    ko.delivery_timeout = std::chrono::milliseconds(0);  // a tick waits out a broker restart instead of being dropped
-    auto bus = bus::KafkaBus::Connect(ko, clock);
+    ko.bootstrap = cfg.kafka.bootstrap;
+    ko.client_id = std::move(client_id);
+    ko.replication = static_cast<std::int16_t>(cfg.kafka.replication);
+    ko.connect_timeout = std::chrono::milliseconds(cfg.kafka.connect_timeout_ms);
+    ko.delivery_timeout = delivery_timeout;
+    static SystemClock clock;
+    return bus::KafkaBus::Connect(ko, clock);
+}
+
+// Opens (and migrates) the MariaDB database of `url`, named `what` in messages.
+template <class Store>
+Result<std::unique_ptr<Store>> OpenMysql(const config::Config& cfg, const std::string& url, const std::string& what) {
+    auto dsn = storage::mysql::Dsn::Parse(url);
+    if (!dsn) return MakeError(ErrorCode::kInvalidArgument, what + ": " + dsn.error().message);
+    storage::MysqlOptions mo;
+    mo.connect_timeout = std::chrono::milliseconds(cfg.kafka.connect_timeout_ms);
+    auto store = Store::Open(*dsn, mo);
+    if (!store) return std::unexpected(store.error());
+    if (auto s = (*store)->Migrate(); !s) return std::unexpected(s.error());
+    return store;
+}
+
+// The `ingest` role: one worker for a group of symbols, producing to Kafka.
+int Ingest(const CommonFlags& flags, IngestOptions options) {
+    auto cfg = LoadConfig(flags);
+    if (!cfg) return Fail(kExitUsage, cfg.error().message);
+    options.config = *cfg;
+    auto log = GetLogger("app");
+    const sigset_t signals = BlockStopSignals();
+    SystemClock clock;
+    // A tick waits out a broker restart instead of being dropped (no delivery timeout).
+    auto bus = ConnectKafka(*cfg, "investking-ingest", std::chrono::milliseconds(0));
     if (!bus) return Fail(ExitCodeFor(bus.error()), bus.error().message);
     IngestWorker worker(std::move(options), **bus, clock);
     if (auto s = worker.Start(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
     log->info("event=ready role=ingest version={} kafka={}", VersionString(), cfg->kafka.bootstrap);
-    const auto interval = std::chrono::milliseconds(cfg->market.tick_interval_ms);
-    auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    int exit_code = kExitOk;
-    for (;;) {
-        if (auto h = worker.Health(); !h) {
-            log->critical("event=stopping reason=\"{}\"", h.error().message);
-            exit_code = kExitRuntime;
-            break;
-        }
-        worker.Step(clock.Now());
-        // The market clock's period, not a readiness wait: a signal ends it early.
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(interval).count();
-        timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-        const int sig = sigtimedwait(&signals, nullptr, &timeout);
-        if (sig == SIGINT || sig == SIGTERM) {
-            log->info("event=shutdown signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
-            break;
-        }
-        if (std::chrono::steady_clock::now() >= next_report) {
-            log->info("{}", worker.ActivityLine());
-            next_report += std::chrono::seconds(10);
-        }
-    }
+    // The market clock's period between steps, not a readiness wait: a signal ends it early.
+    int exit_code = RunRole(
+        signals, std::chrono::milliseconds(cfg->market.tick_interval_ms),
+        [&]() -> Status {
+            // A fatal producer error: its guarantees are gone, so stop rather than drop ticks.
+            if (auto h = worker.Health(); !h) return MakeError(ErrorCode::kInternal, h.error().message);
+            worker.Step(clock.Now());
+            return {};
+        },
+        [&] { return worker.ActivityLine(); });
     if (auto s = worker.Flush(std::chrono::seconds(30)); !s) {
         log->error("event=flush_failed error=\"{}\"", s.error().message);  // ticks still queued are lost
         exit_code = kExitRuntime;
@@ -253,7 +323,7 @@ int Ingest(const CommonFlags& flags, IngestOptions options) {
     return exit_code;
 }
 
-// The `sink` role: Stocks and StockInfos into both MySQL/MariaDB databases until SIGINT/SIGTERM.
+// The `sink` role: Stocks and StockInfos into both MySQL/MariaDB databases.
 int Sink(const CommonFlags& flags) {
     auto cfg = LoadConfig(flags);
     if (!cfg) return Fail(kExitUsage, cfg.error().message);
@@ -261,61 +331,102 @@ int Sink(const CommonFlags& flags) {
         return Fail(kExitUsage, "sink: set database.service_url and database.recommend_url (mysql://user:password@host:port/db)");
     }
     auto log = GetLogger("app");
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-    auto service_dsn = storage::mysql::Dsn::Parse(cfg->database.service_url);
-    auto recommend_dsn = storage::mysql::Dsn::Parse(cfg->database.recommend_url);
-    if (!service_dsn) return Fail(kExitUsage, "database.service_url: " + service_dsn.error().message);
-    if (!recommend_dsn) return Fail(kExitUsage, "database.recommend_url: " + recommend_dsn.error().message);
-    storage::MysqlOptions mo;
-    mo.connect_timeout = std::chrono::milliseconds(cfg->kafka.connect_timeout_ms);
-    auto service = storage::MysqlServiceStore::Open(*service_dsn, mo);
+    const sigset_t signals = BlockStopSignals();
+    auto service = OpenMysql<storage::MysqlServiceStore>(*cfg, cfg->database.service_url, "database.service_url");
     if (!service) return Fail(ExitCodeFor(service.error()), service.error().message);
-    auto recommend = storage::MysqlRecommendStore::Open(*recommend_dsn, mo);
+    auto recommend = OpenMysql<storage::MysqlRecommendStore>(*cfg, cfg->database.recommend_url, "database.recommend_url");
     if (!recommend) return Fail(ExitCodeFor(recommend.error()), recommend.error().message);
-    if (auto s = (*service)->Migrate(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
-    if (auto s = (*recommend)->Migrate(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
-
-    SystemClock clock;
-    bus::KafkaOptions ko;
-    ko.bootstrap = cfg->kafka.bootstrap;
-    ko.client_id = "investking-sink";
-    ko.replication = static_cast<std::int16_t>(cfg->kafka.replication);
-    ko.connect_timeout = std::chrono::milliseconds(cfg->kafka.connect_timeout_ms);
-    auto bus = bus::KafkaBus::Connect(ko, clock);
+    auto bus = ConnectKafka(*cfg, "investking-sink");
     if (!bus) return Fail(ExitCodeFor(bus.error()), bus.error().message);
     SinkOptions options;
     options.config = *cfg;
     SinkWorker worker(std::move(options), **bus, **service, **service, **recommend);
     if (auto s = worker.Start(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
-    log->info("event=ready role=sink version={} kafka={} service_db={} recommend_db={}", VersionString(), cfg->kafka.bootstrap,
-              service_dsn->Redacted(), recommend_dsn->Redacted());
-    auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    int exit_code = kExitOk;
-    for (;;) {
-        timespec none{0, 0};
-        const int sig = sigtimedwait(&signals, nullptr, &none);
-        if (sig == SIGINT || sig == SIGTERM) {
-            log->info("event=shutdown signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
-            break;
-        }
-        if (auto n = worker.Step(std::chrono::milliseconds(200)); !n) {
-            // Nothing of this batch was committed to Kafka: a restart reads it again.
-            log->critical("event=stopping reason=\"{}\"", n.error().message);
-            exit_code = ExitCodeFor(n.error());
-            break;
-        }
-        if (std::chrono::steady_clock::now() >= next_report) {
-            log->info("{}", worker.ActivityLine());
-            next_report += std::chrono::seconds(10);
-        }
-    }
+    log->info("event=ready role=sink version={} kafka={}", VersionString(), cfg->kafka.bootstrap);
+    // Nothing of a failed batch was committed to Kafka: a restart reads it again.
+    const int exit_code = RunRole(
+        signals, std::chrono::milliseconds(0),
+        [&]() -> Status {
+            if (auto n = worker.Step(std::chrono::milliseconds(200)); !n) return std::unexpected(n.error());
+            return {};
+        },
+        [&] { return worker.ActivityLine(); });
     worker.Stop();
     log->info("{}", worker.ActivityLine());
+    log->info("event=stopped");
+    return exit_code;
+}
+
+// The `engine` role: owns the accounts of its `orders` partitions.
+int Engine(const CommonFlags& flags, EngineRoleOptions options) {
+    auto cfg = LoadConfig(flags);
+    if (!cfg) return Fail(kExitUsage, cfg.error().message);
+    if (cfg->database.service_url.empty()) {
+        return Fail(kExitUsage, "engine: set database.service_url (mysql://user:password@host:port/db)");
+    }
+    options.config = *cfg;
+    auto log = GetLogger("app");
+    const sigset_t signals = BlockStopSignals();
+    auto service = OpenMysql<storage::MysqlServiceStore>(*cfg, cfg->database.service_url, "database.service_url");
+    if (!service) return Fail(ExitCodeFor(service.error()), service.error().message);
+    auto bus = ConnectKafka(*cfg, "investking-engine-" + std::to_string(options.instance));
+    if (!bus) return Fail(ExitCodeFor(bus.error()), bus.error().message);
+    SystemClock clock;
+    const int instance = options.instance;
+    EngineWorker worker(std::move(options), **bus, **service, clock);
+    if (auto s = worker.Start(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
+    log->info("event=ready role=engine instance={} version={} kafka={}", instance, VersionString(), cfg->kafka.bootstrap);
+    // After an error nothing uncommitted was answered; the next owner of the partitions resumes from the stored
+    // offsets.
+    const int exit_code = RunRole(
+        signals, std::chrono::milliseconds(0),
+        [&]() -> Status {
+            if (auto n = worker.Step(std::chrono::milliseconds(20)); !n) return std::unexpected(n.error());
+            return {};
+        },
+        [&] { return worker.ActivityLine(); });
+    worker.Stop();
+    log->info("{}", worker.ActivityLine());
+    log->info("event=stopped");
+    return exit_code;
+}
+
+// The `gateway` role: the HTTP and WebSocket API over Kafka and the service database.
+int Gateway(const CommonFlags& flags) {
+    auto cfg = LoadConfig(flags);
+    if (!cfg) return Fail(kExitUsage, cfg.error().message);
+    if (cfg->database.service_url.empty()) {
+        return Fail(kExitUsage, "gateway: set database.service_url (mysql://user:password@host:port/db)");
+    }
+    GatewayRoleOptions options;
+    options.config = *cfg;
+    if (const char* pw = std::getenv("INVESTKING_ADMIN_PASSWORD")) options.admin_password = pw;
+    if (const char* key = std::getenv("INVESTKING_JWT_SECRET")) options.jwt_secret = key;
+    if (options.jwt_secret.size() < 32) {
+        return Fail(kExitUsage, "gateway: set INVESTKING_JWT_SECRET (at least 32 bytes, the same on every gateway)");
+    }
+    auto log = GetLogger("app");
+    const sigset_t signals = BlockStopSignals();
+    auto writes = OpenMysql<storage::MysqlServiceStore>(*cfg, cfg->database.service_url, "database.service_url");
+    if (!writes) return Fail(ExitCodeFor(writes.error()), writes.error().message);
+    auto reads = OpenMysql<storage::MysqlServiceStore>(*cfg, cfg->database.service_url, "database.service_url");
+    if (!reads) return Fail(ExitCodeFor(reads.error()), reads.error().message);
+    auto bus = ConnectKafka(*cfg, "investking-gateway");
+    if (!bus) return Fail(ExitCodeFor(bus.error()), bus.error().message);
+    SystemClock clock;
+    GatewayNode node(std::move(options), **bus, GatewayStores{**writes, **writes, **reads, **reads}, clock);
+    if (auto s = node.Start(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
+    log->info("event=ready role=gateway version={} listen={} port={} kafka={}", VersionString(),
+              cfg->http.listen.ToString(), node.http_port(), cfg->kafka.bootstrap);
+    const int exit_code = RunRole(
+        signals, std::chrono::milliseconds(200),
+        [&]() -> Status {
+            if (auto h = node.Health(); !h) return MakeError(ErrorCode::kInternal, h.error().message);
+            return {};
+        },
+        [&] { return node.ActivityLine(); });
+    node.Stop();
+    log->info("{}", node.ActivityLine());
     log->info("event=stopped");
     return exit_code;
 }
@@ -371,6 +482,15 @@ int Main(int argc, char** argv) {
 
     auto* sink_cmd = app.add_subcommand("sink", "distributed mode: write Stocks and StockInfos into both databases");
     add_data_source(sink_cmd);
+    EngineRoleOptions engine;
+    auto* engine_cmd = app.add_subcommand("engine", "distributed mode: the trading engine of some orders partitions");
+    engine_cmd->add_option("--instance", engine.instance, "this engine's number, unique among running engines")
+        ->check(CLI::Range(1, kMaxEngines))
+        ->required();
+    add_data_source(engine_cmd);
+    auto* gateway_cmd = app.add_subcommand("gateway", "distributed mode: the HTTP/WebSocket API over Kafka and MariaDB");
+    add_data_source(gateway_cmd);
+    gateway_cmd->add_option("--listen", flags.listen, "HTTP listen address host:port (overrides http.listen)");
 
     auto* config_cmd = app.add_subcommand("config", "print the effective configuration");
     auto* version_cmd = app.add_subcommand("version", "print the version");
@@ -397,6 +517,8 @@ int Main(int argc, char** argv) {
     if (sim_cmd->parsed()) return Sim(flags, sim);
     if (ingest_cmd->parsed()) return Ingest(flags, std::move(ingest));
     if (sink_cmd->parsed()) return Sink(flags);
+    if (engine_cmd->parsed()) return Engine(flags, std::move(engine));
+    if (gateway_cmd->parsed()) return Gateway(flags);
     return kExitUsage;
 }
 

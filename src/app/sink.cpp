@@ -38,14 +38,7 @@ SinkWorker::SinkWorker(SinkOptions options, bus::Bus& bus, storage::ServiceStore
 SinkWorker::~SinkWorker() { Stop(); }
 
 Status SinkWorker::Start() {
-    for (const std::string& code : options_.config.market.symbols) {
-        auto info = lookup_->Find(code);
-        if (!info) return std::unexpected(info.error());
-        if (!*info) return MakeError(ErrorCode::kInvalidArgument, "sink: market.symbols has " + code + ", which no listing knows");
-        auto id = universe_.Upsert(std::move(**info));
-        if (!id) return std::unexpected(id.error());
-        if (auto s = universe_.SetStatus(*id, market::ListingStatus::kActive); !s) return s;
-    }
+    if (auto s = BuildConfiguredUniverse(*lookup_, options_.config.market.symbols, "sink", universe_); !s) return s;
     if (auto s = service_.UpsertStocks(universe_); !s) return s;
     if (auto s = recommend_.UpsertStocks(universe_); !s) return s;
     for (const auto& spec : {bus::StockInfosSpec(), bus::StocksSpec()}) {

@@ -59,4 +59,20 @@ Status AppendDailyBars(storage::ServiceStore& store, market::SymbolId symbol,
     return {};
 }
 
+Status BuildConfiguredUniverse(StockLookup& lookup, const std::vector<std::string>& symbols, std::string_view role,
+                               market::Universe& universe) {
+    for (const std::string& code : symbols) {
+        auto info = lookup.Find(code);
+        if (!info) return std::unexpected(info.error());
+        if (!*info) {
+            return MakeError(ErrorCode::kInvalidArgument,
+                             std::string(role) + ": market.symbols has " + code + ", which no listing knows");
+        }
+        auto id = universe.Upsert(std::move(**info));
+        if (!id) return std::unexpected(id.error());
+        if (auto s = universe.SetStatus(*id, market::ListingStatus::kActive); !s) return s;
+    }
+    return {};
+}
+
 }  // namespace ik::app

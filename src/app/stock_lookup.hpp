@@ -39,6 +39,12 @@ private:
     std::map<std::string, std::vector<market::DailyBar>> daily_;  // node-based: pointers stay valid
 };
 
+// The universe of the distributed roles: the codes of market.symbols, all active, numbered in that order (so
+// every role with the same configuration agrees on the ids). kInvalidArgument naming `role` for a code that no
+// listing knows.
+Status BuildConfiguredUniverse(StockLookup& lookup, const std::vector<std::string>& symbols, std::string_view role,
+                               market::Universe& universe);
+
 // Adds the daily history of `symbol` to `batch` as 1-day bars (charts and the market data API read them like
 // any other bars), unless the store already holds the newest of them: a restart costs one query per symbol.
 Status AppendDailyBars(storage::ServiceStore& store, market::SymbolId symbol,

@@ -116,6 +116,9 @@ public:
     virtual Status CreateTopic(const TopicSpec& spec) = 0;
     // The partition count of a topic; kNotFound for an unknown topic.
     virtual Result<std::int32_t> Partitions(std::string_view topic) = 0;
+    // The offset the next message appended to a partition will get (Kafka's high watermark): where a reader that
+    // wants everything from now on starts, decided now rather than whenever its first fetch happens.
+    virtual Result<std::int64_t> EndOffset(const TopicPartition& tp) = 0;
     virtual Result<std::unique_ptr<Producer>> NewProducer() = 0;
     virtual Result<std::unique_ptr<Consumer>> NewConsumer(ConsumerOptions options) = 0;
 };

@@ -220,6 +220,29 @@ TEST_P(BusContract, OnAssignedChoosesWhereAPartitionStarts) {
     c->Close();
 }
 
+TEST_P(BusContract, EndOffsetIsWhereTheNextMessageLands) {
+    auto bus = GetParam().make();
+    const std::string topic = Unique("t");
+    ASSERT_TRUE(bus->CreateTopic({topic, 2}).has_value());
+    auto producer = *bus->NewProducer();
+    std::map<std::int32_t, std::int64_t> sent;
+    for (int i = 0; i < 10; ++i) {
+        auto d = producer->Send(topic, fmt::format("key-{}", i), "v");
+        ASSERT_TRUE(d.has_value()) << d.error().message;
+        sent[d->tp.partition] += 1;
+    }
+    for (std::int32_t p = 0; p < 2; ++p) {
+        auto end = bus->EndOffset({topic, p});
+        ASSERT_TRUE(end.has_value()) << end.error().message;
+        EXPECT_EQ(*end, sent[p]);
+    }
+    auto next = producer->Send(topic, "key-0", "v");
+    ASSERT_TRUE(next.has_value());
+    EXPECT_EQ(next->offset, sent[next->tp.partition]);
+    EXPECT_FALSE(bus->EndOffset({topic, 2}).has_value());
+    EXPECT_FALSE(bus->EndOffset({Unique("missing"), 0}).has_value());
+}
+
 TEST_P(BusContract, AsyncSendsReportEveryDeliveryAndFlushWaitsForThem) {
     auto bus = GetParam().make();
     const std::string topic = Unique("t");

@@ -14,6 +14,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
         case ErrorCode::kUnavailable: return "unavailable";
         case ErrorCode::kDataLoss: return "data_loss";
         case ErrorCode::kInternal: return "internal";
+        case ErrorCode::kDeadlineExceeded: return "deadline_exceeded";
     }
     return "internal";
 }

@@ -19,6 +19,7 @@ enum class ErrorCode : int {
     kUnavailable,           // storage or bus temporarily unavailable
     kDataLoss,              // corrupt data file, broken invariant on disk
     kInternal,
+    kDeadlineExceeded,      // no answer in time (the distributed gateway waiting for an engine); outcome unknown
 };
 
 std::string_view ErrorCodeName(ErrorCode code);

@@ -34,6 +34,10 @@ HttpResponse ErrorResponse(const Error& e) {
             // The detail (file names, SQLite's words) goes to the log, not to the client.
             GetLogger("gateway")->warn("event=unavailable error=\"{}\"", e.message);
             return JsonError(503, kCodeUnavailable, "service temporarily unavailable; retry");
+        case ErrorCode::kDeadlineExceeded:
+            GetLogger("gateway")->warn("event=timeout error=\"{}\"", e.message);
+            return JsonError(504, kCodeTimeout, "no answer from the trading engine in time; the request may still "
+                                                "take effect — check the order list before retrying");
         case ErrorCode::kDataLoss:
         case ErrorCode::kInternal: break;
     }

@@ -27,6 +27,7 @@ inline constexpr int kCodeUnprocessable = 42210000;     // 422: valid, but refus
 inline constexpr int kCodeRateLimited = 42910000;
 inline constexpr int kCodeInternal = 50010000;
 inline constexpr int kCodeUnavailable = 50310000;
+inline constexpr int kCodeTimeout = 50410000;
 
 // The status and code for a validation or store error; messages pass through unchanged.
 HttpResponse ErrorResponse(const Error& e);

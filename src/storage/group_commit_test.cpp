@@ -60,6 +60,10 @@ public:
     Result<int> SchemaVersion() override { return store_.SchemaVersion(); }
     int LatestSchemaVersion() const override { return store_.LatestSchemaVersion(); }
     Result<trading::EngineSnapshot> LoadEngineState() override { return store_.LoadEngineState(); }
+    Result<std::map<std::int32_t, std::int64_t>> LoadConsumerOffsets(const std::string& consumer,
+                                                                     const std::string& topic) override {
+        return store_.LoadConsumerOffsets(consumer, topic);
+    }
     Result<std::int64_t> CreateUser(const UserRecord& u) override { return store_.CreateUser(u); }
     Result<std::optional<UserRecord>> FindUserByName(const std::string& n) override { return store_.FindUserByName(n); }
     Result<std::optional<UserRecord>> FindUserById(std::int64_t id) override { return store_.FindUserById(id); }

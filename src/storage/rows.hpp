@@ -24,6 +24,14 @@
 
 namespace ik::storage::rows {
 
+// The refusal of a commit whose consumer offset was moved by another writer (stored -1: no row).
+inline std::unexpected<Error> FencedError(const ConsumerOffset& o, std::int64_t stored) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "fenced: " + o.consumer + " expected offset " + std::to_string(o.expected) + " of " + o.topic +
+                         "[" + std::to_string(o.partition) + "] but " + std::to_string(stored) +
+                         " is stored; another owner has written since");
+}
+
 namespace detail {
 
 inline std::optional<std::int64_t> NullIfZero(std::uint64_t id) {

@@ -5,6 +5,7 @@
 // Implementations are thread-safe: calls on one store object are serialised internally, because the group
 // committer's writer thread and request threads share a store.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -112,6 +113,19 @@ struct AccountSummary {
     Timestamp opened_at = 0;
 };
 
+// A consumer's position in one partition of a topic, stored in the same transaction as the state it produced
+// (the engine role keeps its `orders` offsets this way, so state and position can never disagree). `expected`
+// is the position the writer believes is stored (-1: none yet). When another writer has moved it since, the
+// whole commit is refused with kFailedPrecondition ("fenced"): an engine that lost its partitions without
+// noticing cannot overwrite the work of their new owner.
+struct ConsumerOffset {
+    std::string consumer;  // e.g. the engine's consumer group
+    std::string topic;
+    std::int32_t partition = 0;
+    std::int64_t expected = -1;
+    std::int64_t next = 0;  // the next message to read
+};
+
 // One group-commit batch: everything is written in a single transaction ended by a single fsync.
 // Persisting is idempotent: events carry state snapshots (upserted, and a row is only overwritten by an
 // event with a sequence number at least its own), fills/ledger entries/deposits/ticks are keyed by their ids.
@@ -119,7 +133,8 @@ struct WriteBatch {
     std::vector<trading::Event> events;
     std::vector<market::Tick> ticks;  // stored as stock_infos rows; (symbol, ts) is unique
     std::vector<market::Bar> bars;    // upserted by (symbol, interval, start)
-    bool empty() const { return events.empty() && ticks.empty() && bars.empty(); }
+    std::vector<ConsumerOffset> offsets;  // checked and moved in the same transaction
+    bool empty() const { return events.empty() && ticks.empty() && bars.empty() && offsets.empty(); }
 };
 
 // A broken invariant found by Verify(), described for a person.
@@ -147,6 +162,9 @@ public:
     // closes. Rows refer to stocks by stock_id, which is the SymbolId (stocks.id); LoadStocks() rebuilds the
     // Universe.
     virtual Result<trading::EngineSnapshot> LoadEngineState() = 0;
+    // The stored positions of `consumer` in the partitions of `topic` (see ConsumerOffset), by partition.
+    virtual Result<std::map<std::int32_t, std::int64_t>> LoadConsumerOffsets(const std::string& consumer,
+                                                                             const std::string& topic) = 0;
 
     virtual Result<std::int64_t> CreateUser(const UserRecord& user) = 0;  // kAlreadyExists on duplicate username
     virtual Result<std::optional<UserRecord>> FindUserByName(const std::string& username) = 0;

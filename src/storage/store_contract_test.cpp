@@ -135,15 +135,15 @@ TEST_P(StoreContract, MigratesFreshDatabaseToLatestVersion) {
     EXPECT_EQ(store->SchemaVersion().value(), 0);
     ASSERT_TRUE(store->Migrate());
     EXPECT_EQ(store->SchemaVersion().value(), store->LatestSchemaVersion());
-    EXPECT_EQ(store->LatestSchemaVersion(), 4);
+    EXPECT_EQ(store->LatestSchemaVersion(), 5);
     for (const char* table : {"users", "api_keys", "accounts", "orders", "fills", "positions", "deposits",
                               "ledger_entries", "stocks", "stock_infos", "bars", "engine_meta", "universe",
-                              "refresh_tokens", "watchlists", "watchlist_items"}) {
+                              "refresh_tokens", "watchlists", "watchlist_items", "consumer_offsets"}) {
         auto rows = store->CountRows(table);
         ASSERT_TRUE(rows) << table << ": " << rows.error().message;
         EXPECT_EQ(*rows, 0) << table;
     }
-    EXPECT_EQ(store->CountRows("schema_migrations").value(), 4);
+    EXPECT_EQ(store->CountRows("schema_migrations").value(), 5);
 }
 
 TEST_P(StoreContract, MigrateIsIdempotent) {
@@ -151,30 +151,30 @@ TEST_P(StoreContract, MigrateIsIdempotent) {
     const auto applied_at = backend().Query("SELECT SUM(applied_at) FROM schema_migrations");
     ASSERT_TRUE(store->Migrate());
     ASSERT_TRUE(store->Migrate());
-    EXPECT_EQ(store->CountRows("schema_migrations").value(), 4);
+    EXPECT_EQ(store->CountRows("schema_migrations").value(), 5);
     EXPECT_EQ(backend().Query("SELECT SUM(applied_at) FROM schema_migrations"), applied_at);
     store.reset();
     auto reopened = OpenService();
-    EXPECT_EQ(reopened->SchemaVersion().value(), 4);
+    EXPECT_EQ(reopened->SchemaVersion().value(), 5);
 }
 
 TEST_P(StoreContract, RefusesDatabaseNewerThanTheBinary) {
     OpenService().reset();
-    ASSERT_TRUE(backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (5, 'from_the_future', 0)"));
+    ASSERT_TRUE(backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (6, 'from_the_future', 0)"));
     const std::string before = backend().DumpTable("schema_migrations");
 
     auto store = backend().OpenService();
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error().code, ErrorCode::kFailedPrecondition);
-    EXPECT_NE(store.error().message.find("schema version 5 is newer than this binary's 4"), std::string::npos)
+    EXPECT_NE(store.error().message.find("schema version 6 is newer than this binary's 5"), std::string::npos)
         << store.error().message;
     EXPECT_EQ(backend().DumpTable("schema_migrations"), before);
 
     // Migrate() on a store opened before the newer binary wrote to the database refuses as well.
-    ASSERT_TRUE(backend().Exec("DELETE FROM schema_migrations WHERE version = 5"));
+    ASSERT_TRUE(backend().Exec("DELETE FROM schema_migrations WHERE version = 6"));
     auto open = backend().OpenService();
     ASSERT_TRUE(open) << open.error().message;
-    ASSERT_TRUE(backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (5, 'from_the_future', 0)"));
+    ASSERT_TRUE(backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (6, 'from_the_future', 0)"));
     auto migrated = (*open)->Migrate();
     ASSERT_FALSE(migrated);
     EXPECT_EQ(migrated.error().code, ErrorCode::kFailedPrecondition);
@@ -328,6 +328,46 @@ TEST_P(StoreContract, CommitIsAllOrNothing) {
     // The store stays usable after a failed transaction.
     ASSERT_TRUE(store->Commit(ok_batch));
     EXPECT_EQ(store->CountRows("accounts").value(), 1);
+}
+
+TEST_P(StoreContract, ConsumerOffsetsMoveWithTheirBatchAndFenceAStaleWriter) {
+    auto store = OpenService();
+    EventBuilder b;
+    EXPECT_TRUE(store->LoadConsumerOffsets("engine", "orders").value().empty());
+
+    WriteBatch first;
+    first.events.push_back(b.OpenAccount(1, 1'000'000));
+    first.offsets.push_back({"engine", "orders", 3, -1, 5});
+    first.offsets.push_back({"engine", "orders", 0, -1, 0});  // claimed at the start: a row from now on
+    ASSERT_TRUE(store->Commit(first));
+    EXPECT_EQ(store->LoadConsumerOffsets("engine", "orders").value(),
+              (std::map<std::int32_t, std::int64_t>{{0, 0}, {3, 5}}));
+
+    // The owner moves on; a stale writer that still expects nothing stored (or an older position) is refused,
+    // and nothing of its batch is written.
+    WriteBatch second;
+    second.events.push_back(b.Deposit(1, 500));
+    second.offsets.push_back({"engine", "orders", 3, 5, 9});
+    ASSERT_TRUE(store->Commit(second));
+    for (const std::int64_t stale : {-1, 5}) {
+        WriteBatch zombie;
+        zombie.events.push_back(b.OpenAccount(2, 1'000));
+        zombie.offsets.push_back({"engine", "orders", 3, stale, 7});
+        auto refused = store->Commit(zombie);
+        ASSERT_FALSE(refused);
+        EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+        EXPECT_NE(refused.error().message.find("fenced"), std::string::npos) << refused.error().message;
+    }
+    EXPECT_EQ(store->CountRows("accounts").value(), 1);
+    // A batch without progress is still checked: it carries its expected positions.
+    WriteBatch idle;
+    idle.offsets.push_back({"engine", "orders", 3, 9, 9});
+    ASSERT_TRUE(store->Commit(idle));
+    EXPECT_EQ(store->LoadConsumerOffsets("engine", "orders").value(),
+              (std::map<std::int32_t, std::int64_t>{{0, 0}, {3, 9}}));
+    EXPECT_TRUE(store->LoadConsumerOffsets("engine", "other").value().empty());
+    EXPECT_TRUE(store->LoadConsumerOffsets("sink", "orders").value().empty());
+    EXPECT_TRUE(store->Verify().value().empty());
 }
 
 TEST_P(StoreContract, StateRowsTouchedTwiceInOneCommitKeepTheLastSnapshot) {
@@ -723,7 +763,7 @@ TEST_P(StoreContract, VerifyReportsAnOldSchemaInsteadOfMigrating) {
     ASSERT_TRUE(violations) << violations.error().message;
     ASSERT_EQ(violations->size(), 1u);
     EXPECT_EQ((*violations)[0].check, "schema_version");
-    EXPECT_NE((*violations)[0].message.find("schema version 0, this binary's is 4"), std::string::npos)
+    EXPECT_NE((*violations)[0].message.find("schema version 0, this binary's is 5"), std::string::npos)
         << (*violations)[0].message;
     EXPECT_EQ(store->SchemaVersion().value(), 0);
 }

@@ -68,7 +68,29 @@ constexpr std::string_view kGeneratedPrefix = kGeneratedClientIdPrefix;
 }  // namespace
 
 struct Engine::Impl {
-    explicit Impl(EngineOptions o) : options(std::move(o)), session(options.session) {}
+    explicit Impl(EngineOptions o) : options(std::move(o)), session(options.session) {
+        if (options.id_stride == 0) options.id_stride = 1;
+        options.id_offset %= options.id_stride;
+        next_order_id = Align(1);
+        next_fill_id = Align(1);
+        next_txn = Align(1);
+    }
+
+    // The smallest id ≥ at least that this engine may assign (≡ id_offset mod id_stride, never 0).
+    std::uint64_t Align(std::uint64_t at_least) const {
+        const std::uint64_t stride = options.id_stride, offset = options.id_offset;
+        at_least = std::max<std::uint64_t>(at_least, 1);
+        const std::uint64_t rem = at_least % stride;
+        std::uint64_t id = at_least - rem + offset;
+        if (id < at_least) id += stride;
+        return id == 0 ? stride : id;
+    }
+    // Hands out `counter` and moves it to this engine's next id.
+    std::uint64_t Take(std::uint64_t& counter) {
+        const std::uint64_t id = counter;
+        counter += options.id_stride;
+        return id;
+    }
 
     EngineOptions options;
     SessionState session;
@@ -200,7 +222,7 @@ struct Engine::Impl {
 
         Event& e = NewEvent(out, EventType::kOrderFilled, ts, a);
         LedgerTxn& txn = e.ledger;
-        txn.id = next_txn++;
+        txn.id = Take(next_txn);
         auto post = [&](LedgerBook book, Won amount) {
             txn.entries[txn.count++] = LedgerEntry{book, a.balance.id, o.symbol, amount};
         };
@@ -249,7 +271,7 @@ struct Engine::Impl {
         e.position = pos;
         e.has_fill = true;
         Fill& f = e.fill;
-        f.id = next_fill_id++;
+        f.id = Take(next_fill_id);
         f.order = o.id;
         f.account = a.balance.id;
         f.symbol = o.symbol;
@@ -540,7 +562,7 @@ struct Engine::Impl {
     }
 
     void AssignId(Order& o, const std::string& client_order_id) {
-        o.id = next_order_id++;
+        o.id = Take(next_order_id);
         o.client_order_id = client_order_id;
     }
 
@@ -621,7 +643,7 @@ CommandResult Engine::Open(const OpenAccount& c, std::vector<Event>& out) {
     Event& e = m.NewEvent(out, EventType::kAccountOpened, c.ts, a);
     e.deposit_amount = c.starting_cash;
     if (c.starting_cash > 0) {
-        e.ledger.id = m.next_txn++;
+        e.ledger.id = m.Take(m.next_txn);
         e.ledger.entries[e.ledger.count++] = LedgerEntry{LedgerBook::kCash, c.account, market::kNoSymbol, c.starting_cash};
         e.ledger.entries[e.ledger.count++] =
             LedgerEntry{LedgerBook::kDeposits, c.account, market::kNoSymbol, -c.starting_cash};
@@ -652,7 +674,7 @@ CommandResult Engine::Deposit(const trading::Deposit& c, std::vector<Event>& out
     Event& e = m.NewEvent(out, EventType::kDeposited, c.ts, a);
     e.deposit_amount = c.amount;
     e.equity_before = equity_before;
-    e.ledger.id = m.next_txn++;
+    e.ledger.id = m.Take(m.next_txn);
     e.ledger.entries[e.ledger.count++] = LedgerEntry{LedgerBook::kCash, c.account, market::kNoSymbol, c.amount};
     e.ledger.entries[e.ledger.count++] = LedgerEntry{LedgerBook::kDeposits, c.account, market::kNoSymbol, -c.amount};
     return {};
@@ -863,9 +885,9 @@ void Engine::Restore(const EngineSnapshot& snap) {
         m.orders[o.id] = o;
         m.AddToBook(m.SymGrow(o.symbol), o);
     }
-    m.next_order_id = std::max(m.next_order_id, snap.next_order_id);
-    m.next_fill_id = std::max(m.next_fill_id, snap.next_fill_id);
-    m.next_txn = std::max(m.next_txn, snap.next_ledger_txn);
+    m.next_order_id = m.Align(std::max(m.next_order_id, snap.next_order_id));
+    m.next_fill_id = m.Align(std::max(m.next_fill_id, snap.next_fill_id));
+    m.next_txn = m.Align(std::max(m.next_txn, snap.next_ledger_txn));
     m.next_seq = std::max(m.next_seq, snap.next_event_seq);
 }
 

@@ -17,6 +17,11 @@ struct EngineOptions {
     market::MarketCalendar calendar{market::SessionMode::kKrx};  // trading days for T+2 settle dates
     // Initial session; later changes arrive as SessionChange commands.
     market::SessionState session = market::SessionState::kContinuous;
+    // Ids this engine assigns (orders, fills, ledger transactions) are ≡ id_offset (mod id_stride). Engines that
+    // write one database side by side (the distributed `engine` role) take distinct offsets under one stride,
+    // so their ids never collide. 1/0 = every id.
+    std::uint64_t id_stride = 1;
+    std::uint64_t id_offset = 0;
 };
 
 // Everything needed to resume: balances, positions, open orders and the id counters. History (filled,

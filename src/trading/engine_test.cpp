@@ -4,6 +4,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 
 namespace ik::trading {
 namespace {
@@ -160,6 +161,54 @@ TEST(EngineTest, SameInputsGiveSameEvents) {
         EXPECT_EQ(a[i].fill.price, b[i].fill.price);
         EXPECT_EQ(a[i].balance.cash, b[i].balance.cash);
     }
+}
+
+// Two engines writing one database side by side take every other id; a restore continues on the engine's own
+// residue above whatever the snapshot has seen.
+TEST(EngineTest, IdStridesKeepTheIdsOfSideBySideEnginesApart) {
+    std::set<std::uint64_t> orders, fills, txns;
+    for (std::uint64_t offset : {1, 0}) {
+        EngineOptions options;
+        options.id_stride = 2;
+        options.id_offset = offset;
+        Engine e{options};
+        std::vector<Event> out;
+        e.Apply(ListSymbol{kSamsung, 70'000, 0, "005930"}, out);
+        e.Apply(OpenAccount{offset + 1, 5'000'000, 0}, out);
+        e.Apply(MarketTick{market::Tick{kSamsung, 1, 70'000, 70'000, 70'100, 1'000}}, out);
+        for (int i = 0; i < 3; ++i) {
+            PlaceOrder p{offset + 1, kSamsung, Side::kBuy, OrderType::kMarket, TimeInForce::kDay, 1, 0, 0, "", 2};
+            ASSERT_TRUE(e.Apply(p, out).ok());
+        }
+        for (const Event& ev : out) {
+            if (ev.type == EventType::kOrderAccepted) {
+                EXPECT_TRUE(orders.insert(ev.order.id).second);
+            }
+            if (ev.has_fill) {
+                EXPECT_TRUE(fills.insert(ev.fill.id).second);
+            }
+            if (ev.ledger.id != 0) {
+                EXPECT_TRUE(txns.insert(ev.ledger.id).second);
+            }
+        }
+        for (std::uint64_t id : orders) EXPECT_NE(id, 0u);
+        for (const Event& ev : out) {
+            if (ev.type == EventType::kOrderAccepted) {
+                EXPECT_EQ(ev.order.id % 2, offset);
+            }
+        }
+        // Restored from a snapshot whose counters sit on the other residue, it moves up to its own.
+        EngineSnapshot snap = e.Snapshot();
+        snap.next_order_id = 10 + (1 - offset);
+        Engine restored{options};
+        restored.Restore(snap);
+        std::vector<Event> more;
+        restored.Apply(ListSymbol{kSamsung, 70'000, 0, "005930"}, more);
+        restored.Apply(MarketTick{market::Tick{kSamsung, 3, 70'000, 70'000, 70'100, 1'000}}, more);
+        PlaceOrder p{offset + 1, kSamsung, Side::kBuy, OrderType::kLimit, TimeInForce::kDay, 1, 60'000, 0, "", 4};
+        EXPECT_EQ(restored.Apply(p, more).order, offset == 1 ? 11u : 12u);
+    }
+    EXPECT_EQ(orders, (std::set<std::uint64_t>{1, 2, 3, 4, 5, 6}));  // 1, 3, 5 from the first; 2, 4, 6 from the second
 }
 
 TEST(EngineTest, RestoredEngineBehavesLikeTheOriginal) {

@@ -1,18 +1,28 @@
 // The distributed mode's processes against the real Kafka broker (3.9, KRaft) and MariaDB that the ctest
 // fixtures run: the ingest role's ticks on StockInfos, in order and complete across a broker restart; five
-// ingest workers and the sink filling both databases alike, with the sink killed mid-stream.
+// ingest workers and the sink filling both databases alike, with the sink killed mid-stream; orders through
+// gateway → Kafka → engine → MariaDB → gateway, and an engine SIGKILLed under load.
 #include <cstdlib>
 #include <csignal>
 #include <map>
 #include <regex>
 #include <set>
+#include <thread>
 
+#include <sys/socket.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 
 #include "bus/kafka/kafka_bus.hpp"
 #include "bus/topics.hpp"
+#include "integration/http_client.hpp"
 #include "integration/process.hpp"
 #include "storage/mysql/db.hpp"
+#include "storage/mysql/mysql_store.hpp"
 
 namespace ik::testing {
 namespace {
@@ -258,6 +268,331 @@ TEST(Distributed, FiveIngestWorkersAndASinkFillBothDatabasesAlikeAndASinkKilledM
     const auto stocks = Rows(**service, kStocks);
     EXPECT_EQ(stocks, Rows(**recommend, kStocks)) << "Stocks identical in both databases";
     EXPECT_EQ(stocks.size(), 5U);
+}
+
+// ---- The order path: gateways, engines, MariaDB ------------------------------------------------------------
+
+// The port a gateway started with --listen 127.0.0.1:0 logged in its ready line; 0 until then.
+unsigned short GatewayPort(const std::string& log) {
+    std::smatch m;
+    static const std::regex ready("event=ready role=gateway .* port=([0-9]+)");
+    return std::regex_search(log, m, ready) ? static_cast<unsigned short>(std::stoi(m[1])) : 0;
+}
+
+std::string Text(const boost::json::value& v, const char* key) {
+    const auto* o = v.if_object();
+    const auto* f = o != nullptr ? o->if_contains(key) : nullptr;
+    return f != nullptr && f->is_string() ? std::string(f->as_string()) : std::string();
+}
+
+// A trade-update stream (/stream, Alpaca's protocol) of one gateway, signed in with an access token. Reads
+// time out after 2 s (SO_RCVTIMEO), so a test waiting for a message never hangs.
+class TradeStream {
+public:
+    TradeStream(unsigned short port, const std::string& token) : ws_(io_) {
+        namespace net = boost::asio;
+        net::ip::tcp::resolver resolver(io_);
+        net::connect(ws_.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
+        timeval tv{2, 0};
+        ::setsockopt(ws_.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ws_.handshake("127.0.0.1:" + std::to_string(port), "/stream");
+        Send(R"({"action":"authenticate","data":{"oauth_token":")" + token + R"("}})");
+        Send(R"({"action":"listen","data":{"streams":["trade_updates"]}})");
+    }
+    void Send(const std::string& text) { ws_.write(boost::asio::buffer(text)); }
+    // Messages until one contains `needle` (true) or `deadline` passed (false); everything read goes to `seen`.
+    bool WaitFor(const std::string& needle, std::chrono::seconds deadline, std::string& seen) {
+        const auto until = std::chrono::steady_clock::now() + deadline;
+        while (std::chrono::steady_clock::now() < until) {
+            boost::beast::flat_buffer buffer;
+            boost::system::error_code ec;
+            ws_.read(buffer, ec);
+            if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again ||
+                ec == boost::asio::error::timed_out) {
+                continue;
+            }
+            if (ec) return false;
+            const std::string text = boost::beast::buffers_to_string(buffer.data());
+            seen += text + "\n";
+            if (text.find(needle) != std::string::npos) return true;
+        }
+        return false;
+    }
+
+private:
+    boost::asio::io_context io_;
+    boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+};
+
+// A buy limit for 005930 that rests: inside the day's band of its built-in previous close (249,500), on the
+// tick grid, far below the simulated market.
+constexpr const char* kRestingPrice = "180000";
+
+// A new, empty, migrated service database `name` (the fixture's user may create investking_… databases),
+// whose engines start at the present end of `orders`: a new cluster on a broker that earlier tests used.
+std::string FreshServiceDatabase(const std::string& name) {
+    const std::string url = DatabaseUrl(name);
+    {
+        auto admin = storage::mysql::Connection::Open(*storage::mysql::Dsn::Parse(DatabaseUrl("investking_service")), 10s);
+        EXPECT_TRUE(admin.has_value());
+        if (!admin) return "";
+        EXPECT_TRUE((*admin)->Exec("DROP DATABASE IF EXISTS " + name).has_value());
+        EXPECT_TRUE((*admin)->Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").has_value());
+    }
+    auto store = storage::MysqlServiceStore::Open(*storage::mysql::Dsn::Parse(url));
+    EXPECT_TRUE(store.has_value()) << store.error().message;
+    if (!store || !(*store)->Migrate()) return "";
+    const SystemClock clock;
+    bus::KafkaOptions o;
+    o.bootstrap = Bootstrap();
+    auto b = bus::KafkaBus::Connect(o, clock);
+    EXPECT_TRUE(b.has_value());
+    if (!b) return "";
+    auto partitions = (*b)->Partitions(bus::kOrdersTopic);
+    if (!partitions) return url;  // no orders yet: the engines create the topic
+    storage::WriteBatch start;
+    for (std::int32_t p = 0; p < *partitions; ++p) {
+        auto end = (*b)->EndOffset({std::string(bus::kOrdersTopic), p});
+        EXPECT_TRUE(end.has_value());
+        start.offsets.push_back({"investking-engine", std::string(bus::kOrdersTopic), p, -1, end.value_or(0)});
+    }
+    EXPECT_TRUE((*store)->Commit(start).has_value());
+    return url;
+}
+
+// A cluster of this test's own: engines and gateways (and one ingest worker for prices) on the fixtures' servers.
+class Cluster {
+public:
+    Cluster(TempDir& tmp, const std::string& database) : tmp_(tmp) {
+        env_ = {{"INVESTKING_KAFKA_BOOTSTRAP", Bootstrap()},
+                {"INVESTKING_MARKET_TICK_INTERVAL_MS", "100"},
+                {"INVESTKING_MARKET_SESSION", "always"},
+                {"INVESTKING_KAFKA_ORDERS_PARTITIONS", "12"},
+                {"INVESTKING_DATABASE_SERVICE_URL", FreshServiceDatabase(database)},
+                {"INVESTKING_JWT_SECRET", "a-test-only-signing-key-of-at-least-32-bytes"},
+                {"INVESTKING_HTTP_ACCESS_LOG", "false"},
+                {"INVESTKING_HTTP_WEB_ROOT", ""}};
+    }
+    const Env& env() const { return env_; }
+
+    Child& Start(const std::string& name, std::vector<std::string> args) {
+        auto& c = children_[name];
+        c = std::make_unique<Child>(std::move(args), env_, Log(name));
+        return *c;
+    }
+    std::string Log(const std::string& name) const { return tmp_ / (name + ".log"); }
+    bool Ready(const std::string& name) const { return ReadFile(Log(name)).find("event=ready") != std::string::npos; }
+    Child& operator[](const std::string& name) { return *children_.at(name); }
+    void Forget(const std::string& name) { children_.erase(name); }
+
+private:
+    TempDir& tmp_;
+    Env env_;
+    std::map<std::string, std::unique_ptr<Child>> children_;
+};
+
+struct Trader {
+    std::string name;
+    std::string token;
+    Headers bearer() const { return {{"authorization", "Bearer " + token}}; }
+};
+
+Trader SignUp(HttpClient& http, const std::string& name) {
+    Trader t{name, ""};
+    const std::string password = "pw-" + name + "-secret";
+    auto signup = http.Post("/api/v1/auth/signup", {{"username", name}, {"password", password}});
+    EXPECT_EQ(signup.status, 201) << signup.body;
+    auto login = http.Post("/api/v1/auth/login", {{"username", name}, {"password", password}});
+    EXPECT_EQ(login.status, 200) << login.body;
+    t.token = Text(login.json(), "access_token");
+    return t;
+}
+
+// `sql` is a literal (the connection caches statements by pointer), with at most one parameter.
+std::int64_t QueryInt(storage::mysql::Connection& c, const char* sql, std::optional<std::string> param = std::nullopt) {
+    auto q = c.Prepare(sql);
+    if (!q) return -1;
+    if (param) q->Bind(0, std::string_view(*param));
+    if (!q->Execute() || !q->Fetch().value_or(false)) return -1;
+    const std::int64_t value = q->Int(0);
+    while (q->Fetch().value_or(false)) {
+    }
+    return value;
+}
+
+// Gateway 1 takes the order; the owning engine applies it and stores it in MariaDB; the answer comes back
+// through order-updates; gateway 2, reading the same database and updates, sees the same account.
+TEST(Distributed, AnOrderTravelsFromAGatewayThroughKafkaAndAnEngineIntoMariaDbAndBack) {
+    TempDir tmp;
+    Cluster cluster(tmp, "investking_t_order_path");
+    cluster.Start("engine-1", {"engine", "--instance", "1"});
+    cluster.Start("engine-2", {"engine", "--instance", "2"});
+    cluster.Start("ingest", {"ingest", "--symbol", "005930"});
+    cluster.Start("gateway-1", {"gateway", "--listen", "127.0.0.1:0"});
+    cluster.Start("gateway-2", {"gateway", "--listen", "127.0.0.1:0"});
+    for (const char* name : {"engine-1", "engine-2", "ingest", "gateway-1", "gateway-2"}) {
+        ASSERT_TRUE(WaitFor([&] { return cluster.Ready(name); }, 90s)) << name << ":\n" << ReadFile(cluster.Log(name));
+    }
+    HttpClient one(GatewayPort(ReadFile(cluster.Log("gateway-1"))));
+    HttpClient two(GatewayPort(ReadFile(cluster.Log("gateway-2"))));
+    const Trader t = SignUp(one, "dist_alice");
+    ASSERT_FALSE(t.token.empty());
+    // The other gateway's trade stream sees the fill: every gateway reads every update.
+    TradeStream stream(GatewayPort(ReadFile(cluster.Log("gateway-2"))), t.token);
+    std::string streamed;
+    ASSERT_TRUE(stream.WaitFor(R"("listening")", 10s, streamed)) << streamed;
+    // The engine has a price once a tick of 005930 reached it.
+    HttpReply order;
+    ASSERT_TRUE(WaitFor([&] {
+        order = one.Post("/v2/orders",
+                         {{"symbol", "005930"}, {"qty", "3"}, {"side", "buy"}, {"type", "market"}, {"time_in_force", "day"}},
+                         t.bearer());
+        return order.status == 200;
+    }, 60s)) << order.status << " " << order.body << ReadFile(cluster.Log("engine-1")) << ReadFile(cluster.Log("engine-2"));
+    const std::string id = Text(order.json(), "id");
+    ASSERT_FALSE(id.empty());
+    EXPECT_EQ(Text(order.json(), "status"), "filled") << order.body;
+    EXPECT_TRUE(stream.WaitFor(R"("event":"fill")", 10s, streamed)) << streamed;
+    EXPECT_NE(streamed.find(id), std::string::npos) << streamed;
+
+    // The token of gateway 1 works on gateway 2 (one signing key); the order and the position are there too.
+    auto seen = two.Get("/v2/orders/" + id, t.bearer());
+    ASSERT_EQ(seen.status, 200) << seen.body;
+    EXPECT_EQ(Text(seen.json(), "filled_qty"), "3");
+    ASSERT_TRUE(WaitFor([&] { return two.Get("/v2/positions/005930", t.bearer()).status == 200; }, 10s));
+    EXPECT_EQ(Text(two.Get("/v2/positions/005930", t.bearer()).json(), "qty"), "3");
+
+    // A limit order far below the market (in the band, on the tick grid) rests, then is canceled through the
+    // other gateway.
+    auto rest = two.Post("/v2/orders",
+                         {{"symbol", "005930"}, {"qty", "1"}, {"side", "buy"}, {"type", "limit"}, {"time_in_force", "day"},
+                          {"limit_price", kRestingPrice}},
+                         t.bearer());
+    ASSERT_EQ(rest.status, 200) << rest.body;
+    const std::string resting = Text(rest.json(), "id");
+    EXPECT_EQ(one.Send("DELETE", "/v2/orders/" + resting, "", t.bearer()).status, 204);
+    // Refusals come back from the engine as they do in `serve`.
+    auto broke = one.Post("/v2/orders",
+                          {{"symbol", "005930"}, {"qty", "100000"}, {"side", "buy"}, {"type", "market"}, {"time_in_force", "day"}},
+                          t.bearer());
+    EXPECT_EQ(broke.status, 403) << broke.body;
+
+    // In MariaDB, durable before the answer.
+    auto db = storage::mysql::Connection::Open(*storage::mysql::Dsn::Parse(DatabaseUrl("investking_t_order_path")), 10s);
+    ASSERT_TRUE(db.has_value());
+    EXPECT_EQ(QueryInt(**db, "SELECT COUNT(*) FROM orders WHERE status = 'filled' AND qty = 3"), 1);
+    EXPECT_EQ(QueryInt(**db, "SELECT COUNT(*) FROM orders WHERE status = 'canceled' AND qty = 1"), 1);
+    EXPECT_EQ(QueryInt(**db, "SELECT SUM(qty) FROM fills"), 3);
+    EXPECT_GT(QueryInt(**db, "SELECT COUNT(*) FROM consumer_offsets WHERE consumer = 'investking-engine'"), 0);
+
+    // Every engine stopped: a command is answered 504 (no answer in time), not lost silently.
+    EXPECT_EQ(cluster["engine-1"].Kill(SIGTERM), 0) << ReadFile(cluster.Log("engine-1"));
+    EXPECT_EQ(cluster["engine-2"].Kill(SIGTERM), 0) << ReadFile(cluster.Log("engine-2"));
+    auto unanswered = one.Post("/v2/orders",
+                               {{"symbol", "005930"}, {"qty", "1"}, {"side", "buy"}, {"type", "limit"},
+                                {"time_in_force", "day"}, {"limit_price", kRestingPrice}},
+                               t.bearer());
+    EXPECT_EQ(unanswered.status, 504) << unanswered.body;
+    for (const char* name : {"gateway-1", "gateway-2", "ingest"}) {
+        EXPECT_EQ(cluster[name].Kill(SIGTERM), 0) << ReadFile(cluster.Log(name));
+    }
+    // That order was published and waits on `orders` for the next engine that owns its partition.
+}
+
+// Load through a gateway while one of two engines is SIGKILLed: its partitions move to the other, every
+// acknowledged order is in MariaDB, no fill is applied twice, and `investking verify` finds the books whole.
+TEST(Distributed, AnEngineKilledUnderLoadHandsItsPartitionsOverAndNoAcknowledgedOrderIsLost) {
+    TempDir tmp;
+    Cluster cluster(tmp, "investking_t_failover");
+    cluster.Start("engine-1", {"engine", "--instance", "1"});
+    cluster.Start("engine-2", {"engine", "--instance", "2"});
+    cluster.Start("ingest", {"ingest", "--symbol", "005930", "--symbol", "035720"});
+    cluster.Start("gateway", {"gateway", "--listen", "127.0.0.1:0"});
+    for (const char* name : {"engine-1", "engine-2", "ingest", "gateway"}) {
+        ASSERT_TRUE(WaitFor([&] { return cluster.Ready(name); }, 90s)) << name << ":\n" << ReadFile(cluster.Log(name));
+    }
+    // Both engines own partitions before the load starts.
+    ASSERT_TRUE(WaitFor([&] {
+        return ReadFile(cluster.Log("engine-1")).find("event=partitions_assigned") != std::string::npos &&
+               ReadFile(cluster.Log("engine-2")).find("event=partitions_assigned") != std::string::npos;
+    }, 60s)) << ReadFile(cluster.Log("engine-1")) << ReadFile(cluster.Log("engine-2"));
+    const unsigned short port = GatewayPort(ReadFile(cluster.Log("gateway")));
+    std::vector<Trader> traders;
+    {
+        HttpClient http(port);
+        for (int i = 0; i < 12; ++i) traders.push_back(SignUp(http, "dist_load_" + std::to_string(i)));
+    }
+    // Four client threads, each placing small market buys and resting limit orders for its traders.
+    std::mutex mutex;
+    std::set<std::string> acknowledged;
+    std::map<int, int> statuses;
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 4; ++c) {
+        clients.emplace_back([&, c] {
+            HttpClient http(port);
+            for (int n = 0; !stop.load(); ++n) {
+                const Trader& t = traders[static_cast<std::size_t>((c + 4 * n) % traders.size())];
+                const bool market = n % 2 == 0;
+                boost::json::object body{{"symbol", market && n % 3 == 0 ? "035720" : "005930"}, {"qty", "1"},
+                                         {"side", "buy"}, {"type", market ? "market" : "limit"}, {"time_in_force", "day"}};
+                if (!market) body["limit_price"] = kRestingPrice;
+                const std::string client_id = "load-" + std::to_string(c) + "-" + std::to_string(n);
+                body["client_order_id"] = client_id;
+                auto r = http.Post("/v2/orders", body, t.bearer());
+                std::lock_guard lock(mutex);
+                statuses[r.status] += 1;
+                if (r.status == 200) {
+                    EXPECT_EQ(Text(r.json(), "client_order_id"), client_id);
+                    acknowledged.insert(client_id);
+                }
+            }
+        });
+    }
+    auto count_ok = [&] {
+        std::lock_guard lock(mutex);
+        return acknowledged.size();
+    };
+    ASSERT_TRUE(WaitFor([&] { return count_ok() >= 100; }, 90s)) << ReadFile(cluster.Log("gateway"));
+    EXPECT_EQ(cluster["engine-1"].Kill(SIGKILL), -SIGKILL);
+    cluster.Forget("engine-1");
+    // The survivor takes every partition over (after the group's session timeout) and orders flow again.
+    const std::size_t at_kill = count_ok();
+    ASSERT_TRUE(WaitFor([&] { return count_ok() >= at_kill + 100; }, 120s)) << ReadFile(cluster.Log("engine-2"));
+    // The killed engine comes back and gets its share again.
+    cluster.Start("engine-1b", {"engine", "--instance", "1"});
+    ASSERT_TRUE(WaitFor([&] { return cluster.Ready("engine-1b"); }, 90s)) << ReadFile(cluster.Log("engine-1b"));
+    const std::size_t at_restart = count_ok();
+    ASSERT_TRUE(WaitFor([&] { return count_ok() >= at_restart + 50; }, 120s));
+    stop = true;
+    for (auto& t : clients) t.join();
+    for (const char* name : {"gateway", "engine-2", "engine-1b", "ingest"}) {
+        EXPECT_EQ(cluster[name].Kill(SIGTERM), 0) << ReadFile(cluster.Log(name));
+    }
+    {
+        std::lock_guard lock(mutex);
+        std::string seen;
+        for (const auto& [status, n] : statuses) seen += std::to_string(status) + ":" + std::to_string(n) + " ";
+        std::printf("distributed load: %zu acknowledged; statuses %s\n", acknowledged.size(), seen.c_str());
+        for (const auto& [status, n] : statuses) {
+            EXPECT_TRUE(status == 200 || status == 504 || status == 503) << status << " ×" << n;
+        }
+    }
+
+    auto db = storage::mysql::Connection::Open(*storage::mysql::Dsn::Parse(DatabaseUrl("investking_t_failover")), 10s);
+    ASSERT_TRUE(db.has_value());
+    std::size_t missing = 0;
+    for (const auto& id : acknowledged) {
+        if (QueryInt(**db, "SELECT COUNT(*) FROM orders WHERE client_order_id = ?", id) != 1) ++missing;
+    }
+    EXPECT_EQ(missing, 0U) << "every acknowledged order is stored";
+    // No fill applied twice: one fill per filled market order of one share, and the books balance.
+    EXPECT_EQ(QueryInt(**db, "SELECT COUNT(*) FROM (SELECT order_id FROM fills GROUP BY order_id HAVING SUM(qty) > 1"
+                             " AND order_id IN (SELECT id FROM orders WHERE qty = 1)) t"),
+              0);
+    auto verify = RunCli({"verify"}, cluster.env());
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+    EXPECT_NE(verify.out.find("verify: ok"), std::string::npos) << verify.out;
 }
 
 }  // namespace

@@ -300,6 +300,17 @@ Result<std::int32_t> InProcBus::Partitions(std::string_view topic) {
     return static_cast<std::int32_t>(t->second.partitions.size());
 }
 
+Result<std::int64_t> InProcBus::EndOffset(const TopicPartition& tp) {
+    std::lock_guard lock(state_->mu);
+    auto t = state_->topics.find(tp.topic);
+    if (t == state_->topics.end() || tp.partition < 0 ||
+        tp.partition >= static_cast<std::int32_t>(t->second.partitions.size())) {
+        return MakeError(ErrorCode::kNotFound, fmt::format("unknown partition {}[{}]", tp.topic, tp.partition));
+    }
+    const auto& log = t->second.partitions[static_cast<std::size_t>(tp.partition)];
+    return log.empty() ? 0 : log.back().offset + 1;
+}
+
 Result<std::unique_ptr<Producer>> InProcBus::NewProducer() {
     return std::unique_ptr<Producer>(std::make_unique<InProcProducer>(state_));
 }

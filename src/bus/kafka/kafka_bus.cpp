@@ -560,6 +560,16 @@ Result<std::int32_t> KafkaBus::Partitions(std::string_view topic) {
     return TopicPartitions(impl_->admin.get(), topic, Ms(10'000));
 }
 
+Result<std::int64_t> KafkaBus::EndOffset(const TopicPartition& tp) {
+    std::int64_t low = 0, high = 0;
+    const rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(impl_->admin.get(), tp.topic.c_str(), tp.partition, &low, &high, 10'000);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(KafkaError(err, fmt::format("end offset of {}[{}]", tp.topic, tp.partition)));
+    }
+    return high;
+}
+
 Result<std::unique_ptr<Producer>> KafkaBus::NewProducer() {
     auto p = KafkaProducer::Make(impl_->options);
     if (!p) return std::unexpected(p.error());

@@ -30,6 +30,7 @@ public:
 
     Status CreateTopic(const TopicSpec& spec) override;
     Result<std::int32_t> Partitions(std::string_view topic) override;
+    Result<std::int64_t> EndOffset(const TopicPartition& tp) override;
     Result<std::unique_ptr<Producer>> NewProducer() override;
     Result<std::unique_ptr<Consumer>> NewConsumer(ConsumerOptions options) override;
 

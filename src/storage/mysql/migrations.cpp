@@ -235,6 +235,18 @@ CREATE TABLE IF NOT EXISTS universe (
     CONSTRAINT universe_status CHECK (status IN ('active', 'halted'))
 ))sql" IK_TABLE;
 
+// Where a consumer (the engine role) got to in each partition, written with the state it produced.
+constexpr std::string_view kConsumerOffsets = R"sql(
+CREATE TABLE IF NOT EXISTS consumer_offsets (
+    consumer     VARCHAR(128) NOT NULL,
+    topic        VARCHAR(249) NOT NULL,                    -- Kafka's longest topic name
+    partition_id INT          NOT NULL,
+    next_offset  BIGINT       NOT NULL,
+    updated_at   BIGINT       NOT NULL,
+    PRIMARY KEY (consumer, topic, partition_id),
+    CONSTRAINT consumer_offsets_next CHECK (next_offset >= 0)
+))sql" IK_TABLE;
+
 // Seoul daily weather (KMA ASOS 108); temperatures and precipitation in integer tenths.
 constexpr std::string_view kWeathers = R"sql(
 CREATE TABLE IF NOT EXISTS weathers (
@@ -265,6 +277,7 @@ constexpr std::array kServiceV1 = {kUsers,    kApiKeys,       kAccounts,   kOrde
 constexpr std::array kServiceV2 = {kStocks, kStockInfos, kBars};
 constexpr std::array kServiceV3 = {kDepositEquity, kRefreshTokens, kWatchlists, kWatchlistItems};
 constexpr std::array kServiceV4 = {kUniverse};
+constexpr std::array kServiceV5 = {kConsumerOffsets};
 constexpr std::array kRecommendV1 = {kStocks, kStockInfos, kWeathers, kRecommendations};
 
 void CheckOrdered(std::span<const Migration> migrations) {
@@ -323,11 +336,12 @@ private:
 }  // namespace
 
 std::span<const Migration> ServiceMigrations() {
-    static const std::array<Migration, 4> migrations = {{
+    static const std::array<Migration, 5> migrations = {{
         {1, "accounts_orders_ledger", kServiceV1},
         {2, "stocks_ticks_bars", kServiceV2},
         {3, "auth_watchlists_deposit_equity", kServiceV3},
         {4, "universe_status", kServiceV4},
+        {5, "consumer_offsets", kServiceV5},
     }};
     return migrations;
 }

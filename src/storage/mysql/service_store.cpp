@@ -62,6 +62,14 @@ constexpr const char* kUpsertBar =
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE `open` = VALUES(`open`), high = VALUES(high),"
     " low = VALUES(low), `close` = VALUES(`close`), volume = VALUES(volume), trades = VALUES(trades)";
 
+constexpr const char* kSelectOffset =
+    "SELECT next_offset FROM consumer_offsets WHERE consumer = ? AND topic = ? AND partition_id = ? FOR UPDATE";
+constexpr const char* kUpsertOffset =
+    "INSERT INTO consumer_offsets (consumer, topic, partition_id, next_offset, updated_at) VALUES (?, ?, ?, ?, ?)"
+    " ON DUPLICATE KEY UPDATE next_offset = VALUES(next_offset), updated_at = VALUES(updated_at)";
+constexpr const char* kLoadOffsets =
+    "SELECT partition_id, next_offset FROM consumer_offsets WHERE consumer = ? AND topic = ? ORDER BY partition_id";
+
 constexpr const char* kLoadAccounts = "SELECT id, cash, reserved_cash FROM accounts ORDER BY id";
 constexpr const char* kLoadPositions = "SELECT " IK_POSITION_COLUMNS " FROM positions ORDER BY account_id, stock_id";
 constexpr const char* kLoadOpenOrders =
@@ -175,6 +183,8 @@ Status MysqlServiceStore::CommitGroup(std::span<const WriteBatch> batches) {
         }
         if (auto ok = mysql::InsertTicksIn(*c_, batch.ticks); !ok) return ok;
         if (auto ok = WriteBars(batch.bars); !ok) return ok;
+        const Timestamp now = batch.events.empty() ? 0 : batch.events.back().ts;
+        if (auto ok = WriteOffsets(batch.offsets, now); !ok) return ok;
     }
     if (max_seq > 0) {
         auto stmt = c_->Prepare(kUpsertLastSeq);
@@ -279,6 +289,42 @@ Status MysqlServiceStore::WriteBars(std::span<const market::Bar> bars) {
 }
 
 // ---- Loading ----------------------------------------------------------------------------------------------
+
+// The stored position must still be the one the writer expects (see ConsumerOffset): otherwise another writer
+// owns the partition now, and the whole commit is refused.
+// SELECT … FOR UPDATE locks the row (or, under REPEATABLE READ, the gap where it would be), so two writers that
+// both expect the same position cannot both pass the check: the second waits, then sees the first's value.
+Status MysqlServiceStore::WriteOffsets(std::span<const ConsumerOffset> offsets, Timestamp now) {
+    for (const ConsumerOffset& o : offsets) {
+        auto select = c_->Prepare(kSelectOffset);
+        if (!select) return std::unexpected(select.error());
+        select->Bind(0, o.consumer).Bind(1, o.topic).Bind(2, std::int64_t{o.partition});
+        if (auto ok = select->Execute(); !ok) return ok;
+        std::int64_t stored = -1;
+        if (auto ok = select->ForEach([&](mysql::Statement& row) { stored = row.Int(0); }); !ok) return ok;
+        if (stored != o.expected) return rows::FencedError(o, stored);
+        if (o.next < 0) return MakeError(ErrorCode::kInvalidArgument, "consumer offset must not be negative");
+        if (o.next == stored) continue;
+        auto upsert = c_->Prepare(kUpsertOffset);
+        if (!upsert) return std::unexpected(upsert.error());
+        upsert->Bind(0, o.consumer).Bind(1, o.topic).Bind(2, std::int64_t{o.partition}).Bind(3, o.next).Bind(4, now);
+        if (auto ok = upsert->Execute(); !ok) return ok;
+    }
+    return {};
+}
+
+Result<std::map<std::int32_t, std::int64_t>> MysqlServiceStore::LoadConsumerOffsets(const std::string& consumer,
+                                                                                    const std::string& topic) {
+    std::lock_guard lock(mutex_);
+    auto stmt = c_->Prepare(kLoadOffsets);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(0, consumer).Bind(1, topic);
+    if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
+    std::map<std::int32_t, std::int64_t> out;
+    auto ok = stmt->ForEach([&](mysql::Statement& row) { out[static_cast<std::int32_t>(row.Int(0))] = row.Int(1); });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
 
 Result<trading::EngineSnapshot> MysqlServiceStore::LoadEngineState() {
     std::lock_guard lock(mutex_);

@@ -27,7 +27,7 @@ constexpr std::array kCounts = {
     IK_COUNT("orders"),            IK_COUNT("fills"),          IK_COUNT("positions"),    IK_COUNT("deposits"),
     IK_COUNT("ledger_entries"),    IK_COUNT("engine_meta"),    IK_COUNT("stocks"),       IK_COUNT("stock_infos"),
     IK_COUNT("bars"),              IK_COUNT("refresh_tokens"), IK_COUNT("watchlists"),   IK_COUNT("watchlist_items"),
-    IK_COUNT("universe"),          IK_COUNT("weathers"),       IK_COUNT("recommendations"),
+    IK_COUNT("universe"),          IK_COUNT("weathers"),       IK_COUNT("recommendations"), IK_COUNT("consumer_offsets"),
 };
 #undef IK_COUNT
 

@@ -225,6 +225,18 @@ CREATE TABLE universe (
 );
 )sql";
 
+// Where a consumer (the engine role) got to in each partition, written with the state it produced.
+constexpr std::string_view kServiceV5 = R"sql(
+CREATE TABLE consumer_offsets (
+    consumer     TEXT    NOT NULL,
+    topic        TEXT    NOT NULL,
+    partition_id INTEGER NOT NULL,
+    next_offset  INTEGER NOT NULL CHECK (next_offset >= 0),
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (consumer, topic, partition_id)
+);
+)sql";
+
 constexpr std::string_view kRecommendV1Tail = R"sql(
 -- Seoul daily weather (KMA ASOS 108); temperatures and precipitation in integer tenths.
 CREATE TABLE weathers (
@@ -280,11 +292,12 @@ constexpr const char* kRecordMigration = "INSERT INTO schema_migrations (version
 }  // namespace
 
 std::span<const Migration> ServiceMigrations() {
-    static const std::array<Migration, 4> migrations = {{
+    static const std::array<Migration, 5> migrations = {{
         {1, "accounts_orders_ledger", kServiceV1},
         {2, "stocks_ticks_bars", ServiceV2()},
         {3, "auth_watchlists_deposit_equity", kServiceV3},
         {4, "universe_status", kServiceV4},
+        {5, "consumer_offsets", kServiceV5},
     }};
     return migrations;
 }

@@ -65,6 +65,15 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 ON CONFLICT (stock_id, interval_s, start_ts) DO UPDATE SET open = excluded.open, high = excluded.high,
     low = excluded.low, close = excluded.close, volume = excluded.volume, trades = excluded.trades)sql";
 
+constexpr const char* kSelectOffset =
+    "SELECT next_offset FROM consumer_offsets WHERE consumer = ?1 AND topic = ?2 AND partition_id = ?3";
+constexpr const char* kUpsertOffset = R"sql(
+INSERT INTO consumer_offsets (consumer, topic, partition_id, next_offset, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (consumer, topic, partition_id) DO UPDATE SET next_offset = excluded.next_offset,
+    updated_at = excluded.updated_at)sql";
+constexpr const char* kLoadOffsets =
+    "SELECT partition_id, next_offset FROM consumer_offsets WHERE consumer = ?1 AND topic = ?2 ORDER BY partition_id";
+
 constexpr const char* kLoadAccounts = "SELECT id, cash, reserved_cash FROM accounts ORDER BY id";
 constexpr const char* kLoadPositions =
     "SELECT " IK_POSITION_COLUMNS " FROM positions ORDER BY account_id, stock_id";
@@ -163,6 +172,8 @@ Status SqliteServiceStore::CommitGroup(std::span<const WriteBatch> batches) {
         }
         if (auto ok = WriteTicks(batch.ticks); !ok) return ok;
         if (auto ok = WriteBars(batch.bars); !ok) return ok;
+        const Timestamp now = batch.events.empty() ? 0 : batch.events.back().ts;
+        if (auto ok = WriteOffsets(batch.offsets, now); !ok) return ok;
     }
     if (max_seq > 0) {
         auto stmt = db_->Prepare(kUpsertLastSeq);
@@ -274,6 +285,39 @@ Status SqliteServiceStore::WriteBars(std::span<const market::Bar> bars) {
 }
 
 // ---- Loading ----------------------------------------------------------------------------------------------
+
+// The stored position must still be the one the writer expects (see ConsumerOffset): otherwise another writer
+// owns the partition now, and the whole commit is refused.
+Status SqliteServiceStore::WriteOffsets(std::span<const ConsumerOffset> offsets, Timestamp now) {
+    for (const ConsumerOffset& o : offsets) {
+        auto select = db_->Prepare(kSelectOffset);
+        if (!select) return std::unexpected(select.error());
+        select->Bind(1, o.consumer).Bind(2, o.topic).Bind(3, std::int64_t{o.partition});
+        std::int64_t stored = -1;
+        if (auto ok = select->ForEach([&](Stmt& row) { stored = row.Int(0); }); !ok) return ok;
+        if (stored != o.expected) return rows::FencedError(o, stored);
+        if (o.next < 0) return MakeError(ErrorCode::kInvalidArgument, "consumer offset must not be negative");
+        if (o.next == stored) continue;
+        auto upsert = db_->Prepare(kUpsertOffset);
+        if (!upsert) return std::unexpected(upsert.error());
+        upsert->Bind(1, o.consumer).Bind(2, o.topic).Bind(3, std::int64_t{o.partition}).Bind(4, o.next).Bind(5, now);
+        if (auto ok = upsert->Run(); !ok) return ok;
+    }
+    return {};
+}
+
+Result<std::map<std::int32_t, std::int64_t>> SqliteServiceStore::LoadConsumerOffsets(const std::string& consumer,
+                                                                                     const std::string& topic) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->Prepare(kLoadOffsets);
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(1, consumer).Bind(2, topic);
+    std::map<std::int32_t, std::int64_t> out;
+    if (auto ok = stmt->ForEach([&](Stmt& row) { out[static_cast<std::int32_t>(row.Int(0))] = row.Int(1); }); !ok) {
+        return std::unexpected(ok.error());
+    }
+    return out;
+}
 
 Result<trading::EngineSnapshot> SqliteServiceStore::LoadEngineState() {
     std::lock_guard lock(mutex_);

@@ -41,6 +41,8 @@ public:
     int LatestSchemaVersion() const override;
     Status CommitGroup(std::span<const WriteBatch> batches) override;
     Result<trading::EngineSnapshot> LoadEngineState() override;
+    Result<std::map<std::int32_t, std::int64_t>> LoadConsumerOffsets(const std::string& consumer,
+                                                                     const std::string& topic) override;
     Result<std::int64_t> CreateUser(const UserRecord& user) override;
     Result<std::optional<UserRecord>> FindUserByName(const std::string& username) override;
     Result<std::optional<UserRecord>> FindUserById(std::int64_t id) override;
@@ -89,6 +91,7 @@ private:
     Status ApplyEvent(const trading::Event& event, bool write_account, bool write_order, bool write_position);
     Status WriteTicks(std::span<const market::Tick> ticks);
     Status WriteBars(std::span<const market::Bar> bars);
+    Status WriteOffsets(std::span<const ConsumerOffset> offsets, Timestamp now);
     Result<std::optional<UserRecord>> FindUser(const char* sql, const std::string* name, std::int64_t id);
     Result<std::vector<Violation>> VerifyLocked();
     Result<std::optional<WatchlistRecord>> GetWatchlistLocked(std::int64_t user_id, const std::string& id);

@@ -1,0 +1,457 @@
+#include "app/gateway_role.hpp"
+
+#include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "app/http_common.hpp"
+#include "app/stock_lookup.hpp"
+#include "bus/order_messages.hpp"
+#include "bus/topics.hpp"
+#include "common/log.hpp"
+#include "common/thread_name.hpp"
+#include "gateway/api.hpp"
+#include "gateway/backend.hpp"
+#include "gateway/http_server.hpp"
+#include "gateway/static_files.hpp"
+#include "gateway/streams.hpp"
+#include "gateway/universe_admin.hpp"
+#include "market/bars.hpp"
+
+namespace ik::app {
+
+// The TradingBackend of a gateway: commands travel to the owning engine over `orders` and are answered from
+// `order-updates` by correlation id. Thread-safe; `done` runs on the update thread, the producer's thread or
+// the timer thread, never under the lock.
+class BusBackend final : public gateway::TradingBackend {
+public:
+    BusBackend(bus::Producer& producer, std::string instance, std::chrono::milliseconds timeout,
+               const market::MarketCalendar& calendar, const market::Universe& universe, const Clock& clock)
+        : producer_(producer),
+          instance_(std::move(instance)),
+          timeout_(timeout),
+          calendar_(calendar),
+          universe_(universe),
+          clock_(clock),
+          timer_([this] {
+              NameThisThread("ik-answers");
+              RunTimer();
+          }) {}
+
+    ~BusBackend() override { Stop(); }
+
+    void Submit(trading::Command command, Done done) override {
+        if (const auto* tick = std::get_if<trading::MarketTick>(&command))
+            return SubmitTick(tick->tick, std::move(done));
+        const trading::AccountId account = bus::AccountOf(command);
+        if (account == 0) {
+            // Listings, halts and sessions belong to the market's own processes in this mode.
+            if (done) {
+                done({Error{ErrorCode::kFailedPrecondition, "not available in the distributed mode"}, 0}, {});
+            }
+            return;
+        }
+        bus::OrderRequest request;
+        request.correlation_id = instance_ + ":" + std::to_string(next_id_.fetch_add(1));
+        request.reply_to = instance_;
+        request.sent_at = clock_.Now();
+        request.command = std::move(command);
+        const std::string id = request.correlation_id;
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) {
+                if (done) done({Error{ErrorCode::kUnavailable, "the gateway is stopping"}, 0}, {});
+                return;
+            }
+            pending_.emplace(id, Pending{std::move(done), std::chrono::steady_clock::now() + timeout_});
+        }
+        sent_.fetch_add(1);
+        producer_.SendAsync(
+            bus::kOrdersTopic, bus::OrderKey(account), bus::EncodeOrderRequest(request),
+            [this, id](Result<bus::Delivery> d) {
+                if (d) return;
+                Finish(id, {Error{ErrorCode::kUnavailable, "orders not accepted by the bus: " + d.error().message}, 0},
+                       {});
+            });
+    }
+
+    market::SessionState session() const override { return calendar_.StateAt(clock_.Now()); }
+
+    // An update from `order-updates`: the answer to one of this gateway's commands, or someone else's.
+    void OnUpdate(const bus::OrderUpdate& u) {
+        if (u.reply_to != instance_ || u.correlation_id.empty() || !u.result) return;
+        Finish(u.correlation_id, *u.result, u.events);
+    }
+
+    // Fails whatever still waits; later submissions are refused.
+    void Stop() {
+        std::unordered_map<std::string, Pending> left;
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_ && !timer_.joinable()) return;
+            stopping_ = true;
+            left.swap(pending_);
+        }
+        cv_.notify_all();
+        if (timer_.joinable()) timer_.join();
+        for (auto& [id, p] : left) {
+            if (p.done) p.done({Error{ErrorCode::kUnavailable, "the gateway is stopping"}, 0}, {});
+        }
+    }
+
+    std::size_t waiting() const {
+        std::lock_guard lock(mutex_);
+        return pending_.size();
+    }
+    std::uint64_t sent() const { return sent_.load(); }
+    std::uint64_t timeouts() const { return timeouts_.load(); }
+
+private:
+    struct Pending {
+        Done done;
+        std::chrono::steady_clock::time_point deadline;
+    };
+
+    void SubmitTick(const market::Tick& tick, Done done) {
+        if (tick.symbol >= universe_.size()) {
+            if (done) done({Error{ErrorCode::kNotFound, "unknown symbol"}, 0}, {});
+            return;
+        }
+        const std::string code = universe_.Get(tick.symbol).code;
+        auto shared = std::make_shared<Done>(std::move(done));
+        producer_.SendAsync(bus::kStockInfosTopic, code, bus::EncodeStockInfo(code, tick),
+                            [shared](Result<bus::Delivery> d) {
+                                if (!*shared) return;
+                                if (d) {
+                                    (*shared)({}, {});
+                                } else {
+                                    (*shared)({Error{ErrorCode::kUnavailable, d.error().message}, 0}, {});
+                                }
+                            });
+    }
+
+    void Finish(const std::string& id, const trading::CommandResult& result,
+                const std::vector<trading::Event>& events) {
+        Done done;
+        {
+            std::lock_guard lock(mutex_);
+            const auto it = pending_.find(id);
+            if (it == pending_.end()) return;  // answered already, or given up on
+            done = std::move(it->second.done);
+            pending_.erase(it);
+        }
+        if (done) done(result, events);
+    }
+
+    void RunTimer() {
+        std::unique_lock lock(mutex_);
+        while (!stopping_) {
+            // The answer deadline's resolution, not a readiness wait: Stop() wakes it.
+            cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; });
+            const auto now = std::chrono::steady_clock::now();
+            std::vector<Done> expired;
+            for (auto it = pending_.begin(); it != pending_.end();) {
+                if (it->second.deadline <= now) {
+                    expired.push_back(std::move(it->second.done));
+                    it = pending_.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            if (expired.empty()) continue;
+            lock.unlock();
+            timeouts_.fetch_add(expired.size());
+            for (auto& done : expired) {
+                if (done) {
+                    done({Error{ErrorCode::kDeadlineExceeded,
+                                "no engine answered within " + std::to_string(timeout_.count()) + " ms"},
+                          0},
+                         {});
+                }
+            }
+            lock.lock();
+        }
+    }
+
+    bus::Producer& producer_;
+    const std::string instance_;
+    const std::chrono::milliseconds timeout_;
+    const market::MarketCalendar& calendar_;
+    const market::Universe& universe_;
+    const Clock& clock_;
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    std::unordered_map<std::string, Pending> pending_;
+    std::atomic<std::uint64_t> next_id_{1}, sent_{0}, timeouts_{0};
+    std::thread timer_;  // last: starts once the rest is built
+};
+
+namespace {
+
+std::set<Date> HolidaySet(const std::vector<Date>& holidays) { return {holidays.begin(), holidays.end()}; }
+
+// The universe is the configuration's in the distributed mode: every role numbers the stocks by
+// market.symbols. Listing and halting at run time would have to reach every engine and ingest worker, which
+// this mode does not do yet, so the admin API lists and refuses changes.
+class FixedUniverseAdmin final : public gateway::UniverseAdmin {
+public:
+    explicit FixedUniverseAdmin(const market::Universe& universe) : universe_(universe) {}
+    std::vector<gateway::Listing> List() const override {
+        std::vector<gateway::Listing> out;
+        for (market::SymbolId id = 0; id < universe_.size(); ++id)
+            out.push_back({universe_.Get(id), universe_.status(id)});
+        return out;
+    }
+    Result<gateway::Listing> Add(const gateway::NewListing&, std::int64_t) override { return Refuse(); }
+    Result<gateway::Listing> Update(const std::string&, const gateway::ListingChange&, std::int64_t) override {
+        return Refuse();
+    }
+
+private:
+    static std::unexpected<Error> Refuse() {
+        return MakeError(ErrorCode::kFailedPrecondition,
+                         "the distributed mode trades the stocks of market.symbols; change the configuration and "
+                         "restart the roles to list or halt a stock");
+    }
+    const market::Universe& universe_;
+};
+
+std::string DefaultInstance(const Clock& clock) {
+    char host[128] = {};
+    ::gethostname(host, sizeof host - 1);
+    std::string out = host[0] != '\0' ? host : "gateway";
+    for (char& c : out) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '-';
+    }
+    if (out.size() > 32) out.resize(32);
+    return out + "-" + std::to_string(::getpid()) + "-" + std::to_string(clock.Now() / 1'000'000);
+}
+
+}  // namespace
+
+GatewayNode::GatewayNode(GatewayRoleOptions options, bus::Bus& bus, GatewayStores stores, const Clock& clock)
+    : options_(std::move(options)),
+      bus_(bus),
+      stores_(stores),
+      clock_(clock),
+      calendar_(options_.config.market.session, HolidaySet(options_.config.market.holidays)),
+      lookup_(std::make_unique<StockLookup>(options_.config.market.data_source)) {
+    if (options_.instance.empty()) options_.instance = DefaultInstance(clock_);
+}
+
+GatewayNode::~GatewayNode() { Stop(); }
+
+Status GatewayNode::Start() {
+    auto log = GetLogger("gateway");
+    const auto& cfg = options_.config;
+    if (options_.jwt_secret.size() < 32) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "gateway: set INVESTKING_JWT_SECRET (≥ 32 bytes, the same on every gateway)");
+    }
+    if (auto s = BuildConfiguredUniverse(*lookup_, cfg.market.symbols, "gateway", universe_); !s) return s;
+    const std::int32_t partitions = cfg.kafka.orders_partitions;
+    for (const auto& spec : {bus::OrdersSpec(partitions), bus::OrderUpdatesSpec(partitions), bus::StockInfosSpec()}) {
+        if (auto s = bus::EnsureTopic(bus_, spec); !s) return s;
+    }
+    auto producer = bus_.NewProducer();
+    if (!producer) return std::unexpected(producer.error());
+    producer_ = std::move(*producer);
+    // Each gateway reads every update and every tick from now on: groups of its own that never commit, starting
+    // at the partitions' ends as they are at assignment (not whenever the first fetch happens to resolve
+    // "latest"), so an update published after the snapshot below is always read.
+    auto from_now = [this](std::span<const bus::TopicPartition> tps) {
+        std::vector<bus::TopicPartitionOffset> starts;
+        for (const auto& tp : tps) {
+            if (auto end = bus_.EndOffset(tp)) starts.push_back({tp, *end});
+        }
+        return starts;
+    };
+    auto updates = bus_.NewConsumer({.group = "investking-gateway-" + options_.instance,
+                                     .topics = {std::string(bus::kOrderUpdatesTopic)},
+                                     .start = bus::ConsumerOptions::Start::kLatest,
+                                     .on_assigned = from_now});
+    if (!updates) return std::unexpected(updates.error());
+    updates_ = std::move(*updates);
+    auto ticks = bus_.NewConsumer({.group = "investking-gateway-" + options_.instance + "-ticks",
+                                   .topics = {std::string(bus::kStockInfosTopic)},
+                                   .start = bus::ConsumerOptions::Start::kLatest,
+                                   .on_assigned = from_now});
+    if (!ticks) return std::unexpected(ticks.error());
+    ticks_ = std::move(*ticks);
+    // Join both before the snapshot. What a poll reads meanwhile is older than the snapshot and in it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.kafka.connect_timeout_ms);
+    for (auto* c : {updates_.get(), ticks_.get()}) {
+        while (c->Assignment().empty()) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                return MakeError(ErrorCode::kUnavailable, "gateway: no partitions assigned by " + cfg.kafka.bootstrap);
+            }
+            if (auto m = c->Poll(std::chrono::milliseconds(200), 1); !m) return std::unexpected(m.error());
+        }
+    }
+    auto snapshot = stores_.reads.LoadEngineState();
+    if (!snapshot) return std::unexpected(snapshot.error());
+    accounts_.Load(*snapshot);
+    for (market::SymbolId id = 0; id < universe_.size(); ++id) {
+        market_.SetPreviousClose(id, universe_.Get(id).previous_close);
+    }
+    market_.OnTicks(snapshot->last_ticks);
+
+    backend_ = std::make_unique<BusBackend>(*producer_, options_.instance, options_.answer_timeout, calendar_,
+                                            universe_, clock_);
+    admin_ = std::make_unique<FixedUniverseAdmin>(universe_);
+    gateway::ApiOptions ao;
+    ao.starting_cash = cfg.account.starting_cash;
+    ao.max_topup = cfg.account.max_topup;
+    ao.allow_injection = cfg.market.allow_injection;
+    ao.jwt_key = options_.jwt_secret;
+    ao.fees = cfg.fees.Schedule();
+    ao.price_limit_ppm = cfg.market.price_limit_ppm;
+    api_ = std::make_unique<gateway::Api>(ao, clock_, *backend_, stores_.writes, stores_.platform_writes,
+                                          stores_.platform_reads, stores_.reads, universe_, *admin_, calendar_, market_,
+                                          accounts_);
+    streams_ = std::make_unique<gateway::StreamHub>(
+        gateway::StreamOptions{}, universe_,
+        [this](const std::string& key, const std::string& secret) { return api_->AuthenticateKey(key, secret); },
+        [this](const std::string& token) { return api_->AuthenticateToken(token); });
+
+    gateway::HttpServerOptions http;
+    http.host = cfg.http.listen.host;
+    http.port = cfg.http.listen.port;
+    http.threads = cfg.http.threads;
+    http_ = std::make_unique<gateway::HttpServer>(http);
+    if (!cfg.http.web_root.empty()) {
+        auto files = std::make_shared<gateway::StaticFiles>(cfg.http.web_root);
+        http_->SetFallback([files](const gateway::HttpRequest& req) { return files->Serve(req); });
+    }
+    api_->Register(*http_);
+    streams_->Register(*http_);
+    RegisterCommonRoutes(
+        *http_, *api_, metrics_, [this] { return ready_.load() && Health().has_value(); }, cfg.http.access_log);
+    metrics_.AddGauge("investking_gateway_waiting_answers", "Commands published and not answered yet.",
+                      [this] { return static_cast<double>(backend_->waiting()); });
+    metrics_.AddGauge("investking_gateway_answer_timeouts", "Commands no engine answered in time (504).",
+                      [this] { return static_cast<double>(backend_->timeouts()); });
+    metrics_.AddGauge("investking_stream_connections", "Open WebSocket stream connections.", [this] {
+        const auto s = streams_->stats();
+        return static_cast<double>(s.trade_connections + s.data_connections);
+    });
+
+    updates_thread_ = std::thread([this] {
+        NameThisThread("ik-updates");
+        RunUpdates();
+    });
+    ticks_thread_ = std::thread([this] {
+        NameThisThread("ik-ticks");
+        RunTicks();
+    });
+    // The admin's account is opened through an engine, whose answer the update thread reads.
+    if (!options_.admin_password.empty()) {
+        // Another gateway may create it at the same moment: the loser finds it there.
+        if (auto s = api_->EnsureAdmin("admin", options_.admin_password);
+            !s && s.error().code != ErrorCode::kAlreadyExists) {
+            return s;
+        }
+    }
+    if (auto s = http_->Start(); !s) return s;
+    ready_ = true;
+    log->info("event=serving instance={} listen={} accounts={}", options_.instance, cfg.http.listen.ToString(),
+              snapshot->accounts.size());
+    return {};
+}
+
+void GatewayNode::RunUpdates() {
+    auto log = GetLogger("gateway");
+    while (!stopping_.load()) {
+        auto messages = updates_->Poll(std::chrono::milliseconds(200), 1'000);
+        if (!messages) {
+            log->warn("event=updates_poll_failed error=\"{}\"", messages.error().message);
+            continue;
+        }
+        for (const bus::Message& m : *messages) {
+            auto u = bus::DecodeOrderUpdate(m.value);
+            if (!u) {
+                malformed_.fetch_add(1);
+                log->warn("event=malformed_update partition={} offset={} error=\"{}\"", m.tp.partition, m.offset,
+                          u.error().message);
+                continue;
+            }
+            updates_seen_.fetch_add(1);
+            // As in `serve`: the book and the streams see the events before the command is answered.
+            if (!u->events.empty()) {
+                accounts_.OnEvents(u->events);
+                storage::WriteBatch batch;
+                batch.events = u->events;
+                metrics_.ObserveBatch(batch);
+                streams_->Publish(batch);
+            }
+            backend_->OnUpdate(*u);
+        }
+    }
+}
+
+void GatewayNode::RunTicks() {
+    auto log = GetLogger("gateway");
+    market::BarAggregator bars;
+    while (!stopping_.load()) {
+        auto messages = ticks_->Poll(std::chrono::milliseconds(200), 5'000);
+        if (!messages) {
+            log->warn("event=ticks_poll_failed error=\"{}\"", messages.error().message);
+            continue;
+        }
+        storage::WriteBatch batch;
+        for (const bus::Message& m : *messages) {
+            auto t = bus::DecodeStockInfo(m.value);
+            const auto id = t ? universe_.Find(t->code) : std::nullopt;
+            if (!id) {
+                malformed_.fetch_add(1);
+                continue;
+            }
+            market::Tick tick = t->tick;
+            tick.symbol = *id;
+            batch.ticks.push_back(tick);
+            bars.Add(tick, batch.bars);
+        }
+        bars.FlushBefore(clock_.Now() - 60 * kNanosPerSecond, batch.bars);
+        if (batch.empty()) continue;
+        ticks_seen_.fetch_add(batch.ticks.size());
+        market_.OnTicks(batch.ticks);
+        metrics_.ObserveBatch(batch);
+        streams_->Publish(batch);
+    }
+}
+
+void GatewayNode::Stop() {
+    if (stopping_.exchange(true)) return;
+    ready_ = false;
+    if (http_) http_->Stop();
+    if (updates_thread_.joinable()) updates_thread_.join();
+    if (ticks_thread_.joinable()) ticks_thread_.join();
+    if (backend_) backend_->Stop();
+    if (updates_) updates_->Close();
+    if (ticks_) ticks_->Close();
+    if (producer_) {
+        if (auto s = producer_->Flush(std::chrono::seconds(10)); !s) {
+            GetLogger("gateway")->error("event=flush_failed error=\"{}\"", s.error().message);
+        }
+    }
+}
+
+unsigned short GatewayNode::http_port() const { return http_ ? http_->port() : 0; }
+
+Status GatewayNode::Health() const { return producer_ ? producer_->Health() : Status{}; }
+
+std::string GatewayNode::ActivityLine() const {
+    std::ostringstream out;
+    out << "event=activity role=gateway instance=" << options_.instance
+        << " commands=" << (backend_ ? backend_->sent() : 0) << " waiting=" << (backend_ ? backend_->waiting() : 0)
+        << " timeouts=" << (backend_ ? backend_->timeouts() : 0) << " updates=" << updates_seen_.load()
+        << " ticks=" << ticks_seen_.load() << " malformed=" << malformed_.load();
+    return out.str();
+}
+
+}  // namespace ik::app

@@ -1,0 +1,104 @@
+#pragma once
+// The `gateway` role (DESIGN.md §2–3): the HTTP and WebSocket front of the distributed mode, stateless. It
+// serves the same API as `serve` (the same gateway::Api and StreamHub), with a different TradingBackend:
+//   - a command is published to `orders` (key: the account) with a correlation id and this gateway's id, and
+//     answered when the engine's update with that id arrives on `order-updates` — which the engine publishes
+//     only after the command's effects are durable. No answer within `answer_timeout` → 504 (the outcome is
+//     unknown to the gateway); the broker refusing the message → 503;
+//   - every update (answers and tick-driven fills alike) keeps the gateway's account book current and becomes
+//     trade updates on /stream; the ticks of `StockInfos` feed the market cache and the data streams.
+// Reads (orders, fills, leaderboard, bars, users, keys) go to the service database. Gateways are independent:
+// run as many as the load needs; tokens signed by one are accepted by all (INVESTKING_JWT_SECRET).
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "bus/bus.hpp"
+#include "common/error.hpp"
+#include "common/time.hpp"
+#include "config/config.hpp"
+#include "gateway/account_book.hpp"
+#include "gateway/market_cache.hpp"
+#include "gateway/metrics.hpp"
+#include "market/session.hpp"
+#include "market/symbols.hpp"
+#include "storage/store.hpp"
+
+namespace ik::gateway {
+class Api;
+class HttpServer;
+class StreamHub;
+class TradingBackend;
+class UniverseAdmin;
+}  // namespace ik::gateway
+
+namespace ik::app {
+
+class StockLookup;
+class BusBackend;
+
+struct GatewayRoleOptions {
+    config::Config config;
+    std::string instance;        // this gateway's id (reply_to); empty = host-pid-time
+    std::string jwt_secret;      // ≥ 32 bytes, the same on every gateway
+    std::string admin_password;  // creates user "admin" when set
+    std::chrono::milliseconds answer_timeout{10'000};
+};
+
+// The stores a gateway reads and writes: the service database, one connection for writes (users, keys,
+// tokens, watchlists) and one for queries.
+struct GatewayStores {
+    storage::ServiceStore& writes;
+    storage::PlatformStore& platform_writes;
+    storage::ServiceStore& reads;
+    storage::PlatformStore& platform_reads;
+};
+
+class GatewayNode final {
+public:
+    GatewayNode(GatewayRoleOptions options, bus::Bus& bus, GatewayStores stores, const Clock& clock);
+    ~GatewayNode();
+    GatewayNode(const GatewayNode&) = delete;
+    GatewayNode& operator=(const GatewayNode&) = delete;
+
+    // Builds the universe, loads balances and last prices from the database, joins the update and tick streams,
+    // then starts the HTTP server.
+    Status Start();
+    void Stop();
+    unsigned short http_port() const;
+    // An error once the node cannot go on (its producer died).
+    Status Health() const;
+    std::string ActivityLine() const;
+
+private:
+    void RunUpdates();
+    void RunTicks();
+
+    GatewayRoleOptions options_;
+    bus::Bus& bus_;
+    GatewayStores stores_;
+    const Clock& clock_;
+    market::MarketCalendar calendar_;
+    std::unique_ptr<StockLookup> lookup_;
+    market::Universe universe_;
+    gateway::MarketCache market_;
+    gateway::AccountBook accounts_;
+    gateway::Metrics metrics_;
+    std::unique_ptr<bus::Producer> producer_;
+    std::unique_ptr<bus::Consumer> updates_;
+    std::unique_ptr<bus::Consumer> ticks_;
+    std::unique_ptr<BusBackend> backend_;
+    std::unique_ptr<gateway::UniverseAdmin> admin_;
+    std::unique_ptr<gateway::Api> api_;
+    std::unique_ptr<gateway::StreamHub> streams_;
+    std::unique_ptr<gateway::HttpServer> http_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> ready_{false};
+    std::thread updates_thread_;
+    std::thread ticks_thread_;
+    std::atomic<std::uint64_t> updates_seen_{0}, ticks_seen_{0}, malformed_{0};
+};
+
+}  // namespace ik::app
