@@ -82,16 +82,26 @@ Status EngineWorker::Start() {
     bus::ConsumerOptions co;
     co.group = options_.group;
     co.topics = {std::string(bus::kOrdersTopic)};
-    co.on_assigned = [this](std::span<const bus::TopicPartition> tps) { return Rebuild(tps); };
-    co.on_revoked = [this](std::span<const bus::TopicPartition>) {
-        // Everything read so far is committed (Step commits before it polls again); drop the accounts.
-        engine_.reset();
-        stored_.clear();
-        next_.clear();
-        pending_.clear();
-        std::lock_guard lock(stats_mutex_);
-        stats_.accounts = 0;
-        stats_.partitions = 0;
+    // Kafka's eager rebalance revokes everything and assigns the new set; the in-memory bus moves single
+    // partitions. Either way the engine is rebuilt over what is owned afterwards: everything read so far is
+    // committed (Step commits before it polls again), so the database holds the owned accounts' whole state.
+    co.on_assigned = [this](std::span<const bus::TopicPartition> tps) {
+        std::set<std::int32_t> owned = Owned();
+        for (const auto& tp : tps) {
+            if (tp.topic == bus::kOrdersTopic) owned.insert(tp.partition);
+        }
+        std::vector<bus::TopicPartitionOffset> starts;
+        for (auto& start : Rebuild(owned)) {
+            for (const auto& tp : tps) {
+                if (tp == start.tp) starts.push_back(start);
+            }
+        }
+        return starts;
+    };
+    co.on_revoked = [this](std::span<const bus::TopicPartition> tps) {
+        std::set<std::int32_t> owned = Owned();
+        for (const auto& tp : tps) owned.erase(tp.partition);
+        Rebuild(owned);
     };
     auto orders = bus_.NewConsumer(std::move(co));
     if (!orders) return std::unexpected(orders.error());
@@ -99,18 +109,26 @@ Status EngineWorker::Start() {
     return {};
 }
 
-std::vector<bus::TopicPartitionOffset> EngineWorker::Rebuild(std::span<const bus::TopicPartition> assigned) {
+std::set<std::int32_t> EngineWorker::Owned() const {
+    std::set<std::int32_t> owned;
+    for (const auto& [p, next] : next_) owned.insert(p);
+    return owned;
+}
+
+std::vector<bus::TopicPartitionOffset> EngineWorker::Rebuild(const std::set<std::int32_t>& owned) {
     auto log = GetLogger("engine");
     engine_.reset();
     stored_.clear();
     next_.clear();
     pending_.clear();
-    std::set<std::int32_t> owned;
-    for (const auto& tp : assigned) {
-        if (tp.topic == bus::kOrdersTopic) owned.insert(tp.partition);
-    }
     std::vector<bus::TopicPartitionOffset> starts;
-    if (owned.empty()) return starts;
+    if (owned.empty()) {
+        std::lock_guard lock(stats_mutex_);
+        stats_.accounts = 0;
+        stats_.partitions = 0;
+        log->info("event=partitions_released");
+        return starts;
+    }
     auto offsets = store_.LoadConsumerOffsets(options_.group, std::string(bus::kOrdersTopic));
     auto snapshot =
         offsets ? store_.LoadEngineState() : Result<trading::EngineSnapshot>(std::unexpected(offsets.error()));

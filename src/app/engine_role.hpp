@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -81,8 +82,11 @@ public:
 
 private:
     struct Answer;
-    // Reloads the owned accounts and offsets for `owned` (the whole new assignment); returns the start offsets.
-    std::vector<bus::TopicPartitionOffset> Rebuild(std::span<const bus::TopicPartition> owned);
+    // The owned partitions of `orders`.
+    std::set<std::int32_t> Owned() const;
+    // Rebuilds the engine over the accounts of `owned` (everything owned from now on; empty: none) and their
+    // stored offsets from the database; returns where each owned partition resumes.
+    std::vector<bus::TopicPartitionOffset> Rebuild(const std::set<std::int32_t>& owned);
     void ApplyTicks(std::vector<trading::Event>& events);
     void ApplyClock(Timestamp now, std::vector<trading::Event>& events);
     void HandleCommand(const bus::Message& m, std::vector<trading::Event>& events, std::vector<Answer>& answers);

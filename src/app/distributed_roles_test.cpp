@@ -1,0 +1,238 @@
+// The engine and gateway roles in one process, over the in-memory bus and SQLite stores (the same interfaces
+// as Kafka and MariaDB): orders through HTTP → orders topic → the engine owning the account → store →
+// order-updates → the gateway's answer; partitions moving between engines; no answer → 504. Part of the
+// concurrent tests (run under ThreadSanitizer too). The real multi-process cluster is tested against Kafka and
+// MariaDB in tests/integration/distributed_test.cpp.
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "app/engine_role.hpp"
+#include "app/gateway_role.hpp"
+#include "bus/inproc/inproc_bus.hpp"
+#include "bus/order_messages.hpp"
+#include "bus/topics.hpp"
+#include "integration/http_client.hpp"
+#include "storage/data_dir.hpp"
+
+namespace ik::app {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Headers;
+using testing::HttpClient;
+
+bool WaitFor(const std::function<bool()>& ready, std::chrono::milliseconds deadline) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    while (!ready()) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(5ms);  // poll interval under a deadline
+    }
+    return true;
+}
+
+std::string Field(const boost::json::value& v, const char* key) {
+    const auto* o = v.if_object();
+    const auto* f = o != nullptr ? o->if_contains(key) : nullptr;
+    return f != nullptr && f->is_string() ? std::string(f->as_string()) : std::string();
+}
+
+// An engine role on its own thread, stepping until stopped (or until a step fails, which it keeps).
+class EngineThread {
+public:
+    EngineThread(int instance, const config::Config& cfg, bus::Bus& bus, storage::ServiceStore& store,
+                 const Clock& clock)
+        : worker_(EngineRoleOptions{cfg, instance}, bus, store, clock) {
+        EXPECT_TRUE(worker_.Start().has_value());
+        thread_ = std::thread([this] {
+            while (!stop_.load()) {
+                if (auto n = worker_.Step(5ms); !n) {
+                    error_ = n.error().message;
+                    break;
+                }
+            }
+            worker_.Stop();
+        });
+    }
+    ~EngineThread() { Stop(); }
+    void Stop() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+    EngineRoleStats stats() const { return worker_.stats(); }
+    const std::string& error() const { return error_; }
+
+private:
+    EngineWorker worker_;
+    std::atomic<bool> stop_{false};
+    std::string error_;
+    std::thread thread_;
+};
+
+class DistributedRolesTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = (std::filesystem::temp_directory_path() / ("ik-roles-" + std::to_string(::getpid()))).string();
+        std::filesystem::remove_all(dir_);
+        auto data = storage::OpenDataDir(dir_);
+        ASSERT_TRUE(data.has_value()) << data.error().message;
+        data_.emplace(std::move(*data));
+        ASSERT_TRUE(data_->service->Migrate());
+        auto reader = data_->OpenServiceReader();
+        ASSERT_TRUE(reader.has_value());
+        reader_ = std::move(*reader);
+        cfg_.market.session = market::SessionMode::kAlways;
+        cfg_.kafka.orders_partitions = 4;
+        cfg_.http.listen.port = 0;
+        cfg_.http.web_root = "";
+        cfg_.http.access_log = false;
+    }
+    void TearDown() override {
+        reader_.reset();
+        data_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    std::unique_ptr<GatewayNode> StartGateway(std::chrono::milliseconds timeout = 5s) {
+        GatewayRoleOptions o;
+        o.config = cfg_;
+        o.instance = "gw-test";
+        o.jwt_secret = "a-test-only-signing-key-of-at-least-32-bytes";
+        o.answer_timeout = timeout;
+        auto* platform = dynamic_cast<storage::PlatformStore*>(data_->service.get());
+        auto* reads = dynamic_cast<storage::PlatformStore*>(reader_.get());
+        auto node =
+            std::make_unique<GatewayNode>(o, bus_, GatewayStores{*data_->service, *platform, *reader_, *reads}, clock_);
+        auto s = node->Start();
+        EXPECT_TRUE(s.has_value()) << s.error().message;
+        return node;
+    }
+
+    // A trade of 005930 at 250,000 with plenty of volume, as an ingest worker publishes it.
+    void Tick() {
+        auto producer = bus_.NewProducer();
+        ASSERT_TRUE(producer.has_value());
+        market::Tick t{0, clock_.Now(), 250'000, 249'500, 250'000, 1'000'000};
+        ASSERT_TRUE((*producer)->Send(bus::kStockInfosTopic, "005930", bus::EncodeStockInfo("005930", t)).has_value());
+    }
+
+    static Headers SignUp(HttpClient& http, const std::string& name) {
+        const std::string password = "pw-" + name + "-secret";
+        EXPECT_EQ(http.Post("/api/v1/auth/signup", {{"username", name}, {"password", password}}).status, 201);
+        auto login = http.Post("/api/v1/auth/login", {{"username", name}, {"password", password}});
+        EXPECT_EQ(login.status, 200) << login.body;
+        return {{"authorization", "Bearer " + Field(login.json(), "access_token")}};
+    }
+
+    SystemClock clock_;
+    bus::InProcBus bus_{clock_};
+    config::Config cfg_;
+    std::string dir_;
+    std::optional<storage::DataDir> data_;
+    std::unique_ptr<storage::ServiceStore> reader_;
+};
+
+TEST_F(DistributedRolesTest, OrdersReachTheEngineThatOwnsTheAccountAndAreAnsweredOnceStored) {
+    EngineThread one(1, cfg_, bus_, *data_->service, clock_);
+    EngineThread two(2, cfg_, bus_, *data_->service, clock_);
+    ASSERT_TRUE(WaitFor([&] { return one.stats().partitions + two.stats().partitions == 4; }, 10s));
+    auto gateway = StartGateway();
+    HttpClient http(gateway->http_port());
+    std::vector<Headers> users;
+    for (int i = 0; i < 6; ++i) users.push_back(SignUp(http, "roles_" + std::to_string(i)));
+    Tick();
+    // Every user buys at market; each answer comes from whichever engine owns that account.
+    for (const auto& user : users) {
+        boost::json::object body{
+            {"symbol", "005930"}, {"qty", "2"}, {"side", "buy"}, {"type", "market"}, {"time_in_force", "day"}};
+        testing::HttpReply r;
+        ASSERT_TRUE(WaitFor([&] { return (r = http.Post("/v2/orders", body, user)).status == 200; }, 10s)) << r.body;
+        EXPECT_EQ(Field(r.json(), "status"), "filled") << r.body;
+        auto position = http.Get("/v2/positions/005930", user);
+        EXPECT_EQ(position.status, 200) << position.body;
+        EXPECT_EQ(Field(position.json(), "qty"), "2");
+    }
+    EXPECT_GT(one.stats().commands, 0U) << "both engines took commands";
+    EXPECT_GT(two.stats().commands, 0U);
+    // A client order id is refused the second time, whichever engine saw the first.
+    boost::json::object limit{{"symbol", "005930"},
+                              {"qty", "1"},
+                              {"side", "buy"},
+                              {"type", "limit"},
+                              {"time_in_force", "day"},
+                              {"limit_price", "200000"},
+                              {"client_order_id", "once"}};
+    EXPECT_EQ(http.Post("/v2/orders", limit, users[0]).status, 200);
+    EXPECT_EQ(http.Post("/v2/orders", limit, users[0]).status, 422);
+
+    // Engine 1 leaves: engine 2 takes all four partitions over, loading the accounts from the store.
+    one.Stop();
+    ASSERT_TRUE(WaitFor([&] { return two.stats().partitions == 4; }, 10s));
+    for (const auto& user : users) {
+        auto cancel_all = http.Send("DELETE", "/v2/orders", "", user);
+        EXPECT_EQ(cancel_all.status, 207) << cancel_all.body;
+        boost::json::object sell{
+            {"symbol", "005930"}, {"qty", "1"}, {"side", "sell"}, {"type", "market"}, {"time_in_force", "day"}};
+        auto r = http.Post("/v2/orders", sell, user);
+        EXPECT_EQ(r.status, 200) << r.body;
+    }
+    // A rebuilt engine forgets the liquidity of the tick before it: the sells fill on the next one.
+    Tick();
+    EXPECT_TRUE(WaitFor([&] { return data_->service->CountRows("fills").value_or(0) == 12; }, 10s));
+    EXPECT_TRUE(two.error().empty()) << two.error();
+    gateway->Stop();
+    two.Stop();
+    auto violations = data_->service->Verify();
+    ASSERT_TRUE(violations.has_value());
+    EXPECT_TRUE(violations->empty()) << (*violations)[0].message;
+    EXPECT_EQ(data_->service->CountRows("fills").value(), 12);  // 6 buys and 6 sells, each once
+}
+
+TEST_F(DistributedRolesTest, WithoutAnEngineACommandIsAnswered504AndAppliedWhenOneComes) {
+    auto gateway = StartGateway(500ms);
+    HttpClient http(gateway->http_port());
+    // Sign-up opens the account through an engine: without one it cannot finish.
+    auto signup = http.Post("/api/v1/auth/signup", {{"username", "lonely"}, {"password", "pw-lonely-secret"}});
+    EXPECT_EQ(signup.status, 504) << signup.body;
+    EngineThread engine(1, cfg_, bus_, *data_->service, clock_);
+    // The command waited on the topic: the engine applies it, and the account exists.
+    ASSERT_TRUE(WaitFor([&] { return data_->service->CountRows("accounts").value_or(0) == 1; }, 10s));
+    auto login = http.Post("/api/v1/auth/login", {{"username", "lonely"}, {"password", "pw-lonely-secret"}});
+    ASSERT_EQ(login.status, 200) << login.body;
+    Headers user{{"authorization", "Bearer " + Field(login.json(), "access_token")}};
+    ASSERT_TRUE(WaitFor([&] { return http.Get("/v2/account", user).status == 200; }, 10s));
+    EXPECT_EQ(Field(http.Get("/v2/account", user).json(), "cash"), "10000000");
+    gateway->Stop();
+}
+
+TEST_F(DistributedRolesTest, MalformedAndMisroutedCommandsAreSkippedOrRefused) {
+    EngineThread engine(1, cfg_, bus_, *data_->service, clock_);
+    ASSERT_TRUE(WaitFor([&] { return engine.stats().partitions == 4; }, 10s));
+    auto producer = bus_.NewProducer();
+    ASSERT_TRUE(producer.has_value());
+    // Not JSON: skipped (nobody to answer). A session change on the orders topic: refused, with an answer.
+    ASSERT_TRUE((*producer)->Send(bus::kOrdersTopic, "1", "not json").has_value());
+    bus::OrderRequest r;
+    r.correlation_id = "c-1";
+    r.reply_to = "nobody";
+    r.command = trading::SessionChange{market::SessionState::kClosed, 1};
+    ASSERT_TRUE((*producer)->Send(bus::kOrdersTopic, "1", bus::EncodeOrderRequest(r)).has_value());
+    // An account command on a partition that is not its account's.
+    r.correlation_id = "c-2";
+    r.command = trading::Deposit{7, 1'000, 1};
+    const std::int32_t right = bus::PartitionFor(bus::OrderKey(7), 4);
+    std::string wrong_key;
+    for (int k = 0; wrong_key.empty(); ++k) {
+        if (bus::PartitionFor(std::to_string(k), 4) != right) wrong_key = std::to_string(k);
+    }
+    ASSERT_TRUE((*producer)->Send(bus::kOrdersTopic, wrong_key, bus::EncodeOrderRequest(r)).has_value());
+    ASSERT_TRUE(WaitFor([&] { return engine.stats().malformed == 1 && engine.stats().refused == 2; }, 10s))
+        << engine.stats().malformed << " " << engine.stats().refused;
+    EXPECT_EQ(data_->service->CountRows("deposits").value(), 0);
+    EXPECT_TRUE(engine.error().empty()) << engine.error();
+}
+
+}  // namespace
+}  // namespace ik::app
