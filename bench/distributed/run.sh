@@ -227,13 +227,16 @@ cpu_by_part() {
 }
 
 orders_before="$(sql 'SELECT COUNT(*) FROM orders')"
+fills_before="$(sql 'SELECT COUNT(*) FROM fills')"
 check_cluster "before wrk"
 started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 cpu_before="$(cpu_by_part)"
-echo "# orders: wrk -t1 -c$connections -d$duration per gateway, both at once; $users users; $order_type buy of 1 $symbol${limit_price:+ (limit $limit_price)}; $(nproc) cores; $started"
-wrk -t1 -c"$connections" -d"$duration" --latency -s "$work/orders.lua" "$gw1/v2/orders" >"$work/wrk-1.out" 2>&1 &
+# --timeout 15s: wrk's default of 2 s would count slow answers as socket errors; the gateway itself answers 504
+# after 10 s without an engine's answer.
+echo "# orders: wrk -t1 -c$connections -d$duration per gateway, both at once; $users users; $order_type buy of 1 $symbol$([[ "$order_type" == limit ]] && echo " at $limit_price"); $(nproc) cores; $started"
+wrk -t1 -c"$connections" -d"$duration" --timeout 15s --latency -s "$work/orders.lua" "$gw1/v2/orders" >"$work/wrk-1.out" 2>&1 &
 wrk_pids+=($!)
-wrk -t1 -c"$connections" -d"$duration" --latency -s "$work/orders.lua" "$gw2/v2/orders" >"$work/wrk-2.out" 2>&1 &
+wrk -t1 -c"$connections" -d"$duration" --timeout 15s --latency -s "$work/orders.lua" "$gw2/v2/orders" >"$work/wrk-2.out" 2>&1 &
 wrk_pids+=($!)
 rc1=0; rc2=0
 wait "${wrk_pids[0]}" || rc1=$?
@@ -269,7 +272,8 @@ while (( SECONDS < deadline )); do
     stored="$again"
 done
 stored_run=$(( stored - orders_before ))
-echo "orders stored during the run: $stored_run (service database; $stored in all, $warmup_orders of them warm-up)"
+echo "orders stored during the run: $stored_run (service database; $stored in all, $warmup_orders of them warm-up);" \
+    "fills: $(( $(sql 'SELECT COUNT(*) FROM fills') - fills_before ))"
 in_flight=$(( 2 * connections ))
 if (( stored_run < acked )); then
     echo "MISMATCH: $acked orders acknowledged but only $stored_run stored"
@@ -304,9 +308,18 @@ check_cluster "after wrk"
 # The roles log their counters at exit: stop the cluster here (the trap's `down` is then a no-op) and show them.
 bash "$root/scripts/cluster" down "$cluster_dir" >/dev/null 2>&1 || say "scripts/cluster down failed"
 cluster_up=0
+# Counters since start (sign-ups and warm-up included), e.g. how the orders split between the engines and how many
+# commands each engine commit carried.
 for name in engine-1 engine-2 gateway-1 gateway-2 sink; do
-    line="$(grep 'event=activity' "$cluster_dir/logs/$name.log" 2>/dev/null | tail -1 | sed 's/.*event=activity //')"
-    [[ -n "$line" ]] && echo "$name at exit: $line"
+    line="$(grep 'event=activity' "$cluster_dir/logs/$name.log" 2>/dev/null | tail -1)"
+    [[ -n "$line" ]] || continue
+    field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
+    case "$name" in
+        engine-*) echo "$name: commands=$(field commands) commits=$(field commits) refused=$(field refused)" \
+            "($(python3 -c "print(f'{$(field commands) / max(1, $(field commits)):.1f}')") commands per commit)" ;;
+        gateway-*) echo "$name: commands=$(field commands) timeouts=$(field timeouts) updates=$(field updates)" ;;
+        sink) echo "sink: ticks=$(field ticks) batches=$(field batches) rejected=$(field rejected)" ;;
+    esac
 done
-[[ -n "$sink_summary" ]] && echo "$sink_summary"
+if [[ -n "$sink_summary" ]]; then echo "$sink_summary"; fi
 exit 0

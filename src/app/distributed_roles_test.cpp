@@ -142,7 +142,13 @@ TEST_F(DistributedRolesTest, OrdersReachTheEngineThatOwnsTheAccountAndAreAnswere
     HttpClient http(gateway->http_port());
     std::vector<Headers> users;
     for (int i = 0; i < 6; ++i) users.push_back(SignUp(http, "roles_" + std::to_string(i)));
-    Tick();
+    // Each engine reads ticks from the moment its tick consumer joined: tick until both have one.
+    ASSERT_TRUE(WaitFor(
+        [&] {
+            Tick();
+            return one.stats().ticks > 0 && two.stats().ticks > 0;
+        },
+        10s));
     // Every user buys at market; each answer comes from whichever engine owns that account.
     for (const auto& user : users) {
         boost::json::object body{

@@ -1,5 +1,5 @@
 #pragma once
-// What the gateway needs from the trading side, whatever runs it: the embedded pipeline in `serve`, or (later)
+// What the gateway needs from the trading side, whatever runs it: the embedded pipeline in `serve`, or
 // the Kafka round trip in the distributed gateway. Implementations are thread-safe; completions may run on any
 // thread and only after the command's effects are durable.
 #include <cstdint>

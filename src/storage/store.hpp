@@ -1,7 +1,7 @@
 #pragma once
 // Storage interfaces. The service store holds users, accounts, orders, fills, positions, the ledger, the
 // stock master, ticks (stock_infos) and bars; the recommend store holds copies of stocks and stock_infos
-// plus weathers and recommendations. Implementations: sqlite/ (embedded) and, later, mysql/.
+// plus weathers and recommendations. Implementations: sqlite/ (embedded) and mysql/ (MySQL/MariaDB, the distributed mode).
 // Implementations are thread-safe: calls on one store object are serialised internally, because the group
 // committer's writer thread and request threads share a store.
 #include <cstdint>

@@ -745,6 +745,16 @@ TEST_P(StoreContract, RecommendStoreKeepsTheSameStocksAndTicks) {
     EXPECT_EQ(store->CountRows("weathers").value(), 0);
     EXPECT_EQ(store->CountRows("recommendations").value(), 0);
     EXPECT_EQ(store->CountRows("orders").error().code, ErrorCode::kInvalidArgument);
+
+    // A sink-sized batch (written in chunks by some backends), with ticks already stored and repeats within it.
+    std::vector<market::Tick> batch;
+    for (Timestamp ts = 1; ts <= 300; ++ts) batch.push_back({2, ts, 1'000 + ts, 0, 0, 1});
+    batch.push_back(batch[7]);
+    batch.push_back(ticks[0]);
+    ASSERT_TRUE(store->AppendTicks(batch));
+    EXPECT_EQ(store->CountRows("stock_infos").value(), 303);
+    ASSERT_TRUE(store->AppendTicks(batch));
+    EXPECT_EQ(store->CountRows("stock_infos").value(), 303);
 }
 
 // ---- Verify -----------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #include "storage/mysql/shared.hpp"
 
 #include <array>
+#include <string>
 #include <utility>
 
 namespace ik::storage::mysql {
@@ -14,20 +15,54 @@ INSERT INTO stocks (id, code, name_ko, name_en, market, sector, previous_close) 
 ON DUPLICATE KEY UPDATE name_ko = VALUES(name_ko), name_en = VALUES(name_en), market = VALUES(market),
     sector = VALUES(sector), previous_close = VALUES(previous_close))sql";
 // Not INSERT IGNORE: that would also turn other errors (a value out of range) into warnings.
-constexpr const char* kInsertTick = R"sql(
-INSERT INTO stock_infos (stock_id, ts, price, bid, ask, volume) VALUES (?, ?, ?, ?, ?, ?)
-ON DUPLICATE KEY UPDATE stock_id = stock_id)sql";
+// Ticks go in multi-row INSERTs: one statement and one round trip per chunk instead of per row (the sink's
+// batches are thousands of ticks). The chunk sizes, largest first; the texts are built once and live as long as
+// the program, since the connection caches statements by pointer.
+constexpr std::array<std::size_t, 3> kTickChunks = {256, 16, 1};
+
+const char* InsertTicksSql(std::size_t rows) {
+    static const std::array<std::string, kTickChunks.size()> texts = [] {
+        std::array<std::string, kTickChunks.size()> out;
+        for (std::size_t i = 0; i < kTickChunks.size(); ++i) {
+            out[i] = "INSERT INTO stock_infos (stock_id, ts, price, bid, ask, volume) VALUES ";
+            for (std::size_t r = 0; r < kTickChunks[i]; ++r)
+                out[i] += r == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+            out[i] += " ON DUPLICATE KEY UPDATE stock_id = stock_id";
+        }
+        return out;
+    }();
+    for (std::size_t i = 0; i < kTickChunks.size(); ++i) {
+        if (kTickChunks[i] == rows) return texts[i].c_str();
+    }
+    return nullptr;
+}
 constexpr const char* kTableExists =
     "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?";
 
 // Every table of either database, with its count statement (table names cannot be bound as parameters).
-#define IK_COUNT(table) std::pair<std::string_view, const char*>{table, "SELECT COUNT(*) FROM " table}
+#define IK_COUNT(table) \
+    std::pair<std::string_view, const char*> { table, "SELECT COUNT(*) FROM " table }
 constexpr std::array kCounts = {
-    IK_COUNT("schema_migrations"), IK_COUNT("users"),          IK_COUNT("api_keys"),     IK_COUNT("accounts"),
-    IK_COUNT("orders"),            IK_COUNT("fills"),          IK_COUNT("positions"),    IK_COUNT("deposits"),
-    IK_COUNT("ledger_entries"),    IK_COUNT("engine_meta"),    IK_COUNT("stocks"),       IK_COUNT("stock_infos"),
-    IK_COUNT("bars"),              IK_COUNT("refresh_tokens"), IK_COUNT("watchlists"),   IK_COUNT("watchlist_items"),
-    IK_COUNT("universe"),          IK_COUNT("weathers"),       IK_COUNT("recommendations"), IK_COUNT("consumer_offsets"),
+    IK_COUNT("schema_migrations"),
+    IK_COUNT("users"),
+    IK_COUNT("api_keys"),
+    IK_COUNT("accounts"),
+    IK_COUNT("orders"),
+    IK_COUNT("fills"),
+    IK_COUNT("positions"),
+    IK_COUNT("deposits"),
+    IK_COUNT("ledger_entries"),
+    IK_COUNT("engine_meta"),
+    IK_COUNT("stocks"),
+    IK_COUNT("stock_infos"),
+    IK_COUNT("bars"),
+    IK_COUNT("refresh_tokens"),
+    IK_COUNT("watchlists"),
+    IK_COUNT("watchlist_items"),
+    IK_COUNT("universe"),
+    IK_COUNT("weathers"),
+    IK_COUNT("recommendations"),
+    IK_COUNT("consumer_offsets"),
 };
 #undef IK_COUNT
 
@@ -99,17 +134,23 @@ Status UpsertStocksIn(Connection& c, const market::Universe& universe) {
 }
 
 Status InsertTicksIn(Connection& c, std::span<const market::Tick> ticks) {
-    if (ticks.empty()) return {};
-    auto stmt = c.Prepare(kInsertTick);
-    if (!stmt) return std::unexpected(stmt.error());
-    for (const market::Tick& t : ticks) {
-        stmt->Bind(0, static_cast<std::int64_t>(t.symbol))
-            .Bind(1, t.ts)
-            .Bind(2, t.price)
-            .Bind(3, t.bid)
-            .Bind(4, t.ask)
-            .Bind(5, t.volume);
-        if (auto ok = stmt->Execute(); !ok) return ok;
+    std::size_t at = 0;
+    for (const std::size_t chunk : kTickChunks) {
+        for (; ticks.size() - at >= chunk; at += chunk) {
+            auto stmt = c.Prepare(InsertTicksSql(chunk));
+            if (!stmt) return std::unexpected(stmt.error());
+            for (std::size_t r = 0; r < chunk; ++r) {
+                const market::Tick& t = ticks[at + r];
+                const int base = static_cast<int>(r * 6);
+                stmt->Bind(base, static_cast<std::int64_t>(t.symbol))
+                    .Bind(base + 1, t.ts)
+                    .Bind(base + 2, t.price)
+                    .Bind(base + 3, t.bid)
+                    .Bind(base + 4, t.ask)
+                    .Bind(base + 5, t.volume);
+            }
+            if (auto ok = stmt->Execute(); !ok) return ok;
+        }
     }
     return {};
 }
