@@ -9,12 +9,11 @@
 #include <future>
 #include <sstream>
 
-#include "auth/tokens.hpp"
 #include "app/http_common.hpp"
 #include "app/version.hpp"
+#include "auth/tokens.hpp"
 #include "common/log.hpp"
 #include "common/thread_name.hpp"
-#include "gateway/static_files.hpp"
 #include "market/listing.hpp"
 
 namespace ik::app {
@@ -66,12 +65,12 @@ Status EmbeddedServer::BuildUniverse() {
             return MakeError(ErrorCode::kInvalidArgument,
                              "market.symbols: " + code +
                                  " is not a built-in stock; set market.data_source to a folder with krx-listing.csv "
-                                 "and daily/" + code + ".csv");
+                                 "and daily/" +
+                                 code + ".csv");
         }
         if ((*info)->previous_close <= 0) {
-            return MakeError(ErrorCode::kInvalidArgument,
-                             "market.symbols: no previous close for " + code + " (add daily/" + code +
-                                 ".csv under market.data_source)");
+            return MakeError(ErrorCode::kInvalidArgument, "market.symbols: no previous close for " + code +
+                                                              " (add daily/" + code + ".csv under market.data_source)");
         }
         auto id = universe_.Upsert(std::move(**info));
         if (!id) return std::unexpected(id.error());
@@ -236,10 +235,10 @@ Status EmbeddedServer::Start() {
         if (auto s = future.get(); !s) return s;
     }
 
-    pipeline_ = std::make_unique<Pipeline>(*engine_, *committer_,
-                                           static_cast<std::size_t>(cfg.storage.group_commit_max_batch),
-                                           data_->service.get());
-    for (market::SymbolId id = 0; id < universe_.size(); ++id) market_.SetPreviousClose(id, universe_.Get(id).previous_close);
+    pipeline_ = std::make_unique<Pipeline>(
+        *engine_, *committer_, static_cast<std::size_t>(cfg.storage.group_commit_max_batch), data_->service.get());
+    for (market::SymbolId id = 0; id < universe_.size(); ++id)
+        market_.SetPreviousClose(id, universe_.Get(id).previous_close);
     market_.OnTicks(snapshot->last_ticks);
     accounts_.Load(*snapshot);
     // The streams authenticate through the API, which is built later (before the server accepts anyone).
@@ -308,7 +307,8 @@ Result<std::string> EmbeddedServer::JwtKey() {
     if (fd < 0) return MakeError(ErrorCode::kUnavailable, "cannot create " + tmp);
     const bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
     ::close(fd);
-    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) return MakeError(ErrorCode::kUnavailable, "cannot write " + path.string());
+    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0)
+        return MakeError(ErrorCode::kUnavailable, "cannot write " + path.string());
     return key;
 }
 
@@ -365,19 +365,7 @@ Status EmbeddedServer::StartHttp() {
         if (auto s = api_->EnsureAdmin("admin", options_.admin_password); !s) return s;
     }
 
-    gateway::HttpServerOptions http;
-    http.host = cfg.http.listen.host;
-    http.port = cfg.http.listen.port;
-    http.threads = cfg.http.threads;
-    http_ = std::make_unique<gateway::HttpServer>(http);
-    if (!cfg.http.web_root.empty()) {
-        // The web app at `/` (client-side routes get index.html); API paths never fall back to it.
-        auto files = std::make_shared<gateway::StaticFiles>(cfg.http.web_root);
-        http_->SetFallback([files](const gateway::HttpRequest& req) { return files->Serve(req); });
-    }
-    api_->Register(*http_);
-    streams_->Register(*http_);
-    RegisterCommonRoutes(*http_, *api_, metrics_, [this] { return ready_.load() && !failed(); }, cfg.http.access_log);
+    http_ = BuildHttpServer(cfg.http, *api_, *streams_, metrics_, [this] { return ready_.load() && !failed(); });
     metrics_.AddGauge("investking_engine_queue_depth", "Commands and ticks waiting for the engine thread.",
                       [this] { return static_cast<double>(pipeline_->queue_depth()); });
     metrics_.AddGauge("investking_engine_max_queue_depth", "Deepest the engine queue has been since start.",
@@ -400,7 +388,8 @@ void EmbeddedServer::RunClock() {
         const Timestamp now = clock_.Now();
         const market::SessionState state = calendar_.StateAt(now);
         if (state != session_) {
-            log->info("event=session from={} to={}", market::SessionStateName(session_.load()), market::SessionStateName(state));
+            log->info("event=session from={} to={}", market::SessionStateName(session_.load()),
+                      market::SessionStateName(state));
             const Date today = ToKst(now).date;
             if (state != market::SessionState::kClosed && session_date_ && *session_date_ < today) RollDay(now);
             if (state != market::SessionState::kClosed) session_date_ = today;
@@ -466,7 +455,7 @@ std::string EmbeddedServer::ActivityLine() const {
 void EmbeddedServer::Stop() {
     ready_ = false;
     if (http_) http_->Stop();  // finish in-flight requests first
-    FlushLogs();                // and write out their access-log lines
+    FlushLogs();               // and write out their access-log lines
     if (load_) load_->Stop();
     {
         std::lock_guard lock(mutex_);

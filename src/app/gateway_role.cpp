@@ -17,7 +17,6 @@
 #include "gateway/api.hpp"
 #include "gateway/backend.hpp"
 #include "gateway/http_server.hpp"
-#include "gateway/static_files.hpp"
 #include "gateway/streams.hpp"
 #include "gateway/universe_admin.hpp"
 #include "market/bars.hpp"
@@ -319,19 +318,8 @@ Status GatewayNode::Start() {
         [this](const std::string& key, const std::string& secret) { return api_->AuthenticateKey(key, secret); },
         [this](const std::string& token) { return api_->AuthenticateToken(token); });
 
-    gateway::HttpServerOptions http;
-    http.host = cfg.http.listen.host;
-    http.port = cfg.http.listen.port;
-    http.threads = cfg.http.threads;
-    http_ = std::make_unique<gateway::HttpServer>(http);
-    if (!cfg.http.web_root.empty()) {
-        auto files = std::make_shared<gateway::StaticFiles>(cfg.http.web_root);
-        http_->SetFallback([files](const gateway::HttpRequest& req) { return files->Serve(req); });
-    }
-    api_->Register(*http_);
-    streams_->Register(*http_);
-    RegisterCommonRoutes(
-        *http_, *api_, metrics_, [this] { return ready_.load() && Health().has_value(); }, cfg.http.access_log);
+    http_ =
+        BuildHttpServer(cfg.http, *api_, *streams_, metrics_, [this] { return ready_.load() && Health().has_value(); });
     metrics_.AddGauge("investking_gateway_waiting_answers", "Commands published and not answered yet.",
                       [this] { return static_cast<double>(backend_->waiting()); });
     metrics_.AddGauge("investking_gateway_answer_timeouts", "Commands no engine answered in time (504).",

@@ -4,11 +4,27 @@
 
 #include "app/version.hpp"
 #include "common/log.hpp"
+#include "gateway/static_files.hpp"
 
 namespace ik::app {
 
-void RegisterCommonRoutes(gateway::HttpServer& http, gateway::Api& api, gateway::Metrics& metrics,
-                          std::function<bool()> ready, bool access_log) {
+std::unique_ptr<gateway::HttpServer> BuildHttpServer(const config::HttpConfig& config, gateway::Api& api,
+                                                     gateway::StreamHub& streams, gateway::Metrics& metrics,
+                                                     std::function<bool()> ready) {
+    gateway::HttpServerOptions options;
+    options.host = config.listen.host;
+    options.port = config.listen.port;
+    options.threads = config.threads;
+    auto server = std::make_unique<gateway::HttpServer>(options);
+    gateway::HttpServer& http = *server;
+    if (!config.web_root.empty()) {
+        // The web app at `/` (client-side routes get index.html); API paths never fall back to it.
+        auto files = std::make_shared<gateway::StaticFiles>(config.web_root);
+        http.SetFallback([files](const gateway::HttpRequest& req) { return files->Serve(req); });
+    }
+    api.Register(http);
+    streams.Register(http);
+    const bool access_log = config.access_log;
     http.Route("GET", "/healthz", [](const gateway::HttpRequest&) {
         return gateway::HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
     });
@@ -41,6 +57,7 @@ void RegisterCommonRoutes(gateway::HttpServer& http, gateway::Api& api, gateway:
                      r.route, r.status, r.bytes_in, r.bytes_out,
                      std::chrono::duration_cast<std::chrono::microseconds>(r.duration).count(), r.remote);
     });
+    return server;
 }
 
 }  // namespace ik::app
