@@ -1,7 +1,7 @@
 #include "storage/mysql/db.hpp"
 
-#include <mysql.h>
 #include <errmsg.h>
+#include <mysql.h>
 #include <mysqld_error.h>
 
 #include <charconv>
@@ -18,17 +18,13 @@ namespace {
 Error MapError(unsigned int code, std::string_view message, const Dsn& dsn, std::string_view what) {
     ErrorCode c = ErrorCode::kInternal;
     switch (code) {
-        case ER_DUP_ENTRY:
-            c = ErrorCode::kAlreadyExists;
-            break;
+        case ER_DUP_ENTRY: c = ErrorCode::kAlreadyExists; break;
         case ER_LOCK_DEADLOCK:
         case ER_LOCK_WAIT_TIMEOUT:
         case CR_CONNECTION_ERROR:
         case CR_CONN_HOST_ERROR:
         case CR_SERVER_GONE_ERROR:
-        case CR_SERVER_LOST:
-            c = ErrorCode::kUnavailable;
-            break;
+        case CR_SERVER_LOST: c = ErrorCode::kUnavailable; break;
         // A broken constraint (foreign key, CHECK, NOT NULL, a value too long for its column) refuses the
         // statement, as SQLITE_CONSTRAINT does in the SQLite stores.
         case ER_NO_REFERENCED_ROW:
@@ -37,15 +33,10 @@ Error MapError(unsigned int code, std::string_view message, const Dsn& dsn, std:
         case ER_ROW_IS_REFERENCED_2:
         case ER_CONSTRAINT_FAILED:
         case ER_BAD_NULL_ERROR:
-        case ER_DATA_TOO_LONG:
-            c = ErrorCode::kFailedPrecondition;
-            break;
+        case ER_DATA_TOO_LONG: c = ErrorCode::kFailedPrecondition; break;
         case ER_ACCESS_DENIED_ERROR:
-        case ER_DBACCESS_DENIED_ERROR:
-            c = ErrorCode::kPermissionDenied;
-            break;
-        default:
-            break;
+        case ER_DBACCESS_DENIED_ERROR: c = ErrorCode::kPermissionDenied; break;
+        default: break;
     }
     return Error{c, fmt::format("{} ({}): {} [{}]", what, dsn.Redacted(), message, code)};
 }
@@ -115,9 +106,7 @@ Result<Dsn> Dsn::Parse(std::string_view url) {
     return d;
 }
 
-std::string Dsn::Redacted() const {
-    return fmt::format("mysql://{}:***@{}:{}/{}", user, host, port, database);
-}
+std::string Dsn::Redacted() const { return fmt::format("mysql://{}:***@{}:{}/{}", user, host, port, database); }
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -202,7 +191,8 @@ Status Statement::Execute() {
         mysql_stmt_free_result(i.stmt);
         i.has_result = false;
     }
-    if (!i.params.empty() && mysql_stmt_bind_param(i.stmt, i.params.data()) != 0) return std::unexpected(i.Fail("bind"));
+    if (!i.params.empty() && mysql_stmt_bind_param(i.stmt, i.params.data()) != 0)
+        return std::unexpected(i.Fail("bind"));
     if (mysql_stmt_execute(i.stmt) != 0) return std::unexpected(i.Fail("execute"));
     MYSQL_RES* meta = mysql_stmt_result_metadata(i.stmt);
     if (meta == nullptr) return {};  // no rows (INSERT, UPDATE, DDL)
@@ -240,7 +230,8 @@ Result<bool> Statement::Fetch() {
         i.values[c].assign(i.lengths[c], '\0');
         i.cols[c].buffer = i.values[c].data();
         i.cols[c].buffer_length = static_cast<unsigned long>(i.values[c].size());
-        if (mysql_stmt_fetch_column(i.stmt, &i.cols[c], static_cast<unsigned>(c), 0) != 0) return std::unexpected(i.Fail("fetch"));
+        if (mysql_stmt_fetch_column(i.stmt, &i.cols[c], static_cast<unsigned>(c), 0) != 0)
+            return std::unexpected(i.Fail("fetch"));
         grown = true;
     }
     if (grown && mysql_stmt_bind_result(i.stmt, i.cols.data()) != 0) return std::unexpected(i.Fail("bind result"));
@@ -263,7 +254,9 @@ std::int64_t Statement::Int(int column) const {
 
 bool Statement::IsNull(int column) const { return impl_->col_nulls[static_cast<std::size_t>(column)] != 0; }
 
-std::int64_t Statement::AffectedRows() const { return static_cast<std::int64_t>(mysql_stmt_affected_rows(impl_->stmt)); }
+std::int64_t Statement::AffectedRows() const {
+    return static_cast<std::int64_t>(mysql_stmt_affected_rows(impl_->stmt));
+}
 
 std::int64_t Statement::LastInsertId() const { return static_cast<std::int64_t>(mysql_stmt_insert_id(impl_->stmt)); }
 
@@ -286,8 +279,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const Dsn& dsn, std::chrono
         mysql_optionsv(db, MYSQL_OPT_RECONNECT, &no);  // a lost connection is an error, never a silent retry
         const unsigned int tcp = MYSQL_PROTOCOL_TCP;
         mysql_optionsv(db, MYSQL_OPT_PROTOCOL, &tcp);
-        if (mysql_real_connect(db, dsn.host.c_str(), dsn.user.c_str(), dsn.password.c_str(), dsn.database.c_str(), dsn.port,
-                               nullptr, 0) != nullptr) {
+        if (mysql_real_connect(db, dsn.host.c_str(), dsn.user.c_str(), dsn.password.c_str(), dsn.database.c_str(),
+                               dsn.port, nullptr, 0) != nullptr) {
             auto conn = std::unique_ptr<Connection>(new Connection(db, dsn));
             // Strict SQL: a value that does not fit is an error, not a silent truncation.
             if (auto s = conn->Exec("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION',"
@@ -300,13 +293,14 @@ Result<std::unique_ptr<Connection>> Connection::Open(const Dsn& dsn, std::chrono
         last = MapError(mysql_errno(db), mysql_error(db), dsn, "connect");
         mysql_close(db);
         if (last.code == ErrorCode::kPermissionDenied) return std::unexpected(last);
-        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        const auto waited =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
         if (waited >= timeout) {
             last.message = fmt::format("{} (gave up after {} ms, {} attempts)", last.message, waited.count(), attempt);
             return std::unexpected(last);
         }
-        GetLogger("storage")->warn("event=mysql_waiting url={} attempt={} waited_ms={} last_error=\"{}\"", dsn.Redacted(),
-                                   attempt, waited.count(), last.message);
+        GetLogger("storage")->warn("event=mysql_waiting url={} attempt={} waited_ms={} last_error=\"{}\"",
+                                   dsn.Redacted(), attempt, waited.count(), last.message);
         std::this_thread::sleep_for(std::min(std::chrono::milliseconds(500), timeout - waited));
     }
 }
@@ -318,10 +312,19 @@ Connection::~Connection() {
     mysql_close(db_);
 }
 
-Error Connection::ErrorFrom(std::string_view what) const { return MapError(mysql_errno(db_), mysql_error(db_), dsn_, what); }
+bool IsTransactionConflict(const Error& e) {
+    // MapError ends every message with the server's error number in brackets.
+    return e.code == ErrorCode::kUnavailable && (e.message.ends_with(fmt::format("[{}]", ER_LOCK_DEADLOCK)) ||
+                                                 e.message.ends_with(fmt::format("[{}]", ER_LOCK_WAIT_TIMEOUT)));
+}
+
+Error Connection::ErrorFrom(std::string_view what) const {
+    return MapError(mysql_errno(db_), mysql_error(db_), dsn_, what);
+}
 
 Status Connection::Exec(std::string_view sql) {
-    if (mysql_real_query(db_, sql.data(), static_cast<unsigned long>(sql.size())) != 0) return std::unexpected(ErrorFrom("query"));
+    if (mysql_real_query(db_, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+        return std::unexpected(ErrorFrom("query"));
     // Drain every result (a multi-statement batch, or a statement that returned rows nobody reads).
     do {
         if (MYSQL_RES* r = mysql_store_result(db_)) mysql_free_result(r);

@@ -105,6 +105,10 @@ private:
     std::unordered_map<const char*, std::unique_ptr<Statement::Impl>> cache_;
 };
 
+// Whether `e` is InnoDB rolling a transaction back to resolve a deadlock or a lock wait timeout (ER_LOCK_DEADLOCK,
+// ER_LOCK_WAIT_TIMEOUT): the transaction did nothing and may simply run again.
+bool IsTransactionConflict(const Error& e);
+
 // START TRANSACTION … COMMIT; rolls back on destruction unless Commit() succeeded.
 class Transaction final {
 public:

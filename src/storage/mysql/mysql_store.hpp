@@ -87,6 +87,7 @@ private:
     Status ApplyHistory(const trading::Event& event);
     Status WriteBars(std::span<const market::Bar> bars);
     Status WriteOffsets(std::span<const ConsumerOffset> offsets, Timestamp now);
+    Status CommitGroupOnce(std::span<const WriteBatch> batches);  // mutex_ held
     Result<std::optional<UserRecord>> FindUser(const char* sql, const std::string* name, std::int64_t id);
     Result<std::vector<Violation>> VerifyLocked();
     Result<std::optional<WatchlistRecord>> GetWatchlistLocked(std::int64_t user_id, const std::string& id);

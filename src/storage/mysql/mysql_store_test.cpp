@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -196,6 +197,37 @@ TEST(MysqlMigrationsTest, TheRealSchemaIsInnoDbUtf8mb4AndAHalfAppliedVersionRuns
     ASSERT_TRUE((*store)->Migrate());
     EXPECT_EQ((*store)->SchemaVersion().value(), 5);
     EXPECT_EQ((*store)->CountRows("universe").value(), 0);
+}
+
+// Two engines claiming their partitions' offset rows at the same moment lock the same index gap; InnoDB rolls
+// one of them back (a deadlock), and CommitGroup runs it again, so both commits succeed.
+TEST(MysqlStoreTest, ConcurrentFirstClaimsOfOffsetsAllCommitDespiteDeadlocks) {
+    MysqlBackend backend;
+    backend.Reset();
+    auto a = MysqlServiceStore::Open(FixtureDsn("investking_service"));
+    auto b = MysqlServiceStore::Open(FixtureDsn("investking_service"));
+    ASSERT_TRUE(a.has_value() && b.has_value());
+    ASSERT_TRUE((*a)->Migrate());
+    constexpr int kRounds = 30;
+    auto claim = [](ServiceStore& store, int first) {
+        int failures = 0;
+        for (int round = 0; round < kRounds; ++round) {
+            WriteBatch batch;
+            for (int p = 0; p < 4; ++p) batch.offsets.push_back({"engine", "orders", round * 8 + first + 2 * p, -1, 1});
+            if (!store.Commit(batch)) ++failures;
+        }
+        return failures;
+    };
+    int failures_a = 0, failures_b = 0;
+    std::thread ta([&] { failures_a = claim(**a, 0); });
+    std::thread tb([&] { failures_b = claim(**b, 1); });
+    ta.join();
+    tb.join();
+    EXPECT_EQ(failures_a + failures_b, 0);
+    EXPECT_EQ((*a)->LoadConsumerOffsets("engine", "orders").value().size(), static_cast<std::size_t>(kRounds * 8));
+    EXPECT_TRUE(mysql::IsTransactionConflict(Error{ErrorCode::kUnavailable, "execute (x): Deadlock found [1213]"}));
+    EXPECT_TRUE(mysql::IsTransactionConflict(Error{ErrorCode::kUnavailable, "execute (x): Lock wait timeout [1205]"}));
+    EXPECT_FALSE(mysql::IsTransactionConflict(Error{ErrorCode::kUnavailable, "connect (x): gone [2006]"}));
 }
 
 TEST(MysqlStoreTest, AnAbsentServerIsUnavailableNamingTheRedactedUrl) {

@@ -23,10 +23,10 @@ using mysql::Transaction;
 // State rows: overwritten only by an event at least as new as the one that wrote them. MariaDB evaluates the
 // assignments left to right with the row's updated values, so `seq` is assigned last.
 #define IK_IF_NEWER(col) #col " = IF(VALUES(seq) >= seq, VALUES(" #col "), " #col ")"
-constexpr const char* kOpenAccount = "INSERT INTO accounts (id, cash, reserved_cash, opened_at, updated_at, seq)"
-                                     " VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
-                                     IK_IF_NEWER(cash) ", " IK_IF_NEWER(reserved_cash) ", " IK_IF_NEWER(updated_at)
-                                     ", " IK_IF_NEWER(seq);
+constexpr const char* kOpenAccount =
+    "INSERT INTO accounts (id, cash, reserved_cash, opened_at, updated_at, seq)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE " IK_IF_NEWER(cash) ", " IK_IF_NEWER(
+        reserved_cash) ", " IK_IF_NEWER(updated_at) ", " IK_IF_NEWER(seq);
 constexpr const char* kUpdateAccount =
     "UPDATE accounts SET cash = ?, reserved_cash = ?, updated_at = ?, seq = ? WHERE id = ? AND seq <= ?";
 constexpr const char* kAccountExists = "SELECT COUNT(*) FROM accounts WHERE id = ?";
@@ -146,8 +146,19 @@ int MysqlServiceStore::LatestSchemaVersion() const { return static_cast<int>(mys
 
 // ---- Commit -----------------------------------------------------------------------------------------------
 
+// InnoDB resolves a deadlock between two writers by rolling one of them back (two engines claiming offset rows
+// in the same index gap at once, say); the loser runs its transaction again, as MariaDB advises.
 Status MysqlServiceStore::CommitGroup(std::span<const WriteBatch> batches) {
     std::lock_guard lock(mutex_);
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+        auto s = CommitGroupOnce(batches);
+        if (s || attempt == kAttempts || !mysql::IsTransactionConflict(s.error())) return s;
+        GetLogger("storage")->warn("event=commit_retried attempt={} error=\"{}\"", attempt, s.error().message);
+    }
+}
+
+Status MysqlServiceStore::CommitGroupOnce(std::span<const WriteBatch> batches) {
     for (const WriteBatch& batch : batches) {
         for (const trading::Event& e : batch.events) {
             if (auto ok = CheckLedger(e); !ok) return ok;
@@ -346,9 +357,8 @@ Result<trading::EngineSnapshot> MysqlServiceStore::LoadEngineState() {
         auto stmt = c_->Prepare(kLoadPositions);
         if (!stmt) return std::unexpected(stmt.error());
         if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
-        auto each = stmt->ForEach([&](const mysql::Statement&) {
-            snap.positions.push_back(rows::PositionFromRow(*stmt));
-        });
+        auto each =
+            stmt->ForEach([&](const mysql::Statement&) { snap.positions.push_back(rows::PositionFromRow(*stmt)); });
         if (!each) return std::unexpected(each.error());
     }
     {
@@ -534,9 +544,7 @@ Result<std::vector<market::Bar>> MysqlServiceStore::LoadBars(market::SymbolId sy
     stmt->Bind(0, std::int64_t{symbol}).Bind(1, interval_s).Bind(2, from).Bind(3, to);
     if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
     std::vector<market::Bar> out;
-    auto each = stmt->ForEach([&](const mysql::Statement&) {
-        out.push_back(rows::BarFromRow(*stmt));
-    });
+    auto each = stmt->ForEach([&](const mysql::Statement&) { out.push_back(rows::BarFromRow(*stmt)); });
     if (!each) return std::unexpected(each.error());
     return out;
 }
