@@ -95,10 +95,12 @@ protected:
         std::filesystem::remove_all(dir_);
     }
 
-    std::unique_ptr<GatewayNode> StartGateway(std::chrono::milliseconds timeout = 5s) {
+    std::unique_ptr<GatewayNode> StartGateway(std::chrono::milliseconds timeout = 5s, std::string instance = "gw-test",
+                                              std::string admin_password = "") {
         GatewayRoleOptions o;
         o.config = cfg_;
-        o.instance = "gw-test";
+        o.instance = std::move(instance);
+        o.admin_password = std::move(admin_password);
         o.jwt_secret = "a-test-only-signing-key-of-at-least-32-bytes";
         o.answer_timeout = timeout;
         auto* platform = dynamic_cast<storage::PlatformStore*>(data_->service.get());
@@ -111,11 +113,12 @@ protected:
     }
 
     // A trade of 005930 at 250,000 with plenty of volume, as an ingest worker publishes it.
-    void Tick() {
+    void Tick() { Tick("005930", 0, 250'000); }
+    void Tick(const std::string& code, market::SymbolId id, Won price) {
         auto producer = bus_.NewProducer();
         ASSERT_TRUE(producer.has_value());
-        market::Tick t{0, clock_.Now(), 250'000, 249'500, 250'000, 1'000'000};
-        ASSERT_TRUE((*producer)->Send(bus::kStockInfosTopic, "005930", bus::EncodeStockInfo("005930", t)).has_value());
+        market::Tick t{id, clock_.Now(), price, price - 100, price, 1'000'000};
+        ASSERT_TRUE((*producer)->Send(bus::kStockInfosTopic, code, bus::EncodeStockInfo(code, t)).has_value());
     }
 
     static Headers SignUp(HttpClient& http, const std::string& name) {
@@ -238,6 +241,110 @@ TEST_F(DistributedRolesTest, MalformedAndMisroutedCommandsAreSkippedOrRefused) {
         << engine.stats().malformed << " " << engine.stats().refused;
     EXPECT_EQ(data_->service->CountRows("deposits").value(), 0);
     EXPECT_TRUE(engine.error().empty()) << engine.error();
+}
+
+// The admin universe API through a gateway: a stock listed at run time gets the next id in the service
+// database and trades on every engine; a halt reaches every engine and survives their restart; a gateway that
+// starts later sees all of it.
+TEST_F(DistributedRolesTest, AnAdminListsHaltsAndResumesStocksThroughAGatewayAndEveryRoleFollows) {
+    auto one = std::make_unique<EngineThread>(1, cfg_, bus_, *data_->service, clock_);
+    auto two = std::make_unique<EngineThread>(2, cfg_, bus_, *data_->service, clock_);
+    ASSERT_TRUE(WaitFor([&] { return one->stats().partitions + two->stats().partitions == 4; }, 10s));
+    auto gateway = StartGateway(5s, "gw-admin", "admin-password-for-tests");
+    HttpClient http(gateway->http_port());
+    auto login = http.Post("/api/v1/auth/login", {{"username", "admin"}, {"password", "admin-password-for-tests"}});
+    ASSERT_EQ(login.status, 200) << login.body;
+    const Headers admin{{"authorization", "Bearer " + Field(login.json(), "access_token")}};
+    std::vector<Headers> users;
+    for (int i = 0; i < 4; ++i) users.push_back(SignUp(http, "lister_" + std::to_string(i)));
+
+    const boost::json::object kia{{"code", "000270"},  {"name_ko", "기아"},  {"name_en", "Kia"},
+                                  {"market", "KOSPI"}, {"sector", "자동차"}, {"previous_close", 100'000}};
+    auto added = http.Post("/api/v1/admin/universe", kia, admin);
+    ASSERT_EQ(added.status, 201) << added.body;
+    EXPECT_EQ(Field(added.json(), "status"), "active");
+    EXPECT_EQ(http.Post("/api/v1/admin/universe", kia, admin).status, 409) << "listed already";
+    auto stored = data_->service->LoadStocks();
+    ASSERT_TRUE(stored.has_value());
+    ASSERT_EQ(stored->size(), cfg_.market.symbols.size() + 1);
+    const auto kia_id = static_cast<market::SymbolId>(stored->size() - 1);
+    EXPECT_EQ(stored->back().code, "000270");
+
+    // Every user (so both engines) buys Kia once a tick of it reached the engines.
+    const boost::json::object buy_kia{
+        {"symbol", "000270"}, {"qty", "1"}, {"side", "buy"}, {"type", "market"}, {"time_in_force", "day"}};
+    for (const auto& user : users) {
+        testing::HttpReply r;
+        ASSERT_TRUE(WaitFor(
+            [&] {
+                Tick("000270", kia_id, 100'000);
+                r = http.Post("/v2/orders", buy_kia, user);
+                return r.status == 200 && Field(r.json(), "status") == "filled";
+            },
+            10s))
+            << r.body;
+    }
+    EXPECT_GT(one->stats().commands, 0U);
+    EXPECT_GT(two->stats().commands, 0U);
+
+    // Halt Samsung: every engine refuses new orders for it, whoever owns the account.
+    auto halted =
+        http.Send("PATCH", "/api/v1/admin/universe/005930", R"({"status":"halted","name_en":"Samsung E."})", admin);
+    ASSERT_EQ(halted.status, 200) << halted.body;
+    EXPECT_EQ(Field(halted.json(), "status"), "halted");
+    const boost::json::object buy_samsung{
+        {"symbol", "005930"}, {"qty", "1"}, {"side", "buy"}, {"type", "market"}, {"time_in_force", "day"}};
+    auto check_halted = [&](HttpClient& client, const std::string& when) {
+        SCOPED_TRACE(when);
+        for (const auto& user : users) {
+            testing::HttpReply r;
+            EXPECT_TRUE(WaitFor(
+                [&] {
+                    r = client.Post("/v2/orders", buy_samsung, user);
+                    return r.status == 422 && r.body.find("005930 is halted") != std::string::npos;
+                },
+                10s))
+                << r.status << " " << r.body;
+        }
+    };
+    check_halted(http, "halted");
+
+    // Both engines restart (rebuilding from the store and the Stocks topic); a new gateway starts.
+    one.reset();
+    two.reset();
+    one = std::make_unique<EngineThread>(3, cfg_, bus_, *data_->service, clock_);
+    ASSERT_TRUE(WaitFor([&] { return one->stats().partitions == 4; }, 10s));
+    auto second = StartGateway(5s, "gw-later");
+    HttpClient later(second->http_port());
+    auto listing = later.Get("/api/v1/admin/universe", admin);
+    ASSERT_EQ(listing.status, 200) << listing.body;
+    EXPECT_NE(listing.body.find(R"("code":"000270","name_ko":"기아")"), std::string::npos) << listing.body;
+    EXPECT_NE(listing.body.find(R"("name_en":"Samsung E.")"), std::string::npos) << listing.body;
+    check_halted(later, "halted, after the engines restarted, through a gateway started since");
+
+    // Resume through the later gateway: orders for Samsung fill again.
+    auto resumed = later.Send("PATCH", "/api/v1/admin/universe/005930", R"({"status":"active"})", admin);
+    ASSERT_EQ(resumed.status, 200) << resumed.body;
+    ASSERT_TRUE(
+        WaitFor([&] { return Field(http.Get("/v2/assets/005930", users[0]).json(), "status") == "active"; }, 10s));
+    for (const auto& user : users) {
+        testing::HttpReply r;
+        ASSERT_TRUE(WaitFor(
+            [&] {
+                Tick();
+                r = http.Post("/v2/orders", buy_samsung, user);
+                return r.status == 200 && Field(r.json(), "status") == "filled";
+            },
+            10s))
+            << r.body;
+    }
+    EXPECT_TRUE(one->error().empty()) << one->error();
+    second->Stop();
+    gateway->Stop();
+    one.reset();
+    auto violations = data_->service->Verify();
+    ASSERT_TRUE(violations.has_value());
+    EXPECT_TRUE(violations->empty()) << (*violations)[0].message;
 }
 
 }  // namespace

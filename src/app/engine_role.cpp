@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/stock_feed.hpp"
 #include "app/stock_lookup.hpp"
 #include "bus/order_messages.hpp"
 #include "bus/topics.hpp"
@@ -59,6 +60,18 @@ Status EngineWorker::Start() {
         return MakeError(ErrorCode::kInvalidArgument, "engine: --instance must be 1 … " + std::to_string(kMaxEngines));
     }
     if (auto s = BuildConfiguredUniverse(*lookup_, options_.config.market.symbols, "engine", universe_); !s) return s;
+    if (auto s = LoadListedAtRunTime(store_, universe_); !s) return s;
+    const std::string me =
+        std::to_string(options_.instance) + "-" + std::to_string(::getpid()) + "-" + std::to_string(clock_.Now());
+    stocks_ = std::make_unique<StockFeed>(bus_, options_.group + "-stocks-" + me);
+    auto stocks = stocks_->Start(std::chrono::milliseconds(options_.config.kafka.connect_timeout_ms));
+    if (!stocks) return std::unexpected(stocks.error());
+    for (const bus::StockMessage& m : *stocks) {
+        auto change = ApplyStockMessage(universe_, m, [this] { return LoadListedAtRunTime(store_, universe_); });
+        if (!change)
+            GetLogger("engine")->warn("event=stock_skipped code={} reason=\"{}\"", m.stock.code,
+                                      change.error().message);
+    }
     last_.resize(universe_.size());
     partitions_ = options_.config.kafka.orders_partitions;
     for (const auto& spec : {bus::OrdersSpec(partitions_), bus::OrderUpdatesSpec(partitions_), bus::StockInfosSpec()}) {
@@ -73,8 +86,7 @@ Status EngineWorker::Start() {
     if (!producer) return std::unexpected(producer.error());
     updates_ = std::move(*producer);
     // Every engine reads every tick, from now on: a group of its own that never commits.
-    auto ticks = bus_.NewConsumer({.group = options_.group + "-ticks-" + std::to_string(options_.instance) + "-" +
-                                            std::to_string(::getpid()) + "-" + std::to_string(clock_.Now()),
+    auto ticks = bus_.NewConsumer({.group = options_.group + "-ticks-" + me,
                                    .topics = {std::string(bus::kStockInfosTopic)},
                                    .start = bus::ConsumerOptions::Start::kLatest});
     if (!ticks) return std::unexpected(ticks.error());
@@ -169,6 +181,8 @@ std::vector<bus::TopicPartitionOffset> EngineWorker::Rebuild(const std::set<std:
     // The day's band: the previous close of the stock master, or the last trade when it is from an earlier day.
     const Date today = ToKst(now).date;
     for (market::SymbolId id = 0; id < universe_.size(); ++id) {
+        const market::ListingStatus status = universe_.status(id);
+        if (!market::IsListed(status)) continue;  // listed at run time but not (yet) published as such
         Won close = universe_.Get(id).previous_close;
         for (const market::Tick& t : snapshot->last_ticks) {
             if (t.symbol == id && t.price > 0 && calendar_.mode() == market::SessionMode::kKrx &&
@@ -177,6 +191,8 @@ std::vector<bus::TopicPartitionOffset> EngineWorker::Rebuild(const std::set<std:
             }
         }
         engine_->Apply(trading::ListSymbol{id, close, now, universe_.Get(id).code}, pending_);
+        // Halted: listed, then halted; its open orders stay, nothing new trades.
+        if (status == market::ListingStatus::kHalted) engine_->Apply(trading::HaltSymbol{id, true, now}, pending_);
     }
     if (session_ != market::SessionState::kClosed) session_date_ = today;
     for (const std::int32_t p : owned) {
@@ -197,6 +213,34 @@ std::vector<bus::TopicPartitionOffset> EngineWorker::Rebuild(const std::set<std:
     log->info("event=partitions_assigned partitions={} accounts={} open_orders={} next_order_id={}", list.str(),
               filtered.accounts.size(), filtered.open_orders.size(), filtered.next_order_id);
     return starts;
+}
+
+void EngineWorker::ApplyStocks(std::vector<trading::Event>& events) {
+    auto polled = stocks_->Poll(std::chrono::milliseconds(0));
+    if (!polled) {
+        GetLogger("engine")->warn("event=stocks_poll_failed error=\"{}\"", polled.error().message);
+        return;
+    }
+    const Timestamp now = clock_.Now();
+    for (const auto& [offset, m] : *polled) {
+        auto change = ApplyStockMessage(universe_, m, [this] { return LoadListedAtRunTime(store_, universe_); });
+        if (!change || !*change) {
+            GetLogger("engine")->warn("event=stock_skipped code={} stock_id={} reason=\"{}\"", m.stock.code, m.id,
+                                      change ? "id not in the service database" : change.error().message);
+            continue;
+        }
+        const StockChange& c = **change;
+        if (last_.size() < universe_.size()) last_.resize(universe_.size());
+        if (!engine_ || c.before == c.after) continue;
+        if (!market::IsListed(c.before)) {
+            engine_->Apply(trading::ListSymbol{c.id, m.stock.previous_close, now, m.stock.code}, events);
+        }
+        if (c.after == market::ListingStatus::kHalted || market::IsListed(c.before)) {
+            engine_->Apply(trading::HaltSymbol{c.id, c.after == market::ListingStatus::kHalted, now}, events);
+        }
+        GetLogger("engine")->info("event=listing_applied code={} status={}", m.stock.code,
+                                  market::ListingStatusName(c.after));
+    }
 }
 
 void EngineWorker::ApplyTicks(std::vector<trading::Event>& events) {
@@ -225,7 +269,7 @@ void EngineWorker::ApplyClock(Timestamp now, std::vector<trading::Event>& events
     if (state != market::SessionState::kClosed && session_date_ && *session_date_ < today) {
         // A new trading day: the last trade becomes the previous close, which moves the band.
         for (market::SymbolId id = 0; id < universe_.size() && id < last_.size(); ++id) {
-            if (last_[id].price > 0) {
+            if (market::IsListed(universe_.status(id)) && last_[id].price > 0) {
                 engine_->Apply(trading::ListSymbol{id, last_[id].price, now, universe_.Get(id).code}, events);
             }
         }
@@ -283,6 +327,7 @@ Result<std::size_t> EngineWorker::Step(std::chrono::milliseconds wait) {
     storage::WriteBatch batch;
     batch.events = std::move(pending_);
     pending_.clear();
+    ApplyStocks(batch.events);  // a listing or halt read now counts for this round's commands
     std::vector<Answer> answers;
     std::size_t handled = 0;
     if (engine_) {
@@ -368,6 +413,7 @@ void EngineWorker::Stop() {
         ticks_->Close();
         ticks_.reset();
     }
+    if (stocks_) stocks_->Close();
     if (updates_) {
         if (auto s = updates_->Flush(std::chrono::seconds(10)); !s) {
             GetLogger("engine")->error("event=flush_failed error=\"{}\"", s.error().message);

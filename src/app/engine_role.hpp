@@ -4,6 +4,8 @@
 // one that owns its partition. An engine:
 //   - on assignment, loads from the service database the accounts, positions and open orders of the partitions
 //     it now owns, and the offset stored for each partition, and resumes there;
+//   - follows `Stocks` (StockFeed): stocks an admin lists, halts or resumes through any gateway are listed,
+//     halted or resumed in its engine as it reads them, before the commands of the same round;
 //   - applies order commands, the ticks of `StockInfos` (every engine reads all of them) and the market clock's
 //     session changes to those accounts only;
 //   - commits the resulting state AND the consumed offsets in one database transaction; the offsets are fenced
@@ -38,6 +40,7 @@
 namespace ik::app {
 
 class StockLookup;
+class StockFeed;
 
 // The id stride shared by every engine: at most this many instances (numbered 1 … kMaxEngines).
 inline constexpr int kMaxEngines = 64;
@@ -87,6 +90,7 @@ private:
     // Rebuilds the engine over the accounts of `owned` (everything owned from now on; empty: none) and their
     // stored offsets from the database; returns where each owned partition resumes.
     std::vector<bus::TopicPartitionOffset> Rebuild(const std::set<std::int32_t>& owned);
+    void ApplyStocks(std::vector<trading::Event>& events);
     void ApplyTicks(std::vector<trading::Event>& events);
     void ApplyClock(Timestamp now, std::vector<trading::Event>& events);
     void HandleCommand(const bus::Message& m, std::vector<trading::Event>& events, std::vector<Answer>& answers);
@@ -103,6 +107,7 @@ private:
     std::int32_t partitions_ = 0;  // of `orders`
     std::unique_ptr<bus::Consumer> orders_;
     std::unique_ptr<bus::Consumer> ticks_;
+    std::unique_ptr<StockFeed> stocks_;
     std::unique_ptr<bus::Producer> updates_;
 
     // The engine over the owned partitions' accounts; null while nothing is owned.

@@ -9,7 +9,9 @@
 #include <unordered_map>
 
 #include "app/http_common.hpp"
+#include "app/stock_feed.hpp"
 #include "app/stock_lookup.hpp"
+#include "app/universe_admin.hpp"
 #include "bus/order_messages.hpp"
 #include "bus/topics.hpp"
 #include "common/log.hpp"
@@ -194,31 +196,7 @@ namespace {
 
 std::set<Date> HolidaySet(const std::vector<Date>& holidays) { return {holidays.begin(), holidays.end()}; }
 
-// The universe is the configuration's in the distributed mode: every role numbers the stocks by
-// market.symbols. Listing and halting at run time would have to reach every engine and ingest worker, which
-// this mode does not do yet, so the admin API lists and refuses changes.
-class FixedUniverseAdmin final : public gateway::UniverseAdmin {
-public:
-    explicit FixedUniverseAdmin(const market::Universe& universe) : universe_(universe) {}
-    std::vector<gateway::Listing> List() const override {
-        std::vector<gateway::Listing> out;
-        for (market::SymbolId id = 0; id < universe_.size(); ++id)
-            out.push_back({universe_.Get(id), universe_.status(id)});
-        return out;
-    }
-    Result<gateway::Listing> Add(const gateway::NewListing&, std::int64_t) override { return Refuse(); }
-    Result<gateway::Listing> Update(const std::string&, const gateway::ListingChange&, std::int64_t) override {
-        return Refuse();
-    }
-
-private:
-    static std::unexpected<Error> Refuse() {
-        return MakeError(ErrorCode::kFailedPrecondition,
-                         "the distributed mode trades the stocks of market.symbols; change the configuration and "
-                         "restart the roles to list or halt a stock");
-    }
-    const market::Universe& universe_;
-};
+constexpr Timestamp kBarGrace = 2 * kNanosPerSecond;
 
 std::string DefaultInstance(const Clock& clock) {
     char host[128] = {};
@@ -253,6 +231,11 @@ Status GatewayNode::Start() {
                          "gateway: set INVESTKING_JWT_SECRET (≥ 32 bytes, the same on every gateway)");
     }
     if (auto s = BuildConfiguredUniverse(*lookup_, cfg.market.symbols, "gateway", universe_); !s) return s;
+    if (auto s = LoadListedAtRunTime(stores_.reads, universe_); !s) return s;
+    stocks_ = std::make_unique<StockFeed>(bus_, "investking-gateway-" + options_.instance + "-stocks");
+    auto stocks = stocks_->Start(std::chrono::milliseconds(cfg.kafka.connect_timeout_ms));
+    if (!stocks) return std::unexpected(stocks.error());
+    for (const bus::StockMessage& m : *stocks) ApplyStock(m);
     const std::int32_t partitions = cfg.kafka.orders_partitions;
     for (const auto& spec : {bus::OrdersSpec(partitions), bus::OrderUpdatesSpec(partitions), bus::StockInfosSpec()}) {
         if (auto s = bus::EnsureTopic(bus_, spec); !s) return s;
@@ -302,7 +285,9 @@ Status GatewayNode::Start() {
 
     backend_ = std::make_unique<BusBackend>(*producer_, options_.instance, options_.answer_timeout, calendar_,
                                             universe_, clock_);
-    admin_ = std::make_unique<FixedUniverseAdmin>(universe_);
+    admin_ = std::make_unique<DistributedUniverseAdmin>(
+        clock_, cfg.market.price_limit_ppm, universe_, *lookup_, stores_.writes, stores_.platform_writes, *producer_,
+        [this](std::int64_t offset) { return WaitStocksApplied(offset); });
     gateway::ApiOptions ao;
     ao.starting_cash = cfg.account.starting_cash;
     ao.max_topup = cfg.account.max_topup;
@@ -336,6 +321,10 @@ Status GatewayNode::Start() {
     ticks_thread_ = std::thread([this] {
         NameThisThread("ik-ticks");
         RunTicks();
+    });
+    stocks_thread_ = std::thread([this] {
+        NameThisThread("ik-stocks");
+        RunStocks();
     });
     // The admin's account is opened through an engine, whose answer the update thread reads.
     if (!options_.admin_password.empty()) {
@@ -404,7 +393,8 @@ void GatewayNode::RunTicks() {
             batch.ticks.push_back(tick);
             bars.Add(tick, batch.bars);
         }
-        bars.FlushBefore(clock_.Now() - 60 * kNanosPerSecond, batch.bars);
+        // A minute's bar goes out once the minute is over, plus a grace for ticks still travelling through Kafka.
+        bars.FlushBefore(clock_.Now() - kBarGrace, batch.bars);
         if (batch.empty()) continue;
         ticks_seen_.fetch_add(batch.ticks.size());
         market_.OnTicks(batch.ticks);
@@ -413,15 +403,62 @@ void GatewayNode::RunTicks() {
     }
 }
 
+void GatewayNode::ApplyStock(const bus::StockMessage& m) {
+    auto change = ApplyStockMessage(universe_, m, [this] { return LoadListedAtRunTime(stores_.reads, universe_); });
+    if (!change || !*change) {
+        GetLogger("gateway")->warn("event=stock_skipped code={} stock_id={} reason=\"{}\"", m.stock.code, m.id,
+                                   change ? "id not in the service database" : change.error().message);
+        return;
+    }
+    if (!market::IsListed((*change)->before) && market::IsListed((*change)->after)) {
+        market_.SetPreviousClose((*change)->id, m.stock.previous_close);
+    }
+}
+
+void GatewayNode::RunStocks() {
+    while (!stopping_.load()) {
+        auto polled = stocks_->Poll(std::chrono::milliseconds(200));
+        if (!polled) {
+            GetLogger("gateway")->warn("event=stocks_poll_failed error=\"{}\"", polled.error().message);
+            continue;
+        }
+        if (polled->empty()) continue;
+        for (const auto& [offset, m] : *polled) ApplyStock(m);
+        {
+            std::lock_guard lock(stocks_mutex_);
+            stocks_applied_ = std::max(stocks_applied_, polled->back().first);
+        }
+        stocks_cv_.notify_all();
+    }
+}
+
+Status GatewayNode::WaitStocksApplied(std::int64_t offset) {
+    std::unique_lock lock(stocks_mutex_);
+    if (!stocks_cv_.wait_for(lock, options_.answer_timeout,
+                             [&] { return stocks_applied_ >= offset || stopping_.load(); }) ||
+        stocks_applied_ < offset) {
+        return MakeError(ErrorCode::kDeadlineExceeded,
+                         "the change is stored and published, but this gateway has not read it back yet");
+    }
+    return {};
+}
+
 void GatewayNode::Stop() {
     if (stopping_.exchange(true)) return;
     ready_ = false;
+    {
+        std::lock_guard lock(stocks_mutex_);  // a waiting admin change sees stopping_
+    }
+    stocks_cv_.notify_all();
     if (http_) http_->Stop();
     if (updates_thread_.joinable()) updates_thread_.join();
     if (ticks_thread_.joinable()) ticks_thread_.join();
+    if (stocks_thread_.joinable()) stocks_thread_.join();
+    stocks_cv_.notify_all();
     if (backend_) backend_->Stop();
     if (updates_) updates_->Close();
     if (ticks_) ticks_->Close();
+    if (stocks_) stocks_->Close();
     if (producer_) {
         if (auto s = producer_->Flush(std::chrono::seconds(10)); !s) {
             GetLogger("gateway")->error("event=flush_failed error=\"{}\"", s.error().message);

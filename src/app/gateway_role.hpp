@@ -7,15 +7,20 @@
 //     unknown to the gateway); the broker refusing the message → 503;
 //   - every update (answers and tick-driven fills alike) keeps the gateway's account book current and becomes
 //     trade updates on /stream; the ticks of `StockInfos` feed the market cache and the data streams.
+//   - it follows `Stocks` (StockFeed): stocks listed, renamed, halted or resumed by any gateway's admin API
+//     (DistributedUniverseAdmin) reach its universe and market cache.
 // Reads (orders, fills, leaderboard, bars, users, keys) go to the service database. Gateways are independent:
 // run as many as the load needs; tokens signed by one are accepted by all (INVESTKING_JWT_SECRET).
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include "bus/bus.hpp"
+#include "bus/topics.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "config/config.hpp"
@@ -30,13 +35,13 @@ namespace ik::gateway {
 class Api;
 class HttpServer;
 class StreamHub;
-class TradingBackend;
 class UniverseAdmin;
 }  // namespace ik::gateway
 
 namespace ik::app {
 
 class StockLookup;
+class StockFeed;
 class BusBackend;
 
 struct GatewayRoleOptions {
@@ -75,6 +80,11 @@ public:
 private:
     void RunUpdates();
     void RunTicks();
+    void RunStocks();
+    // Applies one Stocks message to the universe and the market cache.
+    void ApplyStock(const bus::StockMessage& m);
+    // Waits until RunStocks applied `offset` (DistributedUniverseAdmin's WaitApplied).
+    Status WaitStocksApplied(std::int64_t offset);
 
     GatewayRoleOptions options_;
     bus::Bus& bus_;
@@ -89,6 +99,10 @@ private:
     std::unique_ptr<bus::Producer> producer_;
     std::unique_ptr<bus::Consumer> updates_;
     std::unique_ptr<bus::Consumer> ticks_;
+    std::unique_ptr<StockFeed> stocks_;
+    std::mutex stocks_mutex_;
+    std::condition_variable stocks_cv_;
+    std::int64_t stocks_applied_ = -1;  // the last offset of `Stocks` applied (stocks_mutex_)
     std::unique_ptr<BusBackend> backend_;
     std::unique_ptr<gateway::UniverseAdmin> admin_;
     std::unique_ptr<gateway::Api> api_;
@@ -98,6 +112,7 @@ private:
     std::atomic<bool> ready_{false};
     std::thread updates_thread_;
     std::thread ticks_thread_;
+    std::thread stocks_thread_;
     std::atomic<std::uint64_t> updates_seen_{0}, ticks_seen_{0}, malformed_{0};
 };
 

@@ -23,10 +23,12 @@
 namespace ik::app {
 
 class StockLookup;
+class StockFeed;
 
 struct IngestOptions {
     config::Config config;
-    std::vector<std::string> symbols;  // this worker's group; each must be one of market.symbols
+    // This worker's group: codes of market.symbols, or of stocks an admin listed at run time (on `Stocks`).
+    std::vector<std::string> symbols;
 };
 
 class IngestWorker final {
@@ -34,11 +36,12 @@ public:
     IngestWorker(IngestOptions options, bus::Bus& bus, const Clock& clock);
     ~IngestWorker();
 
-    // Checks the symbols, creates the topics when missing, publishes the Stocks records and prepares the
-    // simulator. Errors name the symbol or the topic.
+    // Checks the symbols, creates the topics when missing, reads `Stocks` (a stock's status and, for one listed
+    // at run time, its id and record), publishes the records of its configured stocks that `Stocks` lacks and
+    // prepares the simulator (halted stocks paused). Errors name the symbol or the topic.
     Status Start();
-    // Polls the source at `now` and hands the due ticks to the producer (none while the market is closed).
-    // Returns how many were sent.
+    // Applies halts and resumptions of its stocks read from `Stocks`, then polls the source at `now` and hands
+    // the due ticks to the producer (none while the market is closed). Returns how many were sent.
     std::size_t Step(Timestamp now);
     // Waits until every tick sent so far is durable or failed.
     Status Flush(std::chrono::milliseconds timeout);
@@ -59,6 +62,7 @@ private:
     std::unique_ptr<StockLookup> lookup_;
     std::unique_ptr<bus::Producer> producer_;
     std::unique_ptr<market::MarketSimulator> simulator_;
+    std::unique_ptr<StockFeed> stocks_;
     std::vector<std::pair<market::SymbolId, std::string>> mine_;  // id and code of each symbol of this worker
     std::atomic<std::uint64_t> sent_{0}, delivered_{0}, failed_{0};
 };

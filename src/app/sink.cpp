@@ -1,10 +1,14 @@
 #include "app/sink.hpp"
 
+#include <unistd.h>
+
+#include <chrono>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "app/stock_feed.hpp"
 #include "app/stock_lookup.hpp"
 #include "bus/topics.hpp"
 #include "common/log.hpp"
@@ -39,6 +43,18 @@ SinkWorker::~SinkWorker() { Stop(); }
 
 Status SinkWorker::Start() {
     if (auto s = BuildConfiguredUniverse(*lookup_, options_.config.market.symbols, "sink", universe_); !s) return s;
+    if (auto s = LoadListedAtRunTime(service_, universe_); !s) return s;  // listed by an admin at run time
+    {
+        // The latest record of every stock (an admin's names), so the upsert below does not put back older ones.
+        StockFeed feed(bus_, fmt::format("{}-start-{}-{}", options_.group, ::getpid(),
+                                         std::chrono::system_clock::now().time_since_epoch().count()));
+        auto latest = feed.Start(std::chrono::milliseconds(options_.config.kafka.connect_timeout_ms));
+        if (!latest) return std::unexpected(latest.error());
+        for (const bus::StockMessage& m : *latest) {
+            auto c = ApplyStockMessage(universe_, m, [this] { return LoadListedAtRunTime(service_, universe_); });
+            if (!c && c.error().code != ErrorCode::kInvalidArgument) return std::unexpected(c.error());
+        }
+    }
     if (auto s = service_.UpsertStocks(universe_); !s) return s;
     if (auto s = recommend_.UpsertStocks(universe_); !s) return s;
     for (const auto& spec : {bus::StockInfosSpec(), bus::StocksSpec()}) {
@@ -61,16 +77,19 @@ Result<std::size_t> SinkWorker::Step(std::chrono::milliseconds wait) {
     for (const bus::Message& m : *read) {
         if (m.tp.topic == bus::kStocksTopic) {
             auto s = bus::DecodeStock(m.value);
-            const auto id = s ? universe_.Find(s->stock.code) : std::nullopt;
-            if (!s || !id || *id != s->id || m.key != s->stock.code) {
+            auto change =
+                s && m.key == s->stock.code
+                    ? ApplyStockMessage(universe_, *s, [this] { return LoadListedAtRunTime(service_, universe_); })
+                    : Result<std::optional<StockChange>>(std::unexpected(
+                          s ? Error{ErrorCode::kInvalidArgument, "key is not the stock code"} : s.error()));
+            // A database that cannot be read stops the sink (the message is read again); a bad message is skipped.
+            if (!change && change.error().code != ErrorCode::kInvalidArgument) return std::unexpected(change.error());
+            if (!change || !*change) {
                 ++rejected_;
                 log->warn("event=message_rejected topic={} offset={} reason=\"{}\"", m.tp.topic, m.offset,
-                          s ? "stock id does not match market.symbols" : s.error().message);
+                          change ? "stock id is neither in market.symbols nor in the service database"
+                                 : change.error().message);
                 continue;
-            }
-            if (auto up = universe_.Upsert(s->stock); !up) return std::unexpected(up.error());
-            if (s->status != market::ListingStatus::kInactive) {
-                if (auto st = universe_.SetStatus(*id, s->status); !st) return std::unexpected(st.error());
             }
             stocks_changed = true;
             continue;
@@ -127,7 +146,8 @@ void SinkWorker::Stop() {
 }
 
 std::string SinkWorker::ActivityLine() const {
-    return fmt::format("event=activity ticks={} batches={} rejected={}", ticks_.load(), batches_.load(), rejected_.load());
+    return fmt::format("event=activity ticks={} batches={} rejected={}", ticks_.load(), batches_.load(),
+                       rejected_.load());
 }
 
 }  // namespace ik::app

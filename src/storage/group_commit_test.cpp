@@ -71,6 +71,7 @@ public:
         return store_.ClientOrderIdExists(a, c);
     }
     Status UpsertStocks(const market::Universe& u) override { return store_.UpsertStocks(u); }
+    Status InsertStock(market::SymbolId id, const market::StockInfo& s) override { return store_.InsertStock(id, s); }
     Result<std::vector<market::StockInfo>> LoadStocks() override { return store_.LoadStocks(); }
     Result<std::optional<trading::Order>> GetOrder(trading::OrderId id) override { return store_.GetOrder(id); }
     Result<std::optional<trading::Order>> GetOrderByClientOrderId(trading::AccountId a, const std::string& c) override {

@@ -1,8 +1,8 @@
 #pragma once
 // Storage interfaces. The service store holds users, accounts, orders, fills, positions, the ledger, the
 // stock master, ticks (stock_infos) and bars; the recommend store holds copies of stocks and stock_infos
-// plus weathers and recommendations. Implementations: sqlite/ (embedded) and mysql/ (MySQL/MariaDB, the distributed mode).
-// Implementations are thread-safe: calls on one store object are serialised internally, because the group
+// plus weathers and recommendations. Implementations: sqlite/ (embedded) and mysql/ (MySQL/MariaDB, the distributed
+// mode). Implementations are thread-safe: calls on one store object are serialised internally, because the group
 // committer's writer thread and request threads share a store.
 #include <cstdint>
 #include <map>
@@ -131,8 +131,8 @@ struct ConsumerOffset {
 // event with a sequence number at least its own), fills/ledger entries/deposits/ticks are keyed by their ids.
 struct WriteBatch {
     std::vector<trading::Event> events;
-    std::vector<market::Tick> ticks;  // stored as stock_infos rows; (symbol, ts) is unique
-    std::vector<market::Bar> bars;    // upserted by (symbol, interval, start)
+    std::vector<market::Tick> ticks;      // stored as stock_infos rows; (symbol, ts) is unique
+    std::vector<market::Bar> bars;        // upserted by (symbol, interval, start)
     std::vector<ConsumerOffset> offsets;  // checked and moved in the same transaction
     bool empty() const { return events.empty() && ticks.empty() && bars.empty() && offsets.empty(); }
 };
@@ -174,6 +174,9 @@ public:
     // Writes every listing with stocks.id = its SymbolId. kFailedPrecondition if a code is stored under
     // another id (the Universe was not rebuilt from LoadStocks()).
     virtual Status UpsertStocks(const market::Universe& universe) = 0;
+    // Adds one stock under `id` (a stock listed at run time takes the next free id). kAlreadyExists when the id
+    // or the code is stored already, also when another writer took it a moment earlier; nothing is written then.
+    virtual Status InsertStock(market::SymbolId id, const market::StockInfo& info) = 0;
     // Listings in id order; Upsert()ing them in order into an empty Universe reproduces the ids. kDataLoss if
     // the stored ids are not dense from 0.
     virtual Result<std::vector<market::StockInfo>> LoadStocks() = 0;

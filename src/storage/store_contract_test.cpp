@@ -160,7 +160,8 @@ TEST_P(StoreContract, MigrateIsIdempotent) {
 
 TEST_P(StoreContract, RefusesDatabaseNewerThanTheBinary) {
     OpenService().reset();
-    ASSERT_TRUE(backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (6, 'from_the_future', 0)"));
+    ASSERT_TRUE(
+        backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (6, 'from_the_future', 0)"));
     const std::string before = backend().DumpTable("schema_migrations");
 
     auto store = backend().OpenService();
@@ -174,7 +175,8 @@ TEST_P(StoreContract, RefusesDatabaseNewerThanTheBinary) {
     ASSERT_TRUE(backend().Exec("DELETE FROM schema_migrations WHERE version = 6"));
     auto open = backend().OpenService();
     ASSERT_TRUE(open) << open.error().message;
-    ASSERT_TRUE(backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (6, 'from_the_future', 0)"));
+    ASSERT_TRUE(
+        backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (6, 'from_the_future', 0)"));
     auto migrated = (*open)->Migrate();
     ASSERT_FALSE(migrated);
     EXPECT_EQ(migrated.error().code, ErrorCode::kFailedPrecondition);
@@ -494,6 +496,29 @@ TEST_P(StoreContract, StocksRoundTripAndIdsArePermanent) {
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
     EXPECT_EQ(store->LoadStocks().value()[0].code, "000660");  // nothing changed
+}
+
+TEST_P(StoreContract, InsertStockTakesAFreeIdOnceAndRefusesATakenIdOrCode) {
+    auto store = OpenService();
+    ASSERT_TRUE(store->UpsertStocks(DefaultUniverse()));  // ids 0 … 4
+    const market::StockInfo fresh{"0126Z0", "새종목", "New Listing", market::Exchange::kKosdaq, "IT", 1'000};
+    ASSERT_TRUE(store->InsertStock(5, fresh));
+    auto again = store->InsertStock(5, fresh);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+    auto taken_id =
+        store->InsertStock(5, market::StockInfo{"0127A0", "다른종목", "", market::Exchange::kKospi, "", 500});
+    ASSERT_FALSE(taken_id);
+    EXPECT_EQ(taken_id.error().code, ErrorCode::kAlreadyExists);
+    auto taken_code = store->InsertStock(6, fresh);
+    ASSERT_FALSE(taken_code);
+    EXPECT_EQ(taken_code.error().code, ErrorCode::kAlreadyExists);
+    auto stocks = store->LoadStocks();
+    ASSERT_TRUE(stocks) << stocks.error().message;
+    ASSERT_EQ(stocks->size(), 6u);  // nothing of the refused inserts
+    EXPECT_EQ((*stocks)[5].code, "0126Z0");
+    EXPECT_EQ((*stocks)[5].name_en, "New Listing");
+    EXPECT_EQ((*stocks)[5].previous_close, 1'000);
 }
 
 TEST_P(StoreContract, ListingStatusesAreUpsertedByCodeAndSurviveReopening) {

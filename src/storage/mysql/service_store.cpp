@@ -434,6 +434,14 @@ Status MysqlServiceStore::UpsertStocks(const market::Universe& universe) {
     return txn->Commit();
 }
 
+Status MysqlServiceStore::InsertStock(market::SymbolId id, const market::StockInfo& info) {
+    std::lock_guard lock(mutex_);
+    auto txn = Transaction::Begin(*c_);
+    if (!txn) return std::unexpected(txn.error());
+    if (auto ok = mysql::InsertStockIn(*c_, id, info); !ok) return ok;
+    return txn->Commit();
+}
+
 // ---- Users ------------------------------------------------------------------------------------------------
 
 Result<std::int64_t> MysqlServiceStore::CreateUser(const UserRecord& user) {

@@ -14,6 +14,9 @@ constexpr const char* kUpsertStock = R"sql(
 INSERT INTO stocks (id, code, name_ko, name_en, market, sector, previous_close) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON DUPLICATE KEY UPDATE name_ko = VALUES(name_ko), name_en = VALUES(name_en), market = VALUES(market),
     sector = VALUES(sector), previous_close = VALUES(previous_close))sql";
+constexpr const char* kStockTaken = "SELECT code FROM stocks WHERE id = ? OR code = ?";
+constexpr const char* kInsertStock = R"sql(
+INSERT INTO stocks (id, code, name_ko, name_en, market, sector, previous_close) VALUES (?, ?, ?, ?, ?, ?, ?))sql";
 // Not INSERT IGNORE: that would also turn other errors (a value out of range) into warnings.
 // Ticks go in multi-row INSERTs: one statement and one round trip per chunk instead of per row (the sink's
 // batches are thousands of ticks). The chunk sizes, largest first; the texts are built once and live as long as
@@ -65,6 +68,18 @@ constexpr std::array kCounts = {
     IK_COUNT("consumer_offsets"),
 };
 #undef IK_COUNT
+
+// The seven columns of a stocks row, in the order of kUpsertStock and kInsertStock.
+template <class Stmt>
+void BindStock(Stmt& stmt, std::int64_t id, const market::StockInfo& info) {
+    stmt.Bind(0, id)
+        .Bind(1, info.code)
+        .Bind(2, info.name_ko)
+        .Bind(3, info.name_en)
+        .Bind(4, market::ExchangeName(info.market))
+        .Bind(5, info.sector)
+        .Bind(6, info.previous_close);
+}
 
 }  // namespace
 
@@ -121,16 +136,30 @@ Status UpsertStocksIn(Connection& c, const market::Universe& universe) {
         }
         auto stmt = c.Prepare(kUpsertStock);
         if (!stmt) return std::unexpected(stmt.error());
-        stmt->Bind(0, id)
-            .Bind(1, info.code)
-            .Bind(2, info.name_ko)
-            .Bind(3, info.name_en)
-            .Bind(4, market::ExchangeName(info.market))
-            .Bind(5, info.sector)
-            .Bind(6, info.previous_close);
+        BindStock(*stmt, id, info);
         if (auto ok = stmt->Execute(); !ok) return ok;
     }
     return {};
+}
+
+Status InsertStockIn(Connection& c, market::SymbolId id, const market::StockInfo& info) {
+    {
+        auto stmt = c.Prepare(kStockTaken);
+        if (!stmt) return std::unexpected(stmt.error());
+        stmt->Bind(0, static_cast<std::int64_t>(id)).Bind(1, info.code);
+        if (auto ok = stmt->Execute(); !ok) return ok;
+        auto row = stmt->Fetch();
+        if (!row) return std::unexpected(row.error());
+        if (*row) {
+            return MakeError(ErrorCode::kAlreadyExists, c.dsn().Redacted() + ": stock id " + std::to_string(id) +
+                                                            " or code " + info.code + " is taken (by " + stmt->Text(0) +
+                                                            ")");
+        }
+    }
+    auto stmt = c.Prepare(kInsertStock);
+    if (!stmt) return std::unexpected(stmt.error());
+    BindStock(*stmt, static_cast<std::int64_t>(id), info);
+    return stmt->Execute();  // ER_DUP_ENTRY (another connection's insert) is kAlreadyExists
 }
 
 Status InsertTicksIn(Connection& c, std::span<const market::Tick> ticks) {

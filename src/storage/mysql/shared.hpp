@@ -25,6 +25,9 @@ Result<std::optional<std::int64_t>> QueryInt(Connection& c, const char* sql);
 // Upserts every listing under its SymbolId inside the caller's transaction; kFailedPrecondition when a code or
 // an id is already stored with a different partner (ids are permanent).
 Status UpsertStocksIn(Connection& c, const market::Universe& universe);
+// Inserts one stock inside the caller's transaction; kAlreadyExists when its id or code is stored already
+// (checked first for a clear message; the keys refuse what another connection inserted meanwhile).
+Status InsertStockIn(Connection& c, market::SymbolId id, const market::StockInfo& info);
 
 // Inserts ticks inside the caller's transaction; a tick with a stored (symbol, ts) is skipped.
 Status InsertTicksIn(Connection& c, std::span<const market::Tick> ticks);

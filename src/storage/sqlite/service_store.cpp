@@ -75,8 +75,7 @@ constexpr const char* kLoadOffsets =
     "SELECT partition_id, next_offset FROM consumer_offsets WHERE consumer = ?1 AND topic = ?2 ORDER BY partition_id";
 
 constexpr const char* kLoadAccounts = "SELECT id, cash, reserved_cash FROM accounts ORDER BY id";
-constexpr const char* kLoadPositions =
-    "SELECT " IK_POSITION_COLUMNS " FROM positions ORDER BY account_id, stock_id";
+constexpr const char* kLoadPositions = "SELECT " IK_POSITION_COLUMNS " FROM positions ORDER BY account_id, stock_id";
 // INDEXED BY: the open-order partial index holds only open orders, so start-up does not scan history.
 constexpr const char* kLoadOpenOrders = "SELECT " IK_ORDER_COLUMNS
                                         " FROM orders INDEXED BY orders_open"
@@ -420,6 +419,14 @@ Status SqliteServiceStore::UpsertStocks(const market::Universe& universe) {
     auto txn = Transaction::Begin(*db_, Transaction::Kind::kImmediate);
     if (!txn) return std::unexpected(txn.error());
     if (auto ok = impl::UpsertStocksIn(*db_, universe); !ok) return ok;
+    return txn->Commit();
+}
+
+Status SqliteServiceStore::InsertStock(market::SymbolId id, const market::StockInfo& info) {
+    std::lock_guard lock(mutex_);
+    auto txn = Transaction::Begin(*db_, Transaction::Kind::kImmediate);
+    if (!txn) return std::unexpected(txn.error());
+    if (auto ok = impl::InsertStockIn(*db_, id, info); !ok) return ok;
     return txn->Commit();
 }
 

@@ -16,6 +16,9 @@ constexpr const char* kUpsertStock = R"sql(
 INSERT INTO stocks (id, code, name_ko, name_en, market, sector, previous_close) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
 ON CONFLICT (id) DO UPDATE SET name_ko = excluded.name_ko, name_en = excluded.name_en, market = excluded.market,
     sector = excluded.sector, previous_close = excluded.previous_close)sql";
+constexpr const char* kStockTaken = "SELECT code FROM stocks WHERE id = ?1 OR code = ?2";
+constexpr const char* kInsertStock = R"sql(
+INSERT INTO stocks (id, code, name_ko, name_en, market, sector, previous_close) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql";
 constexpr const char* kInsertTick = R"sql(
 INSERT INTO stock_infos (stock_id, ts, price, bid, ask, volume) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 ON CONFLICT (stock_id, ts) DO NOTHING)sql";
@@ -28,6 +31,18 @@ Error FileError(const std::string& path, const Error& error) {
         return Error(ErrorCode::kDataLoss, path + " is corrupt or not a SQLite database (" + error.message + ")");
     }
     return error;
+}
+
+// The seven columns of a stocks row, in the order of kUpsertStock and kInsertStock.
+template <class Stmt>
+void BindStock(Stmt& stmt, std::int64_t id, const market::StockInfo& info) {
+    stmt.Bind(1, id)
+        .Bind(2, info.code)
+        .Bind(3, info.name_ko)
+        .Bind(4, info.name_en)
+        .Bind(5, market::ExchangeName(info.market))
+        .Bind(6, info.sector)
+        .Bind(7, info.previous_close);
 }
 
 }  // namespace
@@ -136,16 +151,28 @@ Status UpsertStocksIn(Database& db, const market::Universe& universe) {
         }
         auto stmt = db.Prepare(kUpsertStock);
         if (!stmt) return std::unexpected(stmt.error());
-        stmt->Bind(1, id)
-            .Bind(2, info.code)
-            .Bind(3, info.name_ko)
-            .Bind(4, info.name_en)
-            .Bind(5, market::ExchangeName(info.market))
-            .Bind(6, info.sector)
-            .Bind(7, info.previous_close);
+        BindStock(*stmt, id, info);
         if (auto ok = stmt->Run(); !ok) return ok;
     }
     return {};
+}
+
+Status InsertStockIn(Database& db, market::SymbolId id, const market::StockInfo& info) {
+    {
+        auto stmt = db.Prepare(kStockTaken);
+        if (!stmt) return std::unexpected(stmt.error());
+        stmt->Bind(1, static_cast<std::int64_t>(id)).Bind(2, info.code);
+        auto row = stmt->Step();
+        if (!row) return std::unexpected(row.error());
+        if (*row) {
+            return MakeError(ErrorCode::kAlreadyExists, db.path() + ": stock id " + std::to_string(id) + " or code " +
+                                                            info.code + " is taken (by " + stmt->Text(0) + ")");
+        }
+    }
+    auto stmt = db.Prepare(kInsertStock);
+    if (!stmt) return std::unexpected(stmt.error());
+    BindStock(*stmt, static_cast<std::int64_t>(id), info);
+    return stmt->Run();
 }
 
 Status InsertTicksIn(Database& db, std::span<const market::Tick> ticks) {

@@ -26,6 +26,8 @@ Result<std::string> QuickCheck(Database& db);
 // Upserts every listing under its SymbolId inside the caller's transaction; kFailedPrecondition when a code
 // or an id is already stored with a different partner (ids are permanent).
 Status UpsertStocksIn(Database& db, const market::Universe& universe);
+// Inserts one stock inside the caller's transaction; kAlreadyExists when its id or code is stored already.
+Status InsertStockIn(Database& db, market::SymbolId id, const market::StockInfo& info);
 
 // Inserts ticks inside the caller's transaction; a tick with a stored (symbol, ts) is skipped.
 Status InsertTicksIn(Database& db, std::span<const market::Tick> ticks);

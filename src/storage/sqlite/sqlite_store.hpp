@@ -48,6 +48,7 @@ public:
     Result<std::optional<UserRecord>> FindUserById(std::int64_t id) override;
     Result<bool> ClientOrderIdExists(trading::AccountId account, const std::string& client_order_id) override;
     Status UpsertStocks(const market::Universe& universe) override;
+    Status InsertStock(market::SymbolId id, const market::StockInfo& info) override;
     Result<std::vector<market::StockInfo>> LoadStocks() override;
     Result<std::optional<trading::Order>> GetOrder(trading::OrderId id) override;
     Result<std::optional<trading::Order>> GetOrderByClientOrderId(trading::AccountId account,
