@@ -46,9 +46,11 @@ Result<std::optional<StockChange>> ApplyStockMessage(market::Universe& universe,
                                                      const std::function<Status()>& load_more) {
     const std::string& code = m.stock.code;
     auto known = universe.Find(code);
-    if (!known && m.id > universe.size() && load_more) {
+    if (!known && m.id >= universe.size() && load_more) {
+        // The service database decides: an id claimed there is published only after the claim is stored.
         if (auto s = load_more(); !s) return std::unexpected(s.error());
         known = universe.Find(code);
+        if (!known && m.id >= universe.size()) return std::optional<StockChange>{};
     }
     StockChange change;
     change.id = m.id;

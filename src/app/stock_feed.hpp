@@ -42,9 +42,9 @@ struct StockChange {
     bool is_new = false;  // the id was not in the universe before
 };
 
-// Applies a message: names, sector and previous close, then the status. An id the universe does not know yet
-// is appended when it is the next one; a later one first runs `load_more` (LoadListedAtRunTime; may be empty),
-// and is skipped (nullopt) when still unknown. kInvalidArgument when the message gives a known code another id
+// Applies a message: names, sector and previous close, then the status. For an id the universe does not know
+// yet, `load_more` (LoadListedAtRunTime) runs, and the message is skipped (nullopt) when the id is still unknown;
+// without `load_more` (a role with no database) the id is appended when it is the next one, else skipped. kInvalidArgument when the message gives a known code another id
 // or a known id another code.
 Result<std::optional<StockChange>> ApplyStockMessage(market::Universe& universe, const bus::StockMessage& m,
                                                      const std::function<Status()>& load_more);

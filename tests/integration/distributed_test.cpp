@@ -395,6 +395,8 @@ std::string FreshServiceDatabase(const std::string& name) {
     return url;
 }
 
+constexpr const char* kAdminPassword = "cluster-admin-password-for-tests";
+
 // A cluster of this test's own: engines and gateways (and one ingest worker for prices) on the fixtures' servers.
 class Cluster {
 public:
@@ -405,6 +407,7 @@ public:
                 {"INVESTKING_KAFKA_ORDERS_PARTITIONS", "12"},
                 {"INVESTKING_DATABASE_SERVICE_URL", FreshServiceDatabase(database)},
                 {"INVESTKING_JWT_SECRET", "a-test-only-signing-key-of-at-least-32-bytes"},
+                {"INVESTKING_ADMIN_PASSWORD", kAdminPassword},
                 {"INVESTKING_HTTP_ACCESS_LOG", "false"},
                 {"INVESTKING_HTTP_WEB_ROOT", ""}};
     }
@@ -530,6 +533,60 @@ TEST(Distributed, AnOrderTravelsFromAGatewayThroughKafkaAndAnEngineIntoMariaDbAn
     EXPECT_EQ(QueryInt(**db, "SELECT SUM(qty) FROM fills"), 3);
     EXPECT_GT(QueryInt(**db, "SELECT COUNT(*) FROM consumer_offsets WHERE consumer = 'investking-engine'"), 0);
 
+    // The admin universe API: a halt made on gateway 1 pauses the ingest worker and is refused by whichever
+    // engine owns the account, through gateway 2; a resumption there trades again.
+    auto login = one.Post("/api/v1/auth/login", {{"username", "admin"}, {"password", kAdminPassword}});
+    ASSERT_EQ(login.status, 200) << login.body;
+    const Headers admin{{"authorization", "Bearer " + Text(login.json(), "access_token")}};
+    auto halted = one.Send("PATCH", "/api/v1/admin/universe/005930", R"({"status":"halted"})", admin);
+    ASSERT_EQ(halted.status, 200) << halted.body;
+    EXPECT_EQ(Text(halted.json(), "status"), "halted");
+    const boost::json::object buy_one{
+        {"symbol", "005930"}, {"qty", "1"}, {"side", "buy"}, {"type", "market"}, {"time_in_force", "day"}};
+    ASSERT_TRUE(WaitFor(
+        [&] { return ReadFile(cluster.Log("ingest")).find("event=symbol_paused code=005930") != std::string::npos; },
+        10s))
+        << ReadFile(cluster.Log("ingest"));
+    HttpReply refused;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+            refused = two.Post("/v2/orders", buy_one, t.bearer());
+            return refused.status == 422 && refused.body.find("005930 is halted") != std::string::npos;
+        },
+        10s))
+        << refused.status << " " << refused.body;
+    ASSERT_EQ(two.Send("PATCH", "/api/v1/admin/universe/005930", R"({"status":"active"})", admin).status, 200);
+    HttpReply again;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+            again = one.Post("/v2/orders", buy_one, t.bearer());
+            return again.status == 200 && Text(again.json(), "status") == "filled";
+        },
+        30s))
+        << again.status << " " << again.body;
+
+    // A stock listed at run time through gateway 2 takes the next id in MariaDB; an ingest worker started for it
+    // prices it, and it trades through gateway 1.
+    auto listed =
+        two.Post("/api/v1/admin/universe",
+                 {{"code", "000270"}, {"name_ko", "기아"}, {"market", "KOSPI"}, {"previous_close", 100'000}}, admin);
+    ASSERT_EQ(listed.status, 201) << listed.body;
+    EXPECT_EQ(QueryInt(**db, "SELECT id FROM stocks WHERE code = '000270'"), 5);
+    cluster.Start("ingest-kia", {"ingest", "--symbol", "000270"});
+    const boost::json::object buy_kia{
+        {"symbol", "000270"}, {"qty", "2"}, {"side", "buy"}, {"type", "market"}, {"time_in_force", "day"}};
+    // Once its first tick reached the gateways (and so, about then, the engines), one order, filled on a tick.
+    ASSERT_TRUE(WaitFor([&] { return one.Get("/v2/stocks/000270/trades/latest", t.bearer()).status == 200; }, 60s))
+        << ReadFile(cluster.Log("ingest-kia"));
+    auto kia = one.Post("/v2/orders", buy_kia, t.bearer());
+    ASSERT_EQ(kia.status, 200) << kia.body;
+    const std::string kia_id = Text(kia.json(), "id");
+    EXPECT_TRUE(
+        WaitFor([&] { return Text(one.Get("/v2/orders/" + kia_id, t.bearer()).json(), "status") == "filled"; }, 30s))
+        << one.Get("/v2/orders/" + kia_id, t.bearer()).body;
+    EXPECT_EQ(
+        QueryInt(**db, "SELECT SUM(f.qty) FROM fills f JOIN stocks s ON s.id = f.stock_id WHERE s.code = '000270'"), 2);
+
     // Every engine stopped: a command is answered 504 (no answer in time), not lost silently.
     EXPECT_EQ(cluster["engine-1"].Kill(SIGTERM), 0) << ReadFile(cluster.Log("engine-1"));
     EXPECT_EQ(cluster["engine-2"].Kill(SIGTERM), 0) << ReadFile(cluster.Log("engine-2"));
@@ -542,7 +599,7 @@ TEST(Distributed, AnOrderTravelsFromAGatewayThroughKafkaAndAnEngineIntoMariaDbAn
                                 {"limit_price", kRestingPrice}},
                                t.bearer());
     EXPECT_EQ(unanswered.status, 504) << unanswered.body;
-    for (const char* name : {"gateway-1", "gateway-2", "ingest"}) {
+    for (const char* name : {"gateway-1", "gateway-2", "ingest", "ingest-kia"}) {
         EXPECT_EQ(cluster[name].Kill(SIGTERM), 0) << ReadFile(cluster.Log(name));
     }
     // That order was published and waits on `orders` for the next engine that owns its partition.
