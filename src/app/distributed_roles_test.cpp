@@ -247,6 +247,7 @@ TEST_F(DistributedRolesTest, MalformedAndMisroutedCommandsAreSkippedOrRefused) {
 // database and trades on every engine; a halt reaches every engine and survives their restart; a gateway that
 // starts later sees all of it.
 TEST_F(DistributedRolesTest, AnAdminListsHaltsAndResumesStocksThroughAGatewayAndEveryRoleFollows) {
+    cfg_.market.allow_injection = true;
     auto one = std::make_unique<EngineThread>(1, cfg_, bus_, *data_->service, clock_);
     auto two = std::make_unique<EngineThread>(2, cfg_, bus_, *data_->service, clock_);
     ASSERT_TRUE(WaitFor([&] { return one->stats().partitions + two->stats().partitions == 4; }, 10s));
@@ -286,6 +287,27 @@ TEST_F(DistributedRolesTest, AnAdminListsHaltsAndResumesStocksThroughAGatewayAnd
     }
     EXPECT_GT(one->stats().commands, 0U);
     EXPECT_GT(two->stats().commands, 0U);
+
+    // An injected tick is answered once every engine applied it (a barrier on every partition): the resting
+    // orders it crosses are filled by then, on both engines.
+    std::vector<std::string> resting;
+    for (const auto& user : users) {
+        boost::json::object limit{{"symbol", "000270"},     {"qty", "1"},
+                                  {"side", "buy"},          {"type", "limit"},
+                                  {"time_in_force", "day"}, {"limit_price", "98000"}};
+        auto r = http.Post("/v2/orders", limit, user);
+        ASSERT_EQ(r.status, 200) << r.body;
+        EXPECT_EQ(Field(r.json(), "status"), "new") << r.body;
+        resting.push_back(Field(r.json(), "id"));
+    }
+    auto injected = http.Post(
+        "/api/v1/admin/ticks",
+        {{"symbol", "000270"}, {"price", 98'000}, {"bid", 97'900}, {"ask", 98'000}, {"volume", 1'000}}, admin);
+    ASSERT_EQ(injected.status, 200) << injected.body;
+    for (std::size_t i = 0; i < users.size(); ++i) {
+        auto o = http.Get("/v2/orders/" + resting[i], users[i]);
+        EXPECT_EQ(Field(o.json(), "status"), "filled") << o.body;
+    }
 
     // Halt Samsung: every engine refuses new orders for it, whoever owns the account.
     auto halted =

@@ -18,6 +18,9 @@ namespace {
 std::set<Date> HolidaySet(const std::vector<Date>& holidays) { return {holidays.begin(), holidays.end()}; }
 
 // Commands a gateway may send. Ticks, sessions and listings come from the market itself, never from `orders`.
+// How long a round waits for ticks a command's gateway had read and this engine has not.
+constexpr std::chrono::milliseconds kTickCatchUp{2'000};
+
 bool IsAccountCommand(const trading::Command& c) {
     return std::holds_alternative<trading::OpenAccount>(c) || std::holds_alternative<trading::Deposit>(c) ||
            std::holds_alternative<trading::PlaceOrder>(c) || std::holds_alternative<trading::CancelOrder>(c) ||
@@ -43,6 +46,7 @@ struct EngineWorker::Answer {
     trading::AccountId account = 0;
     trading::CommandResult result;
     std::size_t first_event = 0, end_event = 0;  // its events in the batch
+    std::string barrier_key;                     // a barrier's answer: published last, on its partition
 };
 
 EngineWorker::EngineWorker(EngineRoleOptions options, bus::Bus& bus, storage::ServiceStore& store, const Clock& clock)
@@ -86,9 +90,21 @@ Status EngineWorker::Start() {
     if (!producer) return std::unexpected(producer.error());
     updates_ = std::move(*producer);
     // Every engine reads every tick, from now on: a group of its own that never commits.
+    // It starts at each partition's end as it is at assignment; the ticks before count as read (a gateway's
+    // ticks_seen that old is no reason to wait).
     auto ticks = bus_.NewConsumer({.group = options_.group + "-ticks-" + me,
                                    .topics = {std::string(bus::kStockInfosTopic)},
-                                   .start = bus::ConsumerOptions::Start::kLatest});
+                                   .start = bus::ConsumerOptions::Start::kLatest,
+                                   .on_assigned = [this](std::span<const bus::TopicPartition> tps) {
+                                       std::vector<bus::TopicPartitionOffset> starts;
+                                       for (const auto& tp : tps) {
+                                           auto end = bus_.EndOffset(tp);
+                                           if (!end) continue;
+                                           starts.push_back({tp, *end});
+                                           ticks_read_[tp.partition] = std::max(ticks_read_[tp.partition], *end - 1);
+                                       }
+                                       return starts;
+                                   }});
     if (!ticks) return std::unexpected(ticks.error());
     ticks_ = std::move(*ticks);
     bus::ConsumerOptions co;
@@ -243,13 +259,14 @@ void EngineWorker::ApplyStocks(std::vector<trading::Event>& events) {
     }
 }
 
-void EngineWorker::ApplyTicks(std::vector<trading::Event>& events) {
-    auto messages = ticks_->Poll(std::chrono::milliseconds(0), 5'000);
+void EngineWorker::ApplyTicks(std::vector<trading::Event>& events, std::chrono::milliseconds wait) {
+    auto messages = ticks_->Poll(wait, 5'000);
     if (!messages) {
         GetLogger("engine")->warn("event=ticks_poll_failed error=\"{}\"", messages.error().message);
         return;
     }
     for (const bus::Message& m : *messages) {
+        ticks_read_[m.tp.partition] = std::max(ticks_read_[m.tp.partition], m.offset);
         auto decoded = bus::DecodeStockInfo(m.value);
         const auto id = decoded ? universe_.Find(decoded->code) : std::nullopt;
         if (!id) continue;  // not one of ours (or not a tick): the sink reports those
@@ -279,10 +296,9 @@ void EngineWorker::ApplyClock(Timestamp now, std::vector<trading::Event>& events
     session_ = state;
 }
 
-void EngineWorker::HandleCommand(const bus::Message& m, std::vector<trading::Event>& events,
-                                 std::vector<Answer>& answers) {
+void EngineWorker::HandleCommand(const bus::Message& m, const Result<bus::OrderRequest>& request,
+                                 std::vector<trading::Event>& events, std::vector<Answer>& answers) {
     auto log = GetLogger("engine");
-    auto request = bus::DecodeOrderRequest(m.value);
     if (!request) {
         // Nobody can be answered without a correlation id; the offset moves past it.
         log->warn("event=malformed_command partition={} offset={} error=\"{}\"", m.tp.partition, m.offset,
@@ -294,8 +310,13 @@ void EngineWorker::HandleCommand(const bus::Message& m, std::vector<trading::Eve
     Answer a;
     a.correlation_id = request->correlation_id;
     a.reply_to = request->reply_to;
-    a.account = bus::AccountOf(request->command);
     a.first_event = a.end_event = events.size();
+    if (request->barrier) {
+        a.barrier_key = bus::PartitionKey(m.tp.partition, partitions_);
+        answers.push_back(std::move(a));
+        return;
+    }
+    a.account = bus::AccountOf(request->command);
     if (!IsAccountCommand(request->command) || a.account == 0) {
         a.result.error = Error{ErrorCode::kInvalidArgument, "only account commands are taken on the orders topic"};
     } else if (bus::PartitionFor(bus::OrderKey(a.account), partitions_) != m.tp.partition) {
@@ -328,18 +349,43 @@ Result<std::size_t> EngineWorker::Step(std::chrono::milliseconds wait) {
     batch.events = std::move(pending_);
     pending_.clear();
     ApplyStocks(batch.events);  // a listing or halt read now counts for this round's commands
-    std::vector<Answer> answers;
-    std::size_t handled = 0;
+    // The round's commands, and the ticks their gateways had read when they sent them.
+    std::vector<std::pair<const bus::Message*, Result<bus::OrderRequest>>> commands;
+    std::map<std::int32_t, std::int64_t> wanted;
     if (engine_) {
         for (const bus::Message& m : *messages) {
             const auto it = next_.find(m.tp.partition);
             if (m.tp.topic != bus::kOrdersTopic || it == next_.end() || m.offset < it->second) continue;
-            HandleCommand(m, batch.events, answers);
             it->second = m.offset + 1;
-            ++handled;
+            commands.emplace_back(&m, bus::DecodeOrderRequest(m.value));
+            if (!commands.back().second) continue;
+            for (const auto& [partition, offset] : commands.back().second->ticks_seen) {
+                wanted[partition] = std::max(wanted[partition], offset);
+            }
         }
     }
+    // Ticks before commands: each command meets at least every tick its gateway had shown (an injected tick
+    // that gateway answered before the order was sent, above all). Bounded: a tick partition that does not
+    // come within kTickCatchUp is logged and the commands go on.
     ApplyTicks(batch.events);
+    const auto catch_up_until = std::chrono::steady_clock::now() + kTickCatchUp;
+    auto behind = [&] {
+        for (const auto& [partition, offset] : wanted) {
+            const auto it = ticks_read_.find(partition);
+            if (it == ticks_read_.end() || it->second < offset) return true;
+        }
+        return false;
+    };
+    while (behind()) {
+        if (std::chrono::steady_clock::now() >= catch_up_until) {
+            GetLogger("engine")->warn("event=ticks_behind_gateway wait_ms={}", kTickCatchUp.count());
+            break;
+        }
+        ApplyTicks(batch.events, std::chrono::milliseconds(10));
+    }
+    std::vector<Answer> answers;
+    for (const auto& [m, request] : commands) HandleCommand(*m, request, batch.events, answers);
+    const std::size_t handled = commands.size();
     ApplyClock(clock_.Now(), batch.events);
     if (!engine_) return handled;
 
@@ -379,6 +425,7 @@ void EngineWorker::Publish(const std::vector<Answer>& answers, const std::vector
                             });
     };
     for (const Answer& a : answers) {
+        if (!a.barrier_key.empty()) continue;
         bus::OrderUpdate u;
         u.correlation_id = a.correlation_id;
         u.reply_to = a.reply_to;
@@ -402,6 +449,18 @@ void EngineWorker::Publish(const std::vector<Answer>& answers, const std::vector
         u.events.push_back(e);
     }
     for (const auto& [account, u] : by_account) send(account, u);
+    // Barriers last: whoever reads a barrier's answer has read everything before it on that partition.
+    for (const Answer& a : answers) {
+        if (a.barrier_key.empty()) continue;
+        bus::OrderUpdate u;
+        u.correlation_id = a.correlation_id;
+        u.reply_to = a.reply_to;
+        u.result = a.result;
+        updates_->SendAsync(bus::kOrderUpdatesTopic, a.barrier_key, bus::EncodeOrderUpdate(u),
+                            [this](Result<bus::Delivery> d) {
+                                if (!d) publish_failures_.fetch_add(1);
+                            });
+    }
 }
 
 void EngineWorker::Stop() {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "bus/bus.hpp"
+#include "bus/order_messages.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
 #include "config/config.hpp"
@@ -91,9 +92,10 @@ private:
     // stored offsets from the database; returns where each owned partition resumes.
     std::vector<bus::TopicPartitionOffset> Rebuild(const std::set<std::int32_t>& owned);
     void ApplyStocks(std::vector<trading::Event>& events);
-    void ApplyTicks(std::vector<trading::Event>& events);
+    void ApplyTicks(std::vector<trading::Event>& events, std::chrono::milliseconds wait = std::chrono::milliseconds(0));
     void ApplyClock(Timestamp now, std::vector<trading::Event>& events);
-    void HandleCommand(const bus::Message& m, std::vector<trading::Event>& events, std::vector<Answer>& answers);
+    void HandleCommand(const bus::Message& m, const Result<bus::OrderRequest>& request,
+                       std::vector<trading::Event>& events, std::vector<Answer>& answers);
     void Publish(const std::vector<Answer>& answers, const std::vector<trading::Event>& events,
                  const std::vector<std::pair<std::size_t, std::size_t>>& owned_ranges);
 
@@ -118,7 +120,8 @@ private:
     std::optional<Error> failure_;                 // set inside a rebalance callback; Step() reports it
     market::SessionState session_ = market::SessionState::kClosed;
     std::optional<Date> session_date_;
-    std::vector<market::Tick> last_;  // latest tick per symbol seen on StockInfos (for day rolls)
+    std::vector<market::Tick> last_;                   // latest tick per symbol seen on StockInfos (for day rolls)
+    std::map<std::int32_t, std::int64_t> ticks_read_;  // per StockInfos partition, the last offset read
 
     mutable std::mutex stats_mutex_;
     EngineRoleStats stats_;

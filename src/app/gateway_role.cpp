@@ -30,9 +30,18 @@ namespace ik::app {
 // the timer thread, never under the lock.
 class BusBackend final : public gateway::TradingBackend {
 public:
+    // Called with an injected tick's place once StockInfos has it; answers `done` once this gateway read it back.
+    using AwaitTick = std::function<void(const bus::Delivery& at, Done done)>;
+    // The last StockInfos offset per partition this gateway has read (OrderRequest::ticks_seen).
+    using TicksSeen = std::function<std::vector<std::pair<std::int32_t, std::int64_t>>()>;
+
     BusBackend(bus::Producer& producer, std::string instance, std::chrono::milliseconds timeout,
-               const market::MarketCalendar& calendar, const market::Universe& universe, const Clock& clock)
-        : producer_(producer),
+               const market::MarketCalendar& calendar, const market::Universe& universe, const Clock& clock,
+               AwaitTick await_tick, TicksSeen ticks_seen, std::int32_t partitions)
+        : partitions_(partitions),
+          await_tick_(std::move(await_tick)),
+          ticks_seen_(std::move(ticks_seen)),
+          producer_(producer),
           instance_(std::move(instance)),
           timeout_(timeout),
           calendar_(calendar),
@@ -57,10 +66,43 @@ public:
             return;
         }
         bus::OrderRequest request;
+        request.command = std::move(command);
+        Send(bus::OrderKey(account), std::move(request), std::move(done));
+    }
+
+    // A barrier on every partition of `orders`: `done` runs once each partition's engine answered it, i.e. has
+    // applied the ticks this gateway had read and committed and published what they caused.
+    void Barrier(Done done) {
+        struct Join {
+            std::mutex mutex;
+            std::int32_t left = 0;
+            Done done;
+        };
+        auto join = std::make_shared<Join>();
+        join->left = partitions_;
+        join->done = std::move(done);
+        for (std::int32_t p = 0; p < partitions_; ++p) {
+            bus::OrderRequest request;
+            request.barrier = true;
+            Send(bus::PartitionKey(p, partitions_), std::move(request),
+                 [join](const trading::CommandResult& r, const std::vector<trading::Event>&) {
+                     Done finish;
+                     {
+                         std::lock_guard lock(join->mutex);
+                         if (!join->done) return;  // answered already (an earlier partition failed)
+                         if (!r.ok() || --join->left == 0) finish = std::move(join->done);
+                     }
+                     if (finish) finish(r, {});
+                 });
+        }
+    }
+
+    // Publishes a request (its ids and ticks_seen filled in here) and waits for its answer.
+    void Send(const std::string& key, bus::OrderRequest request, Done done) {
         request.correlation_id = instance_ + ":" + std::to_string(next_id_.fetch_add(1));
         request.reply_to = instance_;
         request.sent_at = clock_.Now();
-        request.command = std::move(command);
+        request.ticks_seen = ticks_seen_();
         const std::string id = request.correlation_id;
         {
             std::lock_guard lock(mutex_);
@@ -72,8 +114,7 @@ public:
         }
         sent_.fetch_add(1);
         producer_.SendAsync(
-            bus::kOrdersTopic, bus::OrderKey(account), bus::EncodeOrderRequest(request),
-            [this, id](Result<bus::Delivery> d) {
+            bus::kOrdersTopic, key, bus::EncodeOrderRequest(request), [this, id](Result<bus::Delivery> d) {
                 if (d) return;
                 Finish(id, {Error{ErrorCode::kUnavailable, "orders not accepted by the bus: " + d.error().message}, 0},
                        {});
@@ -124,15 +165,21 @@ private:
         }
         const std::string code = universe_.Get(tick.symbol).code;
         auto shared = std::make_shared<Done>(std::move(done));
-        producer_.SendAsync(bus::kStockInfosTopic, code, bus::EncodeStockInfo(code, tick),
-                            [shared](Result<bus::Delivery> d) {
-                                if (!*shared) return;
-                                if (d) {
-                                    (*shared)({}, {});
-                                } else {
-                                    (*shared)({Error{ErrorCode::kUnavailable, d.error().message}, 0}, {});
-                                }
-                            });
+        producer_.SendAsync(
+            bus::kStockInfosTopic, code, bus::EncodeStockInfo(code, tick), [this, shared](Result<bus::Delivery> d) {
+                if (!*shared) return;
+                if (d) {
+                    // Read back here, then applied by every engine: as `serve`, the answer
+                    // comes once the tick's fills are done.
+                    await_tick_(*d,
+                                [this, shared](const trading::CommandResult& r, const std::vector<trading::Event>&) {
+                                    if (!r.ok()) return (*shared)(r, {});
+                                    Barrier(std::move(*shared));
+                                });
+                } else {
+                    (*shared)({Error{ErrorCode::kUnavailable, d.error().message}, 0}, {});
+                }
+            });
     }
 
     void Finish(const std::string& id, const trading::CommandResult& result,
@@ -178,6 +225,9 @@ private:
         }
     }
 
+    const std::int32_t partitions_;  // of `orders`
+    AwaitTick await_tick_;
+    TicksSeen ticks_seen_;
     bus::Producer& producer_;
     const std::string instance_;
     const std::chrono::milliseconds timeout_;
@@ -283,8 +333,17 @@ Status GatewayNode::Start() {
     }
     market_.OnTicks(snapshot->last_ticks);
 
-    backend_ = std::make_unique<BusBackend>(*producer_, options_.instance, options_.answer_timeout, calendar_,
-                                            universe_, clock_);
+    // The topic may have been created with another count by an earlier configuration: the broker's count rules.
+    auto orders_partitions = bus_.Partitions(bus::kOrdersTopic);
+    if (!orders_partitions) return std::unexpected(orders_partitions.error());
+    backend_ = std::make_unique<BusBackend>(
+        *producer_, options_.instance, options_.answer_timeout, calendar_, universe_, clock_,
+        [this](const bus::Delivery& at, gateway::TradingBackend::Done done) { AwaitTick(at, std::move(done)); },
+        [this] {
+            std::lock_guard lock(ticks_mutex_);
+            return std::vector<std::pair<std::int32_t, std::int64_t>>(ticks_read_.begin(), ticks_read_.end());
+        },
+        *orders_partitions);
     admin_ = std::make_unique<DistributedUniverseAdmin>(
         clock_, cfg.market.price_limit_ppm, universe_, *lookup_, stores_.writes, stores_.platform_writes, *producer_,
         [this](std::int64_t offset) { return WaitStocksApplied(offset); });
@@ -374,6 +433,7 @@ void GatewayNode::RunUpdates() {
 void GatewayNode::RunTicks() {
     auto log = GetLogger("gateway");
     market::BarAggregator bars;
+    std::map<std::int32_t, std::int64_t> read_up_to;
     while (!stopping_.load()) {
         auto messages = ticks_->Poll(std::chrono::milliseconds(200), 5'000);
         if (!messages) {
@@ -382,6 +442,7 @@ void GatewayNode::RunTicks() {
         }
         storage::WriteBatch batch;
         for (const bus::Message& m : *messages) {
+            read_up_to[m.tp.partition] = std::max(read_up_to[m.tp.partition], m.offset);
             auto t = bus::DecodeStockInfo(m.value);
             const auto id = t ? universe_.Find(t->code) : std::nullopt;
             if (!id) {
@@ -395,11 +456,44 @@ void GatewayNode::RunTicks() {
         }
         // A minute's bar goes out once the minute is over, plus a grace for ticks still travelling through Kafka.
         bars.FlushBefore(clock_.Now() - kBarGrace, batch.bars);
-        if (batch.empty()) continue;
-        ticks_seen_.fetch_add(batch.ticks.size());
-        market_.OnTicks(batch.ticks);
-        metrics_.ObserveBatch(batch);
-        streams_->Publish(batch);
+        if (!batch.empty()) {
+            ticks_seen_.fetch_add(batch.ticks.size());
+            market_.OnTicks(batch.ticks);
+            metrics_.ObserveBatch(batch);
+            streams_->Publish(batch);
+        }
+        AnswerTicks(read_up_to, false);
+    }
+    AnswerTicks(read_up_to, true);
+}
+
+void GatewayNode::AwaitTick(const bus::Delivery& at, gateway::TradingBackend::Done done) {
+    std::lock_guard lock(ticks_mutex_);
+    awaited_ticks_.push_back({at, std::move(done), std::chrono::steady_clock::now() + options_.answer_timeout});
+}
+
+void GatewayNode::AnswerTicks(const std::map<std::int32_t, std::int64_t>& read_up_to, bool stopping) {
+    std::vector<std::pair<gateway::TradingBackend::Done, std::optional<Error>>> answers;
+    {
+        std::lock_guard lock(ticks_mutex_);
+        ticks_read_ = read_up_to;
+        const auto now = std::chrono::steady_clock::now();
+        std::erase_if(awaited_ticks_, [&](AwaitedTick& w) {
+            const auto it = read_up_to.find(w.at.tp.partition);
+            if (it != read_up_to.end() && it->second >= w.at.offset) {
+                answers.emplace_back(std::move(w.done), std::nullopt);
+            } else if (stopping || w.deadline <= now) {
+                answers.emplace_back(std::move(w.done),
+                                     Error{stopping ? ErrorCode::kUnavailable : ErrorCode::kDeadlineExceeded,
+                                           "the tick is on StockInfos but this gateway has not read it back"});
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+    for (auto& [done, error] : answers) {
+        if (done) done({error, 0}, {});
     }
 }
 

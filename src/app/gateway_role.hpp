@@ -14,6 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -80,6 +82,11 @@ public:
 private:
     void RunUpdates();
     void RunTicks();
+    // An injected tick is answered once the tick consumer read it back (so the market data shows it): queued
+    // here, answered by AnswerTicks after each batch (or failed at the deadline or on stopping).
+    void AwaitTick(const bus::Delivery& at,
+                   std::function<void(const trading::CommandResult&, const std::vector<trading::Event>&)> done);
+    void AnswerTicks(const std::map<std::int32_t, std::int64_t>& read_up_to, bool stopping);
     void RunStocks();
     // Applies one Stocks message to the universe and the market cache.
     void ApplyStock(const bus::StockMessage& m);
@@ -100,6 +107,14 @@ private:
     std::unique_ptr<bus::Consumer> updates_;
     std::unique_ptr<bus::Consumer> ticks_;
     std::unique_ptr<StockFeed> stocks_;
+    struct AwaitedTick {
+        bus::Delivery at;
+        std::function<void(const trading::CommandResult&, const std::vector<trading::Event>&)> done;
+        std::chrono::steady_clock::time_point deadline;
+    };
+    std::mutex ticks_mutex_;
+    std::vector<AwaitedTick> awaited_ticks_;           // ticks_mutex_
+    std::map<std::int32_t, std::int64_t> ticks_read_;  // ticks_mutex_: per StockInfos partition, the last offset read
     std::mutex stocks_mutex_;
     std::condition_variable stocks_cv_;
     std::int64_t stocks_applied_ = -1;  // the last offset of `Stocks` applied (stocks_mutex_)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
 
 #include "common/log.hpp"
 
@@ -84,7 +85,13 @@ StockFeed::~StockFeed() { Close(); }
 Result<std::vector<bus::StockMessage>> StockFeed::Start(std::chrono::milliseconds timeout) {
     if (auto s = bus::EnsureTopic(bus_, bus::StocksSpec()); !s) return std::unexpected(s.error());
     const bus::TopicPartition tp{std::string(bus::kStocksTopic), 0};
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // A topic created a moment ago may have no leader yet ("not leader for partition"): asked again, bounded.
     auto end = bus_.EndOffset(tp);
+    while (!end && std::chrono::steady_clock::now() + std::chrono::milliseconds(200) < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        end = bus_.EndOffset(tp);
+    }
     if (!end) return std::unexpected(end.error());
     auto consumer = bus_.NewConsumer({.group = group_,
                                       .topics = {std::string(bus::kStocksTopic)},
@@ -97,7 +104,6 @@ Result<std::vector<bus::StockMessage>> StockFeed::Start(std::chrono::millisecond
     if (!consumer) return std::unexpected(consumer.error());
     consumer_ = std::move(*consumer);
     std::map<std::string, bus::StockMessage> latest;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::int64_t next = 0;
     // Compaction leaves gaps in the offsets, but never removes the last message: reading up to end − 1 is all.
     while (next < *end || consumer_->Assignment().empty()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
 #include <cstdint>
 #include <exception>
 #include <limits>
@@ -9,7 +10,6 @@
 #include <utility>
 #include <variant>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
 namespace ik::bus {
@@ -652,6 +652,14 @@ Result<T> Guarded(std::string_view what, std::string_view text, F&& decode) {
 
 std::string OrderKey(trading::AccountId account) { return std::to_string(account); }
 
+std::string PartitionKey(std::int32_t partition, std::int32_t partitions) {
+    if (partition < 0 || partition >= partitions) return {};
+    for (std::uint32_t i = 0;; ++i) {
+        std::string key = "partition-" + std::to_string(partition) + "-" + std::to_string(i);
+        if (PartitionFor(key, partitions) == partition) return key;
+    }
+}
+
 trading::AccountId AccountOf(const Command& c) {
     return std::visit(
         [](const auto& x) -> trading::AccountId {
@@ -665,11 +673,20 @@ trading::AccountId AccountOf(const Command& c) {
 }
 
 std::string EncodeOrderRequest(const OrderRequest& r) {
-    return json::serialize(json::object{{"v", kVersion},
-                                        {"correlation_id", r.correlation_id},
-                                        {"reply_to", r.reply_to},
-                                        {"sent_at", r.sent_at},
-                                        {"command", CommandJson(r.command)}});
+    json::object o{
+        {"v", kVersion}, {"correlation_id", r.correlation_id}, {"reply_to", r.reply_to}, {"sent_at", r.sent_at}};
+    if (r.barrier) {
+        o["barrier"] = true;
+    } else {
+        o["command"] = CommandJson(r.command);
+    }
+    if (!r.ticks_seen.empty()) {
+        json::array seen;
+        for (const auto& [partition, offset] : r.ticks_seen)
+            seen.push_back(json::object{{"p", partition}, {"o", offset}});
+        o["ticks_seen"] = std::move(seen);
+    }
+    return json::serialize(o);
 }
 
 Result<OrderRequest> DecodeOrderRequest(std::string_view text) {
@@ -678,7 +695,16 @@ Result<OrderRequest> DecodeOrderRequest(std::string_view text) {
         out.correlation_id = r.Id("correlation_id", false);
         out.reply_to = r.Id("reply_to", true);
         out.sent_at = r.Int("sent_at");
-        out.command = ReadCommand(r.Object("command"));
+        out.barrier = r.Has("barrier") && r.Bool("barrier");
+        if (!out.barrier) out.command = ReadCommand(r.Object("command"));
+        if (r.Has("ticks_seen")) {
+            for (Reader& seen : r.Objects("ticks_seen", kMaxTickPartitions)) {
+                const std::int64_t partition = seen.NonNegative("p");
+                const std::int64_t offset = seen.NonNegative("o");
+                if (partition > INT32_MAX) seen.Fail("p", "must be a partition number");
+                out.ticks_seen.emplace_back(static_cast<std::int32_t>(partition), offset);
+            }
+        }
         return out;
     });
 }

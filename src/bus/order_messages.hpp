@@ -34,7 +34,20 @@ struct OrderRequest {
     std::string reply_to;        // the gateway instance that waits for the answer; may be empty
     Timestamp sent_at = 0;       // when the gateway published it
     trading::Command command;
+    // The last StockInfos offset per partition the gateway had read when it sent this: the engine applies at
+    // least those ticks first, so an order meets every price its sender could have seen (an injected tick
+    // the gateway answered, above all). Optional; at most kMaxTickPartitions.
+    std::vector<std::pair<std::int32_t, std::int64_t>> ticks_seen;
+    // A barrier instead of a command (`command` is ignored and not sent): the engine owning the partition it was
+    // sent to answers it once it has applied and committed the ticks of ticks_seen and every earlier request of
+    // that partition, and publishes the answer after every other update of that round, on the same partition
+    // number of `order-updates` (key: PartitionKey). A gateway that has the answers of all partitions has read
+    // every update those caused (an injected tick's fills, above all).
+    bool barrier = false;
 };
+// A message key that Kafka's partitioner puts on `partition` of `partitions`.
+std::string PartitionKey(std::int32_t partition, std::int32_t partitions);
+inline constexpr std::size_t kMaxTickPartitions = 1'024;
 
 // What the engine did, published to `order-updates` (key: OrderKey(account)) once the state is durable.
 // For a request: correlation_id and reply_to copied from it, result set, events = the command's own events.

@@ -1,10 +1,10 @@
 #include "bus/order_messages.hpp"
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <limits>
 #include <string>
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 namespace ik::bus {
@@ -549,6 +549,24 @@ json::object& FirstEvent(json::object& o) { return o.at("events").as_array().at(
 TEST(OrderMessages, TheFixturesOfTheRefusalTestsAreValid) {
     ASSERT_TRUE(DecodeOrderRequest(PlaceOrderJson()).has_value());
     ASSERT_TRUE(DecodeOrderUpdate(UpdateJson()).has_value());
+}
+
+TEST(OrderMessages, RequestsCarryTheTickOffsetsTheirGatewayHadRead) {
+    OrderRequest sent = Request(trading::Deposit{7, 1'000, kTs});
+    sent.ticks_seen = {{0, 41}, {5, 0}};
+    auto back = DecodeOrderRequest(EncodeOrderRequest(sent));
+    ASSERT_TRUE(back.has_value()) << back.error().message;
+    EXPECT_EQ(back->ticks_seen, sent.ticks_seen);
+    sent.ticks_seen.clear();
+    const std::string none = EncodeOrderRequest(sent);
+    EXPECT_EQ(none.find("ticks_seen"), std::string::npos) << "absent when empty";
+    EXPECT_TRUE(DecodeOrderRequest(none).value().ticks_seen.empty());
+    for (const char* bad : {R"([{"p":-1,"o":3}])", R"([{"p":1,"o":-3}])", R"([{"p":4294967296,"o":3}])", R"({"p":1})",
+                            R"([{"p":1}])", R"([7])"}) {
+        std::string text = EncodeOrderRequest(Request(trading::Deposit{7, 1'000, kTs}));
+        text.insert(text.size() - 1, std::string(R"(,"ticks_seen":)") + bad);
+        EXPECT_FALSE(DecodeOrderRequest(text).has_value()) << text;
+    }
 }
 
 TEST(OrderMessages, RefusesWhatIsNotAVersionedObject) {

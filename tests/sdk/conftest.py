@@ -4,6 +4,10 @@ The server is started once per session in a temporary directory (market source n
 tick injection on), users are signed up through the platform API (which the SDK does not cover, so plain
 HTTP is used for it), and the server is stopped with SIGTERM at the end: it must exit 0, and
 `investking verify` must accept the data directory it leaves.
+
+With IK_SDK_URL set (e.g. a gateway of the distributed mode, http://127.0.0.1:8080) the tests run against that
+server instead, started by the caller with the same settings and a fresh database, signing in as "admin" with
+IK_SDK_ADMIN_PASSWORD; stopping and verifying it is then the caller's job (tests/distributed/run_clients.sh).
 """
 
 from __future__ import annotations
@@ -58,7 +62,9 @@ class User:
 class Server:
     """A running `investking serve` and the platform-API helpers the SDK tests need."""
 
-    def __init__(self, binary: Path, workdir: Path):
+    def __init__(self, binary: Path, workdir: Path, url: str = "", admin_password: str = ADMIN_PASSWORD):
+        self.url = url.rstrip("/")
+        self.admin_password = admin_password
         self.binary = binary
         self.workdir = workdir
         self.data_dir = workdir / "data"
@@ -71,6 +77,10 @@ class Server:
 
     # ---- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> None:
+        if self.url:
+            self.port = int(self.url.rsplit(":", 1)[1])
+            self._sign_in_admin()
+            return
         env = dict(os.environ)
         env.update(
             INVESTKING_MARKET_SOURCE="none",
@@ -106,8 +116,11 @@ class Server:
                 return False
 
         wait_until(readyz, START_DEADLINE_S, what="GET /readyz to answer 200")
+        self._sign_in_admin()
+
+    def _sign_in_admin(self) -> None:
         r = self.http.post(f"{self.base_url}/api/v1/auth/login",
-                           json={"username": "admin", "password": ADMIN_PASSWORD}, timeout=30)
+                           json={"username": "admin", "password": self.admin_password}, timeout=30)
         assert r.status_code == 200, f"admin login: {r.status_code} {r.text}"
         self.admin_token = r.json()["access_token"]
 
@@ -188,13 +201,17 @@ def server(tmp_path_factory) -> Server:
     binary = Path(os.environ.get("IK_BINARY", str(DEFAULT_BINARY))).resolve()
     if not os.access(binary, os.X_OK):
         pytest.fail(f"investking binary not found at {binary} (set IK_BINARY or build the debug preset)")
-    srv = Server(binary, tmp_path_factory.mktemp("investking"))
+    url = os.environ.get("IK_SDK_URL", "")
+    srv = Server(binary, tmp_path_factory.mktemp("investking"), url,
+                 os.environ.get("IK_SDK_ADMIN_PASSWORD", ADMIN_PASSWORD) if url else ADMIN_PASSWORD)
     try:
         srv.start()
     except BaseException:
         srv.stop()
         raise
     yield srv
+    if url:
+        return  # the caller's server: the caller stops and verifies it
     code = srv.stop()
     assert code == 0, f"investking serve exited with {code} after SIGTERM:\n{srv.log_tail()}"
     verify = srv.verify()

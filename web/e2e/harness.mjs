@@ -109,13 +109,17 @@ export function jsGzipBytes(webRoot = WEB_ROOT) {
 
 // ---- the server ----
 
+// With IK_E2E_URL set (e.g. a gateway of the distributed mode, http://127.0.0.1:8080) the suite runs against
+// that server, started by the caller (session always open, tick injection on, a fresh database, the web app
+// served) with "admin" signing in with IK_E2E_ADMIN_PASSWORD; stopping it is then the caller's job.
 export class Server {
-  /** @param {{binary: string, webRoot?: string, startTimeoutMs?: number}} options */
-  constructor({ binary, webRoot = WEB_ROOT, startTimeoutMs = 90_000 }) {
+  /** @param {{binary: string, webRoot?: string, startTimeoutMs?: number, url?: string, adminPassword?: string}} options */
+  constructor({ binary, webRoot = WEB_ROOT, startTimeoutMs = 90_000, url = "", adminPassword = "" }) {
     this.binary = binary;
     this.webRoot = webRoot;
     this.startTimeoutMs = startTimeoutMs;
-    this.adminPassword = randomText(24);
+    this.external = url.replace(/\/$/, "");
+    this.adminPassword = adminPassword || randomText(24);
     this.lines = [];
     this.child = null;
     this.exit = null;
@@ -123,6 +127,16 @@ export class Server {
   }
 
   async start() {
+    if (this.external) {
+      this.url = this.external;
+      this.port = Number(new URL(this.url).port);
+      this.logPath = "(the caller's server)";
+      this.dir = "(the caller's server)";
+      await until(`GET ${this.url}/readyz to answer 200`, async () => (await this.request("GET", "/readyz")).status === 200, {
+        timeoutMs: this.startTimeoutMs,
+      });
+      return this;
+    }
     if (!this.binary) throw new Error("no investking binary: pass its path as IK_BINARY=… or the first argument");
     if (!existsSync(this.binary)) throw new Error(`investking binary ${this.binary} does not exist`);
     if (!existsSync(join(this.webRoot, "index.html"))) {
@@ -226,7 +240,7 @@ export class Server {
   }
 
   removeDataDir() {
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir && !this.external) rmSync(this.dir, { recursive: true, force: true });
   }
 
   // ---- HTTP ----

@@ -779,7 +779,11 @@ async function timeToLive(t) {
 describe("InvestKing web app in Chromium against the real server", { timeout: 900_000 }, () => {
   before(async () => {
     cleanOutDir();
-    server = await new Server({ binary: BINARY }).start();
+    server = await new Server({
+      binary: BINARY,
+      url: process.env.IK_E2E_URL ?? "",
+      adminPassword: process.env.IK_E2E_ADMIN_PASSWORD ?? "",
+    }).start();
     log(`e2e: server ${server.url} (data ${server.dir}), screenshots in ${OUT_DIR}`);
     browser = await launchBrowser();
     log(`e2e: chromium ${browser.version()}`);
