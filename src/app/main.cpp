@@ -323,6 +323,24 @@ int Ingest(const CommonFlags& flags, IngestOptions options) {
     return exit_code;
 }
 
+// Runs a worker whose Step(wait) polls and returns Result<…> until a stop signal or an error, then stops it and
+// logs its last activity line. The exit code as RunRole's.
+template <class Worker>
+int RunSteps(const sigset_t& signals, Worker& worker, std::chrono::milliseconds wait) {
+    const int exit_code = RunRole(
+        signals, std::chrono::milliseconds(0),
+        [&]() -> Status {
+            if (auto n = worker.Step(wait); !n) return std::unexpected(n.error());
+            return {};
+        },
+        [&] { return worker.ActivityLine(); });
+    worker.Stop();
+    auto log = GetLogger("app");
+    log->info("{}", worker.ActivityLine());
+    log->info("event=stopped");
+    return exit_code;
+}
+
 // The `sink` role: Stocks and StockInfos into both MySQL/MariaDB databases.
 int Sink(const CommonFlags& flags) {
     auto cfg = LoadConfig(flags);
@@ -344,17 +362,7 @@ int Sink(const CommonFlags& flags) {
     if (auto s = worker.Start(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
     log->info("event=ready role=sink version={} kafka={}", VersionString(), cfg->kafka.bootstrap);
     // Nothing of a failed batch was committed to Kafka: a restart reads it again.
-    const int exit_code = RunRole(
-        signals, std::chrono::milliseconds(0),
-        [&]() -> Status {
-            if (auto n = worker.Step(std::chrono::milliseconds(200)); !n) return std::unexpected(n.error());
-            return {};
-        },
-        [&] { return worker.ActivityLine(); });
-    worker.Stop();
-    log->info("{}", worker.ActivityLine());
-    log->info("event=stopped");
-    return exit_code;
+    return RunSteps(signals, worker, std::chrono::milliseconds(200));
 }
 
 // The `engine` role: owns the accounts of its `orders` partitions.
@@ -369,6 +377,14 @@ int Engine(const CommonFlags& flags, EngineRoleOptions options) {
     const sigset_t signals = BlockStopSignals();
     auto service = OpenMysql<storage::MysqlServiceStore>(*cfg, cfg->database.service_url, "database.service_url");
     if (!service) return Fail(ExitCodeFor(service.error()), service.error().message);
+    // Ids are striped by instance number: two engines with one number would hand out the same ids.
+    const std::string lock_name = "investking-engine-" + std::to_string(options.instance);
+    auto locked = (*service)->TryNamedLock(lock_name);
+    if (!locked) return Fail(ExitCodeFor(locked.error()), locked.error().message);
+    if (!*locked) {
+        return Fail(kExitUsage, "engine: instance " + std::to_string(options.instance) +
+                                    " runs already (the database's lock " + lock_name + " is held); give another --instance");
+    }
     auto bus = ConnectKafka(*cfg, "investking-engine-" + std::to_string(options.instance));
     if (!bus) return Fail(ExitCodeFor(bus.error()), bus.error().message);
     SystemClock clock;
@@ -378,17 +394,7 @@ int Engine(const CommonFlags& flags, EngineRoleOptions options) {
     log->info("event=ready role=engine instance={} version={} kafka={}", instance, VersionString(), cfg->kafka.bootstrap);
     // After an error nothing uncommitted was answered; the next owner of the partitions resumes from the stored
     // offsets.
-    const int exit_code = RunRole(
-        signals, std::chrono::milliseconds(0),
-        [&]() -> Status {
-            if (auto n = worker.Step(std::chrono::milliseconds(20)); !n) return std::unexpected(n.error());
-            return {};
-        },
-        [&] { return worker.ActivityLine(); });
-    worker.Stop();
-    log->info("{}", worker.ActivityLine());
-    log->info("event=stopped");
-    return exit_code;
+    return RunSteps(signals, worker, std::chrono::milliseconds(20));
 }
 
 // The `gateway` role: the HTTP and WebSocket API over Kafka and the service database.

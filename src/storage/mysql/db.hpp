@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "storage/each_row.hpp"
 
 struct st_mysql;
 struct st_mysql_stmt;
@@ -54,16 +55,7 @@ public:
     // Status to stop with its error). As impl::Stmt::ForEach for SQLite.
     template <class F>
     Status ForEach(F&& row) {
-        for (;;) {
-            auto more = Fetch();
-            if (!more) return std::unexpected(more.error());
-            if (!*more) return {};
-            if constexpr (std::is_same_v<decltype(row(*this)), Status>) {
-                if (auto s = row(*this); !s) return s;
-            } else {
-                row(*this);
-            }
-        }
+        return EachRow([this] { return Fetch(); }, [&] { return row(*this); });
     }
     std::int64_t Int(int column) const;  // 0 for NULL
     std::string Text(int column) const;

@@ -78,6 +78,10 @@ public:
     // The database URL with the password redacted (for logs and errors).
     const std::string& where() const { return where_; }
 
+    // Takes the server's named lock `name` (GET_LOCK) for as long as this store's connection lives: false when
+    // another connection holds it. What makes a role's instance number unique among running processes.
+    Result<bool> TryNamedLock(const std::string& name);
+
 private:
     explicit MysqlServiceStore(std::unique_ptr<mysql::Connection> c);
 

@@ -4,6 +4,7 @@
 #include "storage/mysql/mysql_store.hpp"
 
 #include <mysql.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -197,6 +198,20 @@ TEST(MysqlMigrationsTest, TheRealSchemaIsInnoDbUtf8mb4AndAHalfAppliedVersionRuns
     ASSERT_TRUE((*store)->Migrate());
     EXPECT_EQ((*store)->SchemaVersion().value(), 5);
     EXPECT_EQ((*store)->CountRows("universe").value(), 0);
+}
+
+// An engine's instance number is held as a named lock of its connection: a second holder is refused until the
+// first connection is gone.
+TEST(MysqlStoreTest, ANamedLockIsHeldByOneConnectionUntilItCloses) {
+    auto a = MysqlServiceStore::Open(FixtureDsn("investking_service"));
+    auto b = MysqlServiceStore::Open(FixtureDsn("investking_service"));
+    ASSERT_TRUE(a.has_value() && b.has_value());
+    const std::string name = "investking-test-lock-" + std::to_string(::getpid());
+    EXPECT_TRUE((*a)->TryNamedLock(name).value());
+    EXPECT_TRUE((*a)->TryNamedLock(name).value()) << "the holder may take it again";
+    EXPECT_FALSE((*b)->TryNamedLock(name).value());
+    a->reset();
+    EXPECT_TRUE((*b)->TryNamedLock(name).value()) << "free once the holder's connection closed";
 }
 
 // Two engines claiming their partitions' offset rows at the same moment lock the same index gap; InnoDB rolls

@@ -562,6 +562,22 @@ Result<std::int64_t> MysqlServiceStore::CountRows(const std::string& table) {
     return mysql::CountRowsIn(*c_, table);
 }
 
+Result<bool> MysqlServiceStore::TryNamedLock(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    auto stmt = c_->Prepare("SELECT GET_LOCK(?, 0)");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->Bind(0, std::string_view(name));
+    if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
+    auto row = stmt->Fetch();
+    if (!row) return std::unexpected(row.error());
+    const bool held = *row && !stmt->IsNull(0) && stmt->Int(0) == 1;
+    while (*row) {
+        row = stmt->Fetch();
+        if (!row) return std::unexpected(row.error());
+    }
+    return held;
+}
+
 Result<std::vector<Violation>> MysqlServiceStore::Verify() {
     std::lock_guard lock(mutex_);
     return VerifyLocked();

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "common/error.hpp"
+#include "storage/each_row.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -48,16 +49,7 @@ public:
     // return Status to stop with its error).
     template <class F>
     Status ForEach(F&& row) {
-        for (;;) {
-            auto more = Step();
-            if (!more) return std::unexpected(more.error());
-            if (!*more) return {};
-            if constexpr (std::is_same_v<decltype(row(*this)), Status>) {
-                if (auto s = row(*this); !s) return s;
-            } else {
-                row(*this);
-            }
-        }
+        return EachRow([this] { return Step(); }, [&] { return row(*this); });
     }
     // Steps to completion, ignoring rows (for INSERT/UPDATE/DDL), then resets for reuse.
     Status Run();
