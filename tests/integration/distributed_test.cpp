@@ -479,6 +479,12 @@ TEST(Distributed, AnOrderTravelsFromAGatewayThroughKafkaAndAnEngineIntoMariaDbAn
                                     {"ingest", {"ingest", "--symbol", "005930"}},
                                     {"gateway-1", {"gateway", "--listen", "127.0.0.1:0"}},
                                     {"gateway-2", {"gateway", "--listen", "127.0.0.1:0"}}}));
+    // An instance number runs once: a second engine 2 is refused (its ids would collide with the first's).
+    auto& twin = cluster.Start("engine-2-twin", {"engine", "--instance", "2"});
+    ASSERT_TRUE(WaitFor([&] { return !twin.Running(); }, 60s)) << ReadFile(cluster.Log("engine-2-twin"));
+    EXPECT_EQ(twin.exit_code(), 2) << ReadFile(cluster.Log("engine-2-twin"));
+    EXPECT_NE(ReadFile(cluster.Log("engine-2-twin")).find("instance 2 runs already"), std::string::npos)
+        << ReadFile(cluster.Log("engine-2-twin"));
     HttpClient one(GatewayPort(ReadFile(cluster.Log("gateway-1"))));
     HttpClient two(GatewayPort(ReadFile(cluster.Log("gateway-2"))));
     const Trader t = SignUp(one, "dist_alice");
