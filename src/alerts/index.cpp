@@ -4,6 +4,16 @@
 
 namespace ik::alerts {
 
+namespace {
+
+// When a repeat rule may fire again: its last firing plus the cooldown (0: now).
+Timestamp QuietUntil(const Rule& r) {
+    if (r.mode != Mode::kRepeat || r.last_fired == 0 || r.cooldown_s <= 0) return 0;
+    return r.last_fired + r.cooldown_s * kNanosPerSecond;
+}
+
+}  // namespace
+
 AlertIndex::Side AlertIndex::SideOf(Kind k) {
     switch (k) {
         case Kind::kPriceAtOrAbove:
@@ -35,29 +45,46 @@ void AlertIndex::Insert(Stock& s, Side side, Entry e) {
 void AlertIndex::Erase(Stock& s, Side side, Entry e) {
     auto& v = s.side[side];
     const auto it = std::lower_bound(v.begin(), v.end(), e);
-    if (it != v.end() && it->id == e.id) v.erase(it);
+    if (it != v.end() && it->slot == e.slot) v.erase(it);
+}
+
+void AlertIndex::Free(std::uint32_t slot) {
+    slot_of_.erase(slab_[slot].rule.id);
+    slab_[slot] = Slot{};
+    free_.push_back(slot);
 }
 
 Status AlertIndex::Add(const Rule& rule) {
-    if (rules_.contains(rule.id))
+    if (slot_of_.contains(rule.id)) {
         return MakeError(ErrorCode::kAlreadyExists, "alert " + std::to_string(rule.id) + " is indexed");
+    }
     if (rule.symbol >= kMaxStocks) return MakeError(ErrorCode::kInvalidArgument, "alert without a known stock");
     Stock& s = StockOf(rule.symbol);
-    const Side side = SideOf(rule.kind);
     if ((rule.kind == Kind::kChangePctAtOrAbove || rule.kind == Kind::kChangePctAtOrBelow) && s.previous_close <= 0) {
         return MakeError(ErrorCode::kInvalidArgument, "no previous close for the stock of a change alert");
     }
-    Insert(s, side, Entry{EntryLevel(rule, s), rule.id});
-    rules_.emplace(rule.id, rule);
+    std::uint32_t slot;
+    if (!free_.empty()) {
+        slot = free_.back();
+        free_.pop_back();
+    } else {
+        slot = static_cast<std::uint32_t>(slab_.size());
+        slab_.emplace_back();
+    }
+    slab_[slot].rule = rule;
+    slot_of_.emplace(rule.id, slot);
+    Insert(s, SideOf(rule.kind), Entry{EntryLevel(rule, s), QuietUntil(rule), slot});
     return {};
 }
 
 bool AlertIndex::Remove(AlertId id) {
-    const auto it = rules_.find(id);
-    if (it == rules_.end()) return false;
-    Stock& s = stocks_[it->second.symbol];
-    Erase(s, SideOf(it->second.kind), Entry{EntryLevel(it->second, s), id});
-    rules_.erase(it);
+    const auto it = slot_of_.find(id);
+    if (it == slot_of_.end()) return false;
+    const std::uint32_t slot = it->second;
+    const Rule& r = slab_[slot].rule;
+    Stock& s = stocks_[r.symbol];
+    Erase(s, SideOf(r.kind), Entry{EntryLevel(r, s), 0, slot});
+    Free(slot);
     return true;
 }
 
@@ -70,7 +97,7 @@ void AlertIndex::SetPreviousClose(market::SymbolId symbol, Won previous_close) {
     for (Side side : {kUp, kDown}) {
         bool moved = false;
         for (Entry& e : s.side[side]) {
-            const Rule& r = rules_.at(e.id);
+            const Rule& r = slab_[e.slot].rule;
             if (r.kind == Kind::kChangePctAtOrAbove || r.kind == Kind::kChangePctAtOrBelow) {
                 e.level = EntryLevel(r, s);
                 moved = true;
@@ -91,32 +118,32 @@ void AlertIndex::StartDay() {
 void AlertIndex::FireRange(Stock& s, Side side, std::size_t begin, std::size_t end, const market::Tick& t,
                            Qty day_volume, std::vector<Firing>& fired) {
     auto& v = s.side[side];
-    // Down moves fire from the level nearest the old price: walk the range backwards for them.
+    // Fire in crossing order: up and volume from the lowest level, down from the highest.
     const bool backwards = side == kDown;
-    std::size_t kept = 0;  // entries of the range that stay, compacted to its front
-    std::vector<Entry> stays;
+    bool any_gone = false;
     for (std::size_t n = 0; n < end - begin; ++n) {
-        const std::size_t i = backwards ? end - 1 - n : begin + n;
-        const Entry e = v[i];
-        Rule& r = rules_.at(e.id);
-        const bool expired = r.expires_at != 0 && t.ts >= r.expires_at;
-        const bool cooling =
-            r.mode == Mode::kRepeat && r.last_fired != 0 && t.ts < r.last_fired + r.cooldown_s * kNanosPerSecond;
-        if (!expired && !cooling) {
-            fired.push_back(Firing{r.id, r.user, r.symbol, r.kind, r.mode, r.channels, t.price, day_volume, t.ts});
-            r.last_fired = t.ts;
+        Entry& e = v[backwards ? end - 1 - n : begin + n];
+        if (t.ts < e.quiet_until) continue;  // cooling down: skipped, not postponed
+        Slot& slot = slab_[e.slot];
+        Rule& r = slot.rule;
+        if (r.expires_at != 0 && t.ts >= r.expires_at) {
+            slot.gone = any_gone = true;
+            continue;
         }
-        if (!expired && r.mode == Mode::kRepeat) {
-            stays.push_back(e);
-            ++kept;
-        } else {
-            rules_.erase(e.id);
-        }
+        fired.push_back(Firing{r.id, r.user, r.symbol, r.kind, r.mode, r.channels, t.price, day_volume, t.ts});
+        r.last_fired = t.ts;
+        e.quiet_until = QuietUntil(r);
+        if (r.mode == Mode::kOnce) slot.gone = any_gone = true;
     }
-    if (kept == end - begin) return;
-    if (backwards) std::reverse(stays.begin(), stays.end());
-    std::copy(stays.begin(), stays.end(), v.begin() + static_cast<std::ptrdiff_t>(begin));
-    v.erase(v.begin() + static_cast<std::ptrdiff_t>(begin + kept), v.begin() + static_cast<std::ptrdiff_t>(end));
+    if (!any_gone) return;
+    const auto first = v.begin() + static_cast<std::ptrdiff_t>(begin);
+    const auto last = v.begin() + static_cast<std::ptrdiff_t>(end);
+    const auto kept = std::remove_if(first, last, [&](const Entry& e) {
+        if (!slab_[e.slot].gone) return false;
+        Free(e.slot);
+        return true;
+    });
+    v.erase(kept, last);
 }
 
 void AlertIndex::OnTick(const market::Tick& t, std::vector<Firing>& fired) {

@@ -49,8 +49,8 @@ public:
     Status Add(const Rule& rule);
     // Removes a rule; false when it is not there.
     bool Remove(AlertId id);
-    bool Contains(AlertId id) const { return rules_.contains(id); }
-    std::size_t size() const { return rules_.size(); }
+    bool Contains(AlertId id) const { return slot_of_.contains(id); }
+    std::size_t size() const { return slot_of_.size(); }
 
     // The reference of the change rules of `symbol`; their levels move with it.
     void SetPreviousClose(market::SymbolId symbol, Won previous_close);
@@ -63,12 +63,18 @@ public:
     void OnTick(const market::Tick& tick, std::vector<Firing>& fired);
 
 private:
+    // A rule's place in a stock's sorted side; `slot` indexes slab_ (no hashing on the tick path).
     struct Entry {
-        Won level;  // won for price and change rules, shares for volume rules
-        AlertId id;
+        Won level;                  // won for price and change rules, shares for volume rules
+        Timestamp quiet_until = 0;  // a repeat rule's cooldown end: crossings before it skip the rule unread
+        std::uint32_t slot = 0;
         friend bool operator<(const Entry& a, const Entry& b) {
-            return a.level < b.level || (a.level == b.level && a.id < b.id);
+            return a.level < b.level || (a.level == b.level && a.slot < b.slot);
         }
+    };
+    struct Slot {
+        Rule rule;
+        bool gone = false;  // fired (once) or expired during the current tick; freed after it
     };
     enum Side : std::uint8_t { kUp, kDown, kVolume };
     struct Stock {
@@ -83,12 +89,15 @@ private:
     Stock& StockOf(market::SymbolId symbol);
     void Insert(Stock& s, Side side, Entry e);
     void Erase(Stock& s, Side side, Entry e);
+    void Free(std::uint32_t slot);
     // Fires the entries of s.side[side] in [begin, end) (indices), removing the once and expired ones.
     void FireRange(Stock& s, Side side, std::size_t begin, std::size_t end, const market::Tick& t, Qty day_volume,
                    std::vector<Firing>& fired);
 
-    std::vector<Stock> stocks_;  // by SymbolId
-    std::unordered_map<AlertId, Rule> rules_;
+    std::vector<Stock> stocks_;        // by SymbolId
+    std::vector<Slot> slab_;           // the rules, by slot
+    std::vector<std::uint32_t> free_;  // slots to reuse
+    std::unordered_map<AlertId, std::uint32_t> slot_of_;
 };
 
 }  // namespace ik::alerts
