@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "alerts/index.hpp"
+#include "alerts/rules.hpp"
 #include "common/error.hpp"
 #include "market/symbols.hpp"
 #include "market/tick.hpp"
@@ -240,6 +242,69 @@ public:
     virtual Result<std::vector<ListingStatusRecord>> LoadListingStatuses() = 0;
     // Upserts the row of `code`; kInvalidArgument for kInactive (only active and halted are stored).
     virtual Status SetListingStatus(const std::string& code, market::ListingStatus status, Timestamp now) = 0;
+};
+
+// ---- Price alerts (src/alerts) -------------------------------------------------------------------------
+
+// A user's alert as stored: the rule (rule.id assigned by CreateAlert; rule.last_fired kept by RecordFirings) and
+// what only storage and delivery need.
+struct AlertRecord {
+    alerts::Rule rule;
+    std::string webhook_url;       // empty unless rule.channels has kWebhook
+    std::string status = "armed";  // armed; fired (a once rule after its firing); expired
+    Timestamp created_at = 0;
+    Timestamp updated_at = 0;
+};
+
+// What a firing left for its user: shown in the inbox, pushed over the WebSocket, and the idempotency key of
+// every delivery (its id).
+struct NotificationRecord {
+    std::int64_t id = 0;
+    std::int64_t user_id = 0;
+    alerts::AlertId alert_id = 0;
+    market::SymbolId symbol = market::kNoSymbol;
+    Won price = 0;
+    std::string message;
+    std::uint8_t channels = alerts::kInApp;
+    Timestamp fired_at = 0;  // the crossing tick's time
+    Timestamp created_at = 0;
+    Timestamp read_at = 0;  // 0 = unread
+};
+
+// A firing of the AlertIndex with the message to store.
+struct FiringRecord {
+    alerts::Firing firing;
+    std::string message;
+};
+
+// Alerts and notifications, in the service database (the same stores as ServiceStore); thread-safe likewise.
+class AlertStore {
+public:
+    virtual ~AlertStore() = default;
+    // Stores a new alert (status armed) and returns its id. kFailedPrecondition when the user has `max_armed`
+    // armed alerts already.
+    virtual Result<alerts::AlertId> CreateAlert(const AlertRecord& alert, std::size_t max_armed) = 0;
+    // The user's alerts, newest first.
+    virtual Result<std::vector<AlertRecord>> ListAlerts(std::int64_t user_id) = 0;
+    // nullopt when the user has no alert of that id (another user's included).
+    virtual Result<std::optional<AlertRecord>> GetAlert(std::int64_t user_id, alerts::AlertId id) = 0;
+    // Replaces level, mode, cooldown, expiry, channels, webhook URL and status of the user's alert
+    // (alert.rule.user, alert.rule.id); false when the user has no such alert.
+    virtual Result<bool> UpdateAlert(const AlertRecord& alert) = 0;
+    virtual Result<bool> DeleteAlert(std::int64_t user_id, alerts::AlertId id) = 0;
+    // Every armed alert, by id: what the AlertIndex is built from.
+    virtual Result<std::vector<AlertRecord>> LoadArmedAlerts() = 0;
+    // One transaction. For each firing of an alert that is still armed: a notification (one per alert and
+    // crossing time: a firing stored before, e.g. replayed after a crash, is skipped), and the alert's last
+    // firing, with a once alert marked fired. Returns the notifications stored by this call.
+    virtual Result<std::vector<NotificationRecord>> RecordFirings(std::span<const FiringRecord> firings,
+                                                                  Timestamp now) = 0;
+    // The user's notifications, newest first: at most `limit`, with ids below `before_id` (0: from the newest).
+    virtual Result<std::vector<NotificationRecord>> ListNotifications(std::int64_t user_id, std::size_t limit,
+                                                                      std::int64_t before_id) = 0;
+    // false when the user has no such notification; reading one twice keeps the first time.
+    virtual Result<bool> MarkNotificationRead(std::int64_t user_id, std::int64_t id, Timestamp now) = 0;
+    virtual Result<std::int64_t> UnreadNotifications(std::int64_t user_id) = 0;
 };
 
 class RecommendStore {

@@ -135,7 +135,7 @@ TEST_P(StoreContract, MigratesFreshDatabaseToLatestVersion) {
     EXPECT_EQ(store->SchemaVersion().value(), 0);
     ASSERT_TRUE(store->Migrate());
     EXPECT_EQ(store->SchemaVersion().value(), store->LatestSchemaVersion());
-    EXPECT_EQ(store->LatestSchemaVersion(), 5);
+    EXPECT_EQ(store->LatestSchemaVersion(), 6);
     for (const char* table : {"users", "api_keys", "accounts", "orders", "fills", "positions", "deposits",
                               "ledger_entries", "stocks", "stock_infos", "bars", "engine_meta", "universe",
                               "refresh_tokens", "watchlists", "watchlist_items", "consumer_offsets"}) {
@@ -143,40 +143,40 @@ TEST_P(StoreContract, MigratesFreshDatabaseToLatestVersion) {
         ASSERT_TRUE(rows) << table << ": " << rows.error().message;
         EXPECT_EQ(*rows, 0) << table;
     }
-    EXPECT_EQ(store->CountRows("schema_migrations").value(), 5);
+    EXPECT_EQ(store->CountRows("schema_migrations").value(), 6);
 }
 
 TEST_P(StoreContract, MigrateIsIdempotent) {
     auto store = OpenService();
-    const auto applied_at = backend().Query("SELECT SUM(applied_at) FROM schema_migrations");
+    const auto applied_at = backend().Query("SELECT SUM(applied_at / 1000000) FROM schema_migrations");
     ASSERT_TRUE(store->Migrate());
     ASSERT_TRUE(store->Migrate());
-    EXPECT_EQ(store->CountRows("schema_migrations").value(), 5);
-    EXPECT_EQ(backend().Query("SELECT SUM(applied_at) FROM schema_migrations"), applied_at);
+    EXPECT_EQ(store->CountRows("schema_migrations").value(), 6);
+    EXPECT_EQ(backend().Query("SELECT SUM(applied_at / 1000000) FROM schema_migrations"), applied_at);
     store.reset();
     auto reopened = OpenService();
-    EXPECT_EQ(reopened->SchemaVersion().value(), 5);
+    EXPECT_EQ(reopened->SchemaVersion().value(), 6);
 }
 
 TEST_P(StoreContract, RefusesDatabaseNewerThanTheBinary) {
     OpenService().reset();
     ASSERT_TRUE(
-        backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (6, 'from_the_future', 0)"));
+        backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (7, 'from_the_future', 0)"));
     const std::string before = backend().DumpTable("schema_migrations");
 
     auto store = backend().OpenService();
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error().code, ErrorCode::kFailedPrecondition);
-    EXPECT_NE(store.error().message.find("schema version 6 is newer than this binary's 5"), std::string::npos)
+    EXPECT_NE(store.error().message.find("schema version 7 is newer than this binary's 6"), std::string::npos)
         << store.error().message;
     EXPECT_EQ(backend().DumpTable("schema_migrations"), before);
 
     // Migrate() on a store opened before the newer binary wrote to the database refuses as well.
-    ASSERT_TRUE(backend().Exec("DELETE FROM schema_migrations WHERE version = 6"));
+    ASSERT_TRUE(backend().Exec("DELETE FROM schema_migrations WHERE version = 7"));
     auto open = backend().OpenService();
     ASSERT_TRUE(open) << open.error().message;
     ASSERT_TRUE(
-        backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (6, 'from_the_future', 0)"));
+        backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (7, 'from_the_future', 0)"));
     auto migrated = (*open)->Migrate();
     ASSERT_FALSE(migrated);
     EXPECT_EQ(migrated.error().code, ErrorCode::kFailedPrecondition);
@@ -521,6 +521,108 @@ TEST_P(StoreContract, InsertStockTakesAFreeIdOnceAndRefusesATakenIdOrCode) {
     EXPECT_EQ((*stocks)[5].previous_close, 1'000);
 }
 
+AlertRecord MakeAlert(std::int64_t user, alerts::Kind kind, std::int64_t level, alerts::Mode mode) {
+    AlertRecord a;
+    a.rule.user = user;
+    a.rule.symbol = 0;
+    a.rule.kind = kind;
+    a.rule.level = level;
+    a.rule.mode = mode;
+    a.rule.cooldown_s = mode == alerts::Mode::kRepeat ? 60 : 0;
+    a.rule.channels = alerts::kInApp | alerts::kWebhook;
+    a.webhook_url = "https://hooks.example.com/ik";
+    a.created_at = a.updated_at = 1'000;
+    return a;
+}
+
+FiringRecord Fired(const AlertRecord& a, alerts::AlertId id, Timestamp ts, Won price) {
+    FiringRecord f;
+    f.firing = alerts::Firing{id, a.rule.user, a.rule.symbol, a.rule.kind, a.rule.mode, a.rule.channels, price, 10, ts};
+    f.message = "[내일은 투자왕:09:30]삼성전자 " + std::to_string(price) + "원입니다.";
+    return f;
+}
+
+// Alerts per user, the limit of armed ones, and firings stored exactly once: a replayed firing (the same alert and
+// crossing time) stores nothing, a once alert is disarmed with its notification, a deleted one fires no more.
+TEST_P(StoreContract, AlertsAreKeptPerUserAndEachCrossingIsStoredOnce) {
+    auto service = OpenService();
+    auto* store = dynamic_cast<AlertStore*>(service.get());
+    ASSERT_NE(store, nullptr);
+    const AlertRecord once = MakeAlert(7, alerts::Kind::kPriceAtOrAbove, 252'000, alerts::Mode::kOnce);
+    const AlertRecord repeat = MakeAlert(7, alerts::Kind::kChangePctAtOrBelow, -30'000, alerts::Mode::kRepeat);
+    auto a = store->CreateAlert(once, 2);
+    auto b = store->CreateAlert(repeat, 2);
+    ASSERT_TRUE(a.has_value() && b.has_value());
+    EXPECT_NE(*a, *b);
+    auto full = store->CreateAlert(once, 2);
+    ASSERT_FALSE(full.has_value());
+    EXPECT_EQ(full.error().code, ErrorCode::kFailedPrecondition);
+    auto other = store->CreateAlert(MakeAlert(8, alerts::Kind::kVolumeAbove, 1'000'000, alerts::Mode::kOnce), 2);
+    ASSERT_TRUE(other.has_value());
+
+    auto mine = store->ListAlerts(7);
+    ASSERT_TRUE(mine.has_value());
+    ASSERT_EQ(mine->size(), 2U);
+    EXPECT_EQ((*mine)[0].rule.id, *b) << "newest first";
+    EXPECT_EQ((*mine)[0].rule.kind, alerts::Kind::kChangePctAtOrBelow);
+    EXPECT_EQ((*mine)[0].rule.level, -30'000);
+    EXPECT_EQ((*mine)[0].rule.mode, alerts::Mode::kRepeat);
+    EXPECT_EQ((*mine)[0].rule.cooldown_s, 60);
+    EXPECT_EQ((*mine)[0].webhook_url, "https://hooks.example.com/ik");
+    EXPECT_EQ((*mine)[0].rule.channels, alerts::kInApp | alerts::kWebhook);
+    EXPECT_EQ((*mine)[0].status, "armed");
+    EXPECT_FALSE(store->GetAlert(8, *a).value().has_value()) << "another user's alert is not there for them";
+    EXPECT_FALSE(store->DeleteAlert(8, *a).value());
+    AlertRecord changed = store->GetAlert(7, *a).value().value();
+    changed.rule.level = 253'000;
+    changed.updated_at = 2'000;
+    EXPECT_TRUE(store->UpdateAlert(changed).value());
+    EXPECT_TRUE(store->UpdateAlert(changed).value()) << "unchanged values: still there";
+    EXPECT_EQ(store->GetAlert(7, *a).value()->rule.level, 253'000);
+    changed.rule.user = 8;
+    EXPECT_FALSE(store->UpdateAlert(changed).value()) << "not the owner";
+    EXPECT_EQ(store->LoadArmedAlerts().value().size(), 3U);
+
+    // Fire both of user 7's alerts; replay the same firings (as after a crash): nothing more is stored.
+    const std::vector<FiringRecord> firings{Fired(once, *a, 5'000, 253'000), Fired(repeat, *b, 5'000, 240'000)};
+    auto stored = store->RecordFirings(firings, 6'000);
+    ASSERT_TRUE(stored.has_value()) << stored.error().message;
+    ASSERT_EQ(stored->size(), 2U);
+    EXPECT_GT((*stored)[0].id, 0);
+    EXPECT_EQ((*stored)[0].alert_id, *a);
+    EXPECT_EQ((*stored)[0].price, 253'000);
+    auto replayed = store->RecordFirings(firings, 7'000);
+    ASSERT_TRUE(replayed.has_value());
+    EXPECT_TRUE(replayed->empty()) << "each crossing once";
+    EXPECT_EQ(store->GetAlert(7, *a).value()->status, "fired") << "once: disarmed with its notification";
+    EXPECT_EQ(store->GetAlert(7, *b).value()->status, "armed");
+    EXPECT_EQ(store->GetAlert(7, *b).value()->rule.last_fired, 5'000);
+    EXPECT_EQ(store->LoadArmedAlerts().value().size(), 2U);
+    // The repeat alert fires again at a later crossing; a deleted alert no more.
+    EXPECT_EQ(store->RecordFirings(std::vector<FiringRecord>{Fired(repeat, *b, 9'000, 241'000)}, 9'500).value().size(),
+              1U);
+    EXPECT_TRUE(store->DeleteAlert(7, *b).value());
+    EXPECT_TRUE(
+        store->RecordFirings(std::vector<FiringRecord>{Fired(repeat, *b, 12'000, 240'500)}, 12'500).value().empty());
+
+    // The inbox: newest first, pages below an id, read once.
+    auto inbox = store->ListNotifications(7, 10, 0);
+    ASSERT_TRUE(inbox.has_value());
+    ASSERT_EQ(inbox->size(), 3U);
+    EXPECT_EQ((*inbox)[0].price, 241'000);
+    EXPECT_EQ((*inbox)[2].message, "[내일은 투자왕:09:30]삼성전자 253000원입니다.");
+    EXPECT_EQ(store->ListNotifications(7, 10, (*inbox)[0].id).value().size(), 2U);
+    EXPECT_EQ(store->ListNotifications(7, 1, 0).value().size(), 1U);
+    EXPECT_TRUE(store->ListNotifications(8, 10, 0).value().empty());
+    EXPECT_EQ(store->UnreadNotifications(7).value(), 3);
+    EXPECT_TRUE(store->MarkNotificationRead(7, (*inbox)[1].id, 20'000).value());
+    EXPECT_TRUE(store->MarkNotificationRead(7, (*inbox)[1].id, 30'000).value()) << "twice is fine";
+    EXPECT_FALSE(store->MarkNotificationRead(8, (*inbox)[1].id, 30'000).value()) << "not theirs";
+    EXPECT_EQ(store->UnreadNotifications(7).value(), 2);
+    EXPECT_EQ(store->ListNotifications(7, 10, 0).value()[1].read_at, 20'000) << "the first reading counts";
+    EXPECT_EQ(service->CountRows("notifications").value(), 3);
+}
+
 TEST_P(StoreContract, ListingStatusesAreUpsertedByCodeAndSurviveReopening) {
     {
         auto store = OpenService();
@@ -798,7 +900,7 @@ TEST_P(StoreContract, VerifyReportsAnOldSchemaInsteadOfMigrating) {
     ASSERT_TRUE(violations) << violations.error().message;
     ASSERT_EQ(violations->size(), 1u);
     EXPECT_EQ((*violations)[0].check, "schema_version");
-    EXPECT_NE((*violations)[0].message.find("schema version 0, this binary's is 5"), std::string::npos)
+    EXPECT_NE((*violations)[0].message.find("schema version 0, this binary's is 6"), std::string::npos)
         << (*violations)[0].message;
     EXPECT_EQ(store->SchemaVersion().value(), 0);
 }

@@ -8,12 +8,15 @@
 #include "storage/mysql/db.hpp"
 #include "storage/mysql/mysql_store.hpp"
 #include "storage/mysql/order_rows.hpp"
+#include "storage/mysql/statements.hpp"
 
 namespace ik::storage {
 
 namespace {
 
 using mysql::Connection;
+using mysql::Each;
+using mysql::Exec;
 using mysql::Statement;
 using mysql::Transaction;
 
@@ -61,7 +64,8 @@ constexpr const char* kTicksDesc =
 constexpr const char* kInsertApiKey =
     "INSERT INTO api_keys (user_id, key_id, secret_hash, name, created_at) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kApiKeyById =
-    "SELECT id, user_id, key_id, secret_hash, name, created_at, last_used_at, revoked_at FROM api_keys WHERE key_id = ?";
+    "SELECT id, user_id, key_id, secret_hash, name, created_at, last_used_at, revoked_at FROM api_keys WHERE key_id = "
+    "?";
 constexpr const char* kApiKeysOf =
     "SELECT id, user_id, key_id, secret_hash, name, created_at, last_used_at, revoked_at FROM api_keys"
     " WHERE user_id = ? ORDER BY id";
@@ -74,7 +78,8 @@ constexpr const char* kRefreshByHash =
     " WHERE token_hash = ?";
 constexpr const char* kRevokeRefresh =
     "UPDATE refresh_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL";
-constexpr const char* kRevokeFamily = "UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL";
+constexpr const char* kRevokeFamily =
+    "UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL";
 constexpr const char* kInsertWatchlist =
     "INSERT INTO watchlists (id, user_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kWatchlistNameTaken =
@@ -85,7 +90,8 @@ constexpr const char* kWatchlistById =
     "SELECT id, user_id, name, created_at, updated_at FROM watchlists WHERE user_id = ? AND id = ?";
 constexpr const char* kWatchlistItems = "SELECT stock_id FROM watchlist_items WHERE watchlist_id = ? ORDER BY idx";
 constexpr const char* kDeleteWatchlistItems = "DELETE FROM watchlist_items WHERE watchlist_id = ?";
-constexpr const char* kInsertWatchlistItem = "INSERT INTO watchlist_items (watchlist_id, idx, stock_id) VALUES (?, ?, ?)";
+constexpr const char* kInsertWatchlistItem =
+    "INSERT INTO watchlist_items (watchlist_id, idx, stock_id) VALUES (?, ?, ?)";
 constexpr const char* kUpdateWatchlist = "UPDATE watchlists SET name = ?, updated_at = ? WHERE user_id = ? AND id = ?";
 constexpr const char* kDeleteWatchlist = "DELETE FROM watchlists WHERE user_id = ? AND id = ?";
 constexpr const char* kListingStatuses = "SELECT code, status, updated_at FROM universe ORDER BY code";
@@ -97,46 +103,10 @@ std::int64_t AsInt(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 std::int64_t Bound(Timestamp until) { return until == 0 ? std::numeric_limits<std::int64_t>::max() : until; }
 std::int64_t Limit(std::size_t n) { return n == 0 || n > 1'000'000 ? 1'000'000 : static_cast<std::int64_t>(n); }
 
-void BindAll(Statement&, int) {}
-template <class First, class... Rest>
-void BindAll(Statement& stmt, int index, const First& first, const Rest&... rest) {
-    if constexpr (std::is_convertible_v<const First&, std::string_view>) {
-        stmt.Bind(index, std::string_view(first));
-    } else {
-        stmt.Bind(index, static_cast<std::int64_t>(first));
-    }
-    BindAll(stmt, index + 1, rest...);
-}
-
-// One statement: bind the arguments in order, execute, hand each row to `row`.
-template <class F, class... Args>
-Status Each(Connection& c, const char* sql, F&& row, const Args&... args) {
-    auto stmt = c.Prepare(sql);
-    if (!stmt) return std::unexpected(stmt.error());
-    BindAll(*stmt, 0, args...);
-    if (auto ok = stmt->Execute(); !ok) return ok;
-    for (;;) {
-        auto more = stmt->Fetch();
-        if (!more) return std::unexpected(more.error());
-        if (!*more) return {};
-        row(std::as_const(*stmt));
-    }
-}
-
-// One statement that returns no rows: bind, execute, return the rows it changed.
-template <class... Args>
-Result<std::int64_t> Exec(Connection& c, const char* sql, const Args&... args) {
-    auto stmt = c.Prepare(sql);
-    if (!stmt) return std::unexpected(stmt.error());
-    BindAll(*stmt, 0, args...);
-    if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
-    return stmt->AffectedRows();
-}
-
 Status CheckWatchlistName(Connection& c, const WatchlistRecord& list) {
     std::int64_t taken = 0;
-    auto ok = Each(c, kWatchlistNameTaken, [&](const Statement& s) { taken = s.Int(0); }, list.user_id, list.name,
-                   list.id);
+    auto ok = Each(
+        c, kWatchlistNameTaken, [&](const Statement& s) { taken = s.Int(0); }, list.user_id, list.name, list.id);
     if (!ok) return ok;
     if (taken > 0) return MakeError(ErrorCode::kAlreadyExists, "a watchlist named '" + list.name + "' already exists");
     return {};
@@ -185,7 +155,8 @@ Result<std::vector<trading::Order>> MysqlServiceStore::ListOrders(const OrderQue
 
 Result<std::vector<trading::Fill>> MysqlServiceStore::ListFills(const HistoryQuery& q) {
     std::lock_guard lock(mutex_);
-    const char* sql = q.account == 0 ? (q.ascending ? kFillsAsc : kFillsDesc) : (q.ascending ? kFillsOfAsc : kFillsOfDesc);
+    const char* sql =
+        q.account == 0 ? (q.ascending ? kFillsAsc : kFillsDesc) : (q.ascending ? kFillsOfAsc : kFillsOfDesc);
     auto stmt = c_->Prepare(sql);
     if (!stmt) return std::unexpected(stmt.error());
     stmt->Bind(0, q.after).Bind(1, Bound(q.until));
@@ -325,7 +296,7 @@ Status MysqlServiceStore::CreateWatchlist(const WatchlistRecord& list) {
 }
 
 Result<std::optional<WatchlistRecord>> MysqlServiceStore::GetWatchlistLocked(std::int64_t user_id,
-                                                                            const std::string& id) {
+                                                                             const std::string& id) {
     std::optional<WatchlistRecord> out;
     if (auto ok = Each(
             *c_, kWatchlistById, [&](const Statement& s) { out = rows::WatchlistFromRow(s); }, user_id, id);

@@ -247,6 +247,49 @@ CREATE TABLE IF NOT EXISTS consumer_offsets (
     CONSTRAINT consumer_offsets_next CHECK (next_offset >= 0)
 ))sql" IK_TABLE;
 
+// Price alerts (src/alerts): a user's rules, and one notification per firing (alert, crossing time).
+constexpr std::string_view kAlerts = R"sql(
+CREATE TABLE IF NOT EXISTS alerts (
+    id            BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    user_id       BIGINT       NOT NULL,
+    stock_id      BIGINT       NOT NULL,
+    kind          VARCHAR(32)  NOT NULL,
+    level         BIGINT       NOT NULL,                    -- won, ppm of the previous close, or shares
+    mode          VARCHAR(8)   NOT NULL,
+    cooldown_s    BIGINT       NOT NULL DEFAULT 0,
+    expires_at    BIGINT       NOT NULL DEFAULT 0,          -- 0 = never
+    channels      INT          NOT NULL,                    -- bits: 1 in-app, 2 webhook, 4 SNS
+    webhook_url   VARCHAR(2048) NOT NULL DEFAULT '',
+    status        VARCHAR(8)   NOT NULL DEFAULT 'armed',
+    last_fired_at BIGINT       NOT NULL DEFAULT 0,
+    created_at    BIGINT       NOT NULL,
+    updated_at    BIGINT       NOT NULL,
+    KEY alerts_by_user (user_id, id),
+    KEY alerts_by_status (status, id),
+    CONSTRAINT alerts_kind CHECK (kind IN ('price_at_or_above', 'price_at_or_below', 'change_pct_at_or_above',
+                                           'change_pct_at_or_below', 'volume_above')),
+    CONSTRAINT alerts_mode CHECK (mode IN ('once', 'repeat')),
+    CONSTRAINT alerts_status CHECK (status IN ('armed', 'fired', 'expired')),
+    CONSTRAINT alerts_channels CHECK (channels BETWEEN 1 AND 7),
+    CONSTRAINT alerts_cooldown CHECK (cooldown_s >= 0)
+))sql" IK_TABLE;
+
+constexpr std::string_view kNotifications = R"sql(
+CREATE TABLE IF NOT EXISTS notifications (
+    id         BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    user_id    BIGINT        NOT NULL,
+    alert_id   BIGINT        NOT NULL,
+    stock_id   BIGINT        NOT NULL,
+    price      BIGINT        NOT NULL,
+    message    VARCHAR(1024) NOT NULL,
+    channels   INT           NOT NULL,
+    fired_at   BIGINT        NOT NULL,                      -- the crossing tick's time
+    created_at BIGINT        NOT NULL,
+    read_at    BIGINT        NOT NULL DEFAULT 0,            -- 0 = unread
+    UNIQUE KEY notifications_once (alert_id, fired_at),
+    KEY notifications_by_user (user_id, id)
+))sql" IK_TABLE;
+
 // Seoul daily weather (KMA ASOS 108); temperatures and precipitation in integer tenths.
 constexpr std::string_view kWeathers = R"sql(
 CREATE TABLE IF NOT EXISTS weathers (
@@ -272,12 +315,13 @@ CREATE TABLE IF NOT EXISTS recommendations (
 
 #undef IK_TABLE
 
-constexpr std::array kServiceV1 = {kUsers,    kApiKeys,       kAccounts,   kOrders, kFills,
+constexpr std::array kServiceV1 = {kUsers,     kApiKeys,  kAccounts,      kOrders,    kFills,
                                    kPositions, kDeposits, kLedgerEntries, kEngineMeta};
 constexpr std::array kServiceV2 = {kStocks, kStockInfos, kBars};
 constexpr std::array kServiceV3 = {kDepositEquity, kRefreshTokens, kWatchlists, kWatchlistItems};
 constexpr std::array kServiceV4 = {kUniverse};
 constexpr std::array kServiceV5 = {kConsumerOffsets};
+constexpr std::array kServiceV6 = {kAlerts, kNotifications};
 constexpr std::array kRecommendV1 = {kStocks, kStockInfos, kWeathers, kRecommendations};
 
 void CheckOrdered(std::span<const Migration> migrations) {
@@ -293,7 +337,8 @@ constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY, name VARCHAR(128) NOT NULL,"
     " applied_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 constexpr const char* kHasMigrationsTable =
-    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'";
+    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = "
+    "'schema_migrations'";
 constexpr const char* kMaxVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 constexpr const char* kAppliedMigrations = "SELECT version, name FROM schema_migrations ORDER BY version";
 constexpr const char* kRecordMigration = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)";
@@ -336,12 +381,13 @@ private:
 }  // namespace
 
 std::span<const Migration> ServiceMigrations() {
-    static const std::array<Migration, 5> migrations = {{
+    static const std::array<Migration, 6> migrations = {{
         {1, "accounts_orders_ledger", kServiceV1},
         {2, "stocks_ticks_bars", kServiceV2},
         {3, "auth_watchlists_deposit_equity", kServiceV3},
         {4, "universe_status", kServiceV4},
         {5, "consumer_offsets", kServiceV5},
+        {6, "alerts_notifications", kServiceV6},
     }};
     return migrations;
 }
@@ -381,8 +427,8 @@ Status CheckSchemaCompatible(Connection& c, std::span<const Migration> migration
         const auto v = stmt->Int(0);
         const std::string name = stmt->Text(1);
         if (v < 1 || v > known || migrations[static_cast<std::size_t>(v - 1)].name != name) {
-            return MakeError(ErrorCode::kFailedPrecondition, where + ": applied migration " + std::to_string(v) +
-                                                                 " '" + name + "' is not this binary's migration " +
+            return MakeError(ErrorCode::kFailedPrecondition, where + ": applied migration " + std::to_string(v) + " '" +
+                                                                 name + "' is not this binary's migration " +
                                                                  std::to_string(v) +
                                                                  "; the database comes from a different build");
         }

@@ -21,7 +21,7 @@ struct MysqlOptions {
     std::chrono::milliseconds connect_timeout{10'000};
 };
 
-class MysqlServiceStore final : public ServiceStore, public PlatformStore {
+class MysqlServiceStore final : public ServiceStore, public PlatformStore, public AlertStore {
 public:
     // Connects to the service database. kUnavailable when the server does not answer, kPermissionDenied for
     // refused credentials, kFailedPrecondition for a schema newer than this binary (or from a diverged build).
@@ -74,6 +74,20 @@ public:
     Status SetListingStatus(const std::string& code, market::ListingStatus status, Timestamp now) override;
     Result<std::int64_t> CountRows(const std::string& table) override;
     Result<std::vector<Violation>> Verify() override;
+
+    // AlertStore (alert_store.cpp)
+    Result<alerts::AlertId> CreateAlert(const AlertRecord& alert, std::size_t max_armed) override;
+    Result<std::vector<AlertRecord>> ListAlerts(std::int64_t user_id) override;
+    Result<std::optional<AlertRecord>> GetAlert(std::int64_t user_id, alerts::AlertId id) override;
+    Result<bool> UpdateAlert(const AlertRecord& alert) override;
+    Result<bool> DeleteAlert(std::int64_t user_id, alerts::AlertId id) override;
+    Result<std::vector<AlertRecord>> LoadArmedAlerts() override;
+    Result<std::vector<NotificationRecord>> RecordFirings(std::span<const FiringRecord> firings,
+                                                          Timestamp now) override;
+    Result<std::vector<NotificationRecord>> ListNotifications(std::int64_t user_id, std::size_t limit,
+                                                              std::int64_t before_id) override;
+    Result<bool> MarkNotificationRead(std::int64_t user_id, std::int64_t id, Timestamp now) override;
+    Result<std::int64_t> UnreadNotifications(std::int64_t user_id) override;
 
     // The database URL with the password redacted (for logs and errors).
     const std::string& where() const { return where_; }

@@ -66,6 +66,8 @@ constexpr std::array kCounts = {
     IK_COUNT("weathers"),
     IK_COUNT("recommendations"),
     IK_COUNT("consumer_offsets"),
+    IK_COUNT("alerts"),
+    IK_COUNT("notifications"),
 };
 #undef IK_COUNT
 

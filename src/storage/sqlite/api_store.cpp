@@ -7,11 +7,14 @@
 #include "storage/sqlite/db.hpp"
 #include "storage/sqlite/order_rows.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
+#include "storage/sqlite/statements.hpp"
 
 namespace ik::storage {
 
 namespace {
 
+using impl::Each;
+using impl::Exec;
 using impl::Stmt;
 using impl::Transaction;
 
@@ -19,8 +22,8 @@ constexpr const char* kGetAccount = "SELECT id, cash, reserved_cash, opened_at F
 constexpr const char* kPositionsOf = "SELECT " IK_POSITION_COLUMNS
                                      " FROM positions WHERE account_id = ?1 AND (qty <> 0 OR reserved_qty <> 0)"
                                      " ORDER BY stock_id";
-constexpr const char* kAllPositions = "SELECT " IK_POSITION_COLUMNS
-                                      " FROM positions WHERE qty <> 0 OR reserved_qty <> 0 ORDER BY account_id, stock_id";
+constexpr const char* kAllPositions =
+    "SELECT " IK_POSITION_COLUMNS " FROM positions WHERE qty <> 0 OR reserved_qty <> 0 ORDER BY account_id, stock_id";
 constexpr const char* kAccountSummaries = R"sql(
 SELECT a.id, u.username, a.cash, a.opened_at,
        (SELECT COUNT(*) FROM fills f WHERE f.account_id = a.id)
@@ -52,12 +55,12 @@ constexpr const char* kWatchlistsOf =
     "SELECT id, user_id, name, created_at, updated_at FROM watchlists WHERE user_id = ?1 ORDER BY created_at, id";
 constexpr const char* kWatchlistById =
     "SELECT id, user_id, name, created_at, updated_at FROM watchlists WHERE user_id = ?1 AND id = ?2";
-constexpr const char* kWatchlistItems =
-    "SELECT stock_id FROM watchlist_items WHERE watchlist_id = ?1 ORDER BY idx";
+constexpr const char* kWatchlistItems = "SELECT stock_id FROM watchlist_items WHERE watchlist_id = ?1 ORDER BY idx";
 constexpr const char* kDeleteWatchlistItems = "DELETE FROM watchlist_items WHERE watchlist_id = ?1";
 constexpr const char* kInsertWatchlistItem =
     "INSERT INTO watchlist_items (watchlist_id, idx, stock_id) VALUES (?1, ?2, ?3)";
-constexpr const char* kUpdateWatchlist = "UPDATE watchlists SET name = ?3, updated_at = ?4 WHERE user_id = ?1 AND id = ?2";
+constexpr const char* kUpdateWatchlist =
+    "UPDATE watchlists SET name = ?3, updated_at = ?4 WHERE user_id = ?1 AND id = ?2";
 constexpr const char* kDeleteWatchlist = "DELETE FROM watchlists WHERE user_id = ?1 AND id = ?2";
 constexpr const char* kListingStatuses = "SELECT code, status, updated_at FROM universe ORDER BY code";
 constexpr const char* kUpsertListingStatus = R"sql(
@@ -66,42 +69,22 @@ ON CONFLICT (code) DO UPDATE SET status = excluded.status, updated_at = excluded
 
 std::int64_t AsInt(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
-// One statement: bind the arguments in order (?1, ?2, …), then hand each row to `row`.
-template <class F, class... Args>
-Status Each(impl::Database& db, const char* sql, F&& row, const Args&... args) {
-    auto stmt = db.Prepare(sql);
-    if (!stmt) return std::unexpected(stmt.error());
-    int index = 1;
-    (stmt->Bind(index++, args), ...);
-    return stmt->ForEach(std::forward<F>(row));
-}
-
-// One statement that returns no rows: bind, run, return the rows it changed.
-template <class... Args>
-Result<std::int64_t> Exec(impl::Database& db, const char* sql, const Args&... args) {
-    auto stmt = db.Prepare(sql);
-    if (!stmt) return std::unexpected(stmt.error());
-    int index = 1;
-    (stmt->Bind(index++, args), ...);
-    if (auto ok = stmt->Run(); !ok) return std::unexpected(ok.error());
-    return stmt->Changes();
-}
 std::int64_t Bound(Timestamp until) { return until == 0 ? std::numeric_limits<std::int64_t>::max() : until; }
-std::int64_t Limit(std::size_t n) {
-    return n == 0 || n > 1'000'000 ? 1'000'000 : static_cast<std::int64_t>(n);
-}
+std::int64_t Limit(std::size_t n) { return n == 0 || n > 1'000'000 ? 1'000'000 : static_cast<std::int64_t>(n); }
 
 Status CheckWatchlistName(impl::Database& db, const WatchlistRecord& list) {
     std::int64_t taken = 0;
-    auto ok = Each(db, kWatchlistNameTaken, [&](const Stmt& s) { taken = s.Int(0); }, list.user_id, list.name, list.id);
+    auto ok = Each(
+        db, kWatchlistNameTaken, [&](const Stmt& s) { taken = s.Int(0); }, list.user_id, list.name, list.id);
     if (!ok) return ok;
     if (taken > 0) return MakeError(ErrorCode::kAlreadyExists, "a watchlist named '" + list.name + "' already exists");
     return {};
 }
 
 Status LoadWatchlistSymbols(impl::Database& db, WatchlistRecord& list) {
-    return Each(db, kWatchlistItems, [&](const Stmt& s) { list.symbols.push_back(static_cast<market::SymbolId>(s.Int(0))); },
-                list.id);
+    return Each(
+        db, kWatchlistItems, [&](const Stmt& s) { list.symbols.push_back(static_cast<market::SymbolId>(s.Int(0))); },
+        list.id);
 }
 
 }  // namespace
@@ -128,7 +111,8 @@ Result<std::vector<trading::Position>> SqliteServiceStore::PositionsOf(trading::
 
 Result<std::vector<trading::Order>> SqliteServiceStore::ListOrders(const OrderQuery& q) {
     // The filter set varies, so the statement is built here; every value is still a bound parameter.
-    std::string sql = "SELECT " IK_ORDER_COLUMNS " FROM orders WHERE account_id = ?1 AND created_at > ?2 AND created_at < ?3";
+    std::string sql =
+        "SELECT " IK_ORDER_COLUMNS " FROM orders WHERE account_id = ?1 AND created_at > ?2 AND created_at < ?3";
     if (q.status == OrderStatusFilter::kOpen) sql += " AND status IN ('new', 'partially_filled')";
     if (q.status == OrderStatusFilter::kClosed) sql += " AND status NOT IN ('new', 'partially_filled')";
     int next = 4;
@@ -154,8 +138,7 @@ Result<std::vector<trading::Order>> SqliteServiceStore::ListOrders(const OrderQu
 }
 
 Result<std::vector<trading::Fill>> SqliteServiceStore::ListFills(const HistoryQuery& q) {
-    std::string sql =
-        "SELECT " IK_FILL_COLUMNS " FROM fills WHERE ts > ?1 AND ts < ?2";
+    std::string sql = "SELECT " IK_FILL_COLUMNS " FROM fills WHERE ts > ?1 AND ts < ?2";
     if (q.account != 0) sql += " AND account_id = ?4";
     sql += q.ascending ? " ORDER BY ts, id" : " ORDER BY ts DESC, id DESC";
     sql += " LIMIT ?3";
@@ -311,7 +294,7 @@ Status SqliteServiceStore::CreateWatchlist(const WatchlistRecord& list) {
 }
 
 Result<std::optional<WatchlistRecord>> SqliteServiceStore::GetWatchlistLocked(std::int64_t user_id,
-                                                                             const std::string& id) {
+                                                                              const std::string& id) {
     std::optional<WatchlistRecord> out;
     if (auto ok = Each(
             *db_, kWatchlistById, [&](const Stmt& s) { out = rows::WatchlistFromRow(s); }, user_id, id);

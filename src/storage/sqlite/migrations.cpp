@@ -237,6 +237,43 @@ CREATE TABLE consumer_offsets (
 );
 )sql";
 
+// Price alerts (src/alerts): a user's rules, and one notification per firing (alert, crossing time).
+constexpr std::string_view kServiceV6 = R"sql(
+CREATE TABLE alerts (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id       INTEGER NOT NULL,
+    stock_id      INTEGER NOT NULL,
+    kind          TEXT    NOT NULL CHECK (kind IN ('price_at_or_above', 'price_at_or_below', 'change_pct_at_or_above',
+                                                   'change_pct_at_or_below', 'volume_above')),
+    level         INTEGER NOT NULL,                  -- won, ppm of the previous close, or shares
+    mode          TEXT    NOT NULL CHECK (mode IN ('once', 'repeat')),
+    cooldown_s    INTEGER NOT NULL DEFAULT 0 CHECK (cooldown_s >= 0),
+    expires_at    INTEGER NOT NULL DEFAULT 0,        -- 0 = never
+    channels      INTEGER NOT NULL CHECK (channels BETWEEN 1 AND 7),  -- bits: 1 in-app, 2 webhook, 4 SNS
+    webhook_url   TEXT    NOT NULL DEFAULT '',
+    status        TEXT    NOT NULL DEFAULT 'armed' CHECK (status IN ('armed', 'fired', 'expired')),
+    last_fired_at INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX alerts_by_user ON alerts (user_id, id);
+CREATE INDEX alerts_by_status ON alerts (status, id);
+CREATE TABLE notifications (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id    INTEGER NOT NULL,
+    alert_id   INTEGER NOT NULL,
+    stock_id   INTEGER NOT NULL,
+    price      INTEGER NOT NULL,
+    message    TEXT    NOT NULL,
+    channels   INTEGER NOT NULL,
+    fired_at   INTEGER NOT NULL,                     -- the crossing tick's time
+    created_at INTEGER NOT NULL,
+    read_at    INTEGER NOT NULL DEFAULT 0,           -- 0 = unread
+    UNIQUE (alert_id, fired_at)
+);
+CREATE INDEX notifications_by_user ON notifications (user_id, id);
+)sql";
+
 constexpr std::string_view kRecommendV1Tail = R"sql(
 -- Seoul daily weather (KMA ASOS 108); temperatures and precipitation in integer tenths.
 CREATE TABLE weathers (
@@ -292,12 +329,13 @@ constexpr const char* kRecordMigration = "INSERT INTO schema_migrations (version
 }  // namespace
 
 std::span<const Migration> ServiceMigrations() {
-    static const std::array<Migration, 5> migrations = {{
+    static const std::array<Migration, 6> migrations = {{
         {1, "accounts_orders_ledger", kServiceV1},
         {2, "stocks_ticks_bars", ServiceV2()},
         {3, "auth_watchlists_deposit_equity", kServiceV3},
         {4, "universe_status", kServiceV4},
         {5, "consumer_offsets", kServiceV5},
+        {6, "alerts_notifications", kServiceV6},
     }};
     return migrations;
 }

@@ -29,7 +29,7 @@ struct SqliteOptions {
     bool quick_check = true;      // run PRAGMA quick_check on open (kDataLoss on failure)
 };
 
-class SqliteServiceStore final : public ServiceStore, public PlatformStore {
+class SqliteServiceStore final : public ServiceStore, public PlatformStore, public AlertStore {
 public:
     // Opens or creates `path` (service.db). kDataLoss for a file that is not a database or fails quick_check,
     // kFailedPrecondition for a schema newer than this binary. Does not migrate: call Migrate().
@@ -81,6 +81,20 @@ public:
     Status SetListingStatus(const std::string& code, market::ListingStatus status, Timestamp now) override;
     Result<std::int64_t> CountRows(const std::string& table) override;
     Result<std::vector<Violation>> Verify() override;
+
+    // AlertStore (alert_store.cpp)
+    Result<alerts::AlertId> CreateAlert(const AlertRecord& alert, std::size_t max_armed) override;
+    Result<std::vector<AlertRecord>> ListAlerts(std::int64_t user_id) override;
+    Result<std::optional<AlertRecord>> GetAlert(std::int64_t user_id, alerts::AlertId id) override;
+    Result<bool> UpdateAlert(const AlertRecord& alert) override;
+    Result<bool> DeleteAlert(std::int64_t user_id, alerts::AlertId id) override;
+    Result<std::vector<AlertRecord>> LoadArmedAlerts() override;
+    Result<std::vector<NotificationRecord>> RecordFirings(std::span<const FiringRecord> firings,
+                                                          Timestamp now) override;
+    Result<std::vector<NotificationRecord>> ListNotifications(std::int64_t user_id, std::size_t limit,
+                                                              std::int64_t before_id) override;
+    Result<bool> MarkNotificationRead(std::int64_t user_id, std::int64_t id, Timestamp now) override;
+    Result<std::int64_t> UnreadNotifications(std::int64_t user_id) override;
 
     const std::string& path() const { return path_; }
 
