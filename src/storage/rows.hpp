@@ -21,6 +21,12 @@
 // The fill and position columns in read order.
 #define IK_FILL_COLUMNS "id, order_id, account_id, stock_id, side, qty, price, commission, tax, ts, settle_date"
 #define IK_POSITION_COLUMNS "account_id, stock_id, qty, reserved_qty, cost_basis, realized_pnl"
+// The alert and notification columns in read order.
+#define IK_ALERT_COLUMNS                                                                                \
+    "id, user_id, stock_id, kind, level, mode, cooldown_s, expires_at, channels, webhook_url, status, " \
+    "last_fired_at, created_at, updated_at"
+#define IK_NOTIFICATION_COLUMNS \
+    "id, user_id, alert_id, stock_id, price, message, channels, fired_at, created_at, read_at"
 
 namespace ik::storage::rows {
 
@@ -277,6 +283,49 @@ Result<market::StockInfo> StockInfoFromRow(const Row& row, std::size_t expected_
     info.sector = row.Text(5);
     info.previous_close = row.Int(6);
     return info;
+}
+
+// An alerts row (IK_ALERT_COLUMNS); kDataLoss naming `where` for a kind or mode this binary does not know.
+template <class Row>
+Result<AlertRecord> AlertFromRow(const Row& s, const std::string& where) {
+    AlertRecord a;
+    a.rule.id = static_cast<alerts::AlertId>(s.Int(0));
+    a.rule.user = s.Int(1);
+    a.rule.symbol = static_cast<market::SymbolId>(s.Int(2));
+    auto kind = alerts::ParseKind(s.Text(3));
+    auto mode = alerts::ParseMode(s.Text(5));
+    if (!kind || !mode) {
+        return MakeError(ErrorCode::kDataLoss,
+                         where + ": alert " + std::to_string(a.rule.id) + " has an unknown kind or mode");
+    }
+    a.rule.kind = *kind;
+    a.rule.level = s.Int(4);
+    a.rule.mode = *mode;
+    a.rule.cooldown_s = s.Int(6);
+    a.rule.expires_at = s.Int(7);
+    a.rule.channels = static_cast<std::uint8_t>(s.Int(8));
+    a.webhook_url = s.Text(9);
+    a.status = s.Text(10);
+    a.rule.last_fired = s.Int(11);
+    a.created_at = s.Int(12);
+    a.updated_at = s.Int(13);
+    return a;
+}
+
+template <class Row>
+NotificationRecord NotificationFromRow(const Row& s) {
+    NotificationRecord n;
+    n.id = s.Int(0);
+    n.user_id = s.Int(1);
+    n.alert_id = static_cast<alerts::AlertId>(s.Int(2));
+    n.symbol = static_cast<market::SymbolId>(s.Int(3));
+    n.price = s.Int(4);
+    n.message = s.Text(5);
+    n.channels = static_cast<std::uint8_t>(s.Int(6));
+    n.fired_at = s.Int(7);
+    n.created_at = s.Int(8);
+    n.read_at = s.Int(9);
+    return n;
 }
 
 }  // namespace ik::storage::rows

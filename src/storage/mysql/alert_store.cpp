@@ -6,6 +6,7 @@
 #include "storage/mysql/db.hpp"
 #include "storage/mysql/mysql_store.hpp"
 #include "storage/mysql/statements.hpp"
+#include "storage/rows.hpp"
 
 namespace ik::storage {
 
@@ -17,12 +18,6 @@ using mysql::Exec;
 using mysql::Statement;
 using mysql::Transaction;
 using Stmt = mysql::Statement;
-
-#define IK_ALERT_COLUMNS                                                                                \
-    "id, user_id, stock_id, kind, level, mode, cooldown_s, expires_at, channels, webhook_url, status, " \
-    "last_fired_at, created_at, updated_at"
-#define IK_NOTIFICATION_COLUMNS \
-    "id, user_id, alert_id, stock_id, price, message, channels, fired_at, created_at, read_at"
 
 constexpr const char* kArmedOfUser = "SELECT COUNT(*) FROM alerts WHERE user_id = ? AND status = 'armed'";
 constexpr const char* kInsertAlert = R"sql(
@@ -57,45 +52,8 @@ constexpr const char* kUnread = "SELECT COUNT(*) FROM notifications WHERE user_i
 
 std::int64_t AsInt(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
-Result<AlertRecord> AlertFromRow(const Stmt& s, const std::string& where) {
-    AlertRecord a;
-    a.rule.id = static_cast<alerts::AlertId>(s.Int(0));
-    a.rule.user = s.Int(1);
-    a.rule.symbol = static_cast<market::SymbolId>(s.Int(2));
-    auto kind = alerts::ParseKind(s.Text(3));
-    auto mode = alerts::ParseMode(s.Text(5));
-    if (!kind || !mode) {
-        return MakeError(ErrorCode::kDataLoss,
-                         where + ": alert " + std::to_string(a.rule.id) + " has an unknown kind or mode");
-    }
-    a.rule.kind = *kind;
-    a.rule.level = s.Int(4);
-    a.rule.mode = *mode;
-    a.rule.cooldown_s = s.Int(6);
-    a.rule.expires_at = s.Int(7);
-    a.rule.channels = static_cast<std::uint8_t>(s.Int(8));
-    a.webhook_url = s.Text(9);
-    a.status = s.Text(10);
-    a.rule.last_fired = s.Int(11);
-    a.created_at = s.Int(12);
-    a.updated_at = s.Int(13);
-    return a;
-}
-
-NotificationRecord NotificationFromRow(const Stmt& s) {
-    NotificationRecord n;
-    n.id = s.Int(0);
-    n.user_id = s.Int(1);
-    n.alert_id = static_cast<alerts::AlertId>(s.Int(2));
-    n.symbol = static_cast<market::SymbolId>(s.Int(3));
-    n.price = s.Int(4);
-    n.message = s.Text(5);
-    n.channels = static_cast<std::uint8_t>(s.Int(6));
-    n.fired_at = s.Int(7);
-    n.created_at = s.Int(8);
-    n.read_at = s.Int(9);
-    return n;
-}
+using rows::AlertFromRow;
+using rows::NotificationFromRow;
 
 // The rows of an alert query, each checked.
 Result<std::vector<AlertRecord>> Alerts(Connection& db, const char* sql, const std::string& where, std::int64_t user,
