@@ -361,6 +361,9 @@ Status EmbeddedServer::StartHttp() {
         UniverseStores{*data_->service, *data_->recommend, *platform_}, *pipeline_, market_, std::move(prices));
     api_ = std::make_unique<gateway::Api>(ao, clock_, *backend_, *data_->service, *platform_, *reads, *reader_,
                                           universe_, *universe_admin_, calendar_, market_, accounts_);
+    auto* alert_writes = dynamic_cast<storage::AlertStore*>(data_->service.get());
+    auto* alert_reads = dynamic_cast<storage::AlertStore*>(reader_.get());
+    if (alert_writes != nullptr && alert_reads != nullptr) api_->SetAlerts(*alert_writes, *alert_reads);
     if (!options_.admin_password.empty()) {
         if (auto s = api_->EnsureAdmin("admin", options_.admin_password); !s) return s;
     }

@@ -357,6 +357,9 @@ Status GatewayNode::Start() {
     api_ = std::make_unique<gateway::Api>(ao, clock_, *backend_, stores_.writes, stores_.platform_writes,
                                           stores_.platform_reads, stores_.reads, universe_, *admin_, calendar_, market_,
                                           accounts_);
+    auto* alert_writes = dynamic_cast<storage::AlertStore*>(&stores_.writes);
+    auto* alert_reads = dynamic_cast<storage::AlertStore*>(&stores_.reads);
+    if (alert_writes != nullptr && alert_reads != nullptr) api_->SetAlerts(*alert_writes, *alert_reads);
     streams_ = std::make_unique<gateway::StreamHub>(
         gateway::StreamOptions{}, universe_,
         [this](const std::string& key, const std::string& secret) { return api_->AuthenticateKey(key, secret); },

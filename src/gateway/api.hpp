@@ -6,19 +6,18 @@
 // listing statuses say what is tradable). Owned by the application; Register() once before the server starts;
 // handlers are thread-safe.
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
 #include <deque>
-#include <mutex>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
-
-#include <boost/asio/thread_pool.hpp>
-#include <boost/json.hpp>
 
 #include "auth/password.hpp"
 #include "common/time.hpp"
@@ -38,14 +37,16 @@ struct ApiOptions {
     Won starting_cash = 10'000'000;
     Won max_topup = 100'000'000;
     bool allow_injection = false;
-    std::string jwt_key;                  // HS256 key, ≥ 32 bytes
-    int access_ttl_s = 900;               // access tokens live 15 minutes
-    int refresh_ttl_s = 30 * 24 * 3600;   // refresh tokens 30 days
+    std::string jwt_key;                 // HS256 key, ≥ 32 bytes
+    int access_ttl_s = 900;              // access tokens live 15 minutes
+    int refresh_ttl_s = 30 * 24 * 3600;  // refresh tokens 30 days
     auth::PasswordCost password_cost = auth::PasswordCost::kInteractive;
     std::size_t max_keys_per_user = 10;
-    int key_cache_ttl_s = 30;             // how long a verified API key is trusted without a lookup
+    int key_cache_ttl_s = 30;  // how long a verified API key is trusted without a lookup
     market::FeeSchedule fees;
     Ppm price_limit_ppm = market::kDefaultPriceLimitPpm;
+    std::size_t max_alerts_per_user = 100;  // armed alerts
+    bool allow_internal_webhooks = false;   // webhook URLs on loopback or private addresses (tests, intranets)
 };
 
 class Api final {
@@ -62,6 +63,10 @@ public:
     Result<Principal> Authenticate(const HttpRequest& req);
     Result<Principal> AuthenticateKey(const std::string& key_id, const std::string& secret);
     Result<Principal> AuthenticateToken(const std::string& access_token);
+
+    // The stores of /api/v1/alerts and /api/v1/notifications (the service database's); without them those
+    // routes answer 503.
+    void SetAlerts(storage::AlertStore& writes, storage::AlertStore& reads);
 
     // Creates the user `username` with role admin unless it exists (first start with INVESTKING_ADMIN_PASSWORD).
     Status EnsureAdmin(const std::string& username, const std::string& password);
@@ -96,6 +101,20 @@ private:
     void UpdateListing(const HttpRequest& req, const Principal& who, Responder respond);
     Result<boost::json::object> IssueTokens(std::int64_t user_id, const std::string& role, const std::string& family);
     void EnsureAccount(std::int64_t user_id, std::function<void(Status)> done);
+
+    // ---- price alerts and notifications (api_alerts.cpp) ----
+    void RegisterAlerts(HttpServer& s);
+    HttpResponse CreateAlert(const HttpRequest& req, const Principal& who);
+    HttpResponse ListAlerts(const HttpRequest& req, const Principal& who);
+    HttpResponse GetAlert(const HttpRequest& req, const Principal& who);
+    HttpResponse UpdateAlert(const HttpRequest& req, const Principal& who);
+    HttpResponse DeleteAlert(const HttpRequest& req, const Principal& who);
+    HttpResponse ListNotifications(const HttpRequest& req, const Principal& who);
+    HttpResponse ReadNotification(const HttpRequest& req, const Principal& who);
+    boost::json::object AlertJson(const storage::AlertRecord& a) const;
+    Status ReadAlertFields(const boost::json::object& body, bool creating, storage::AlertRecord& alert) const;
+    Result<std::optional<storage::AlertRecord>> FindAlert(const HttpRequest& req, const Principal& who,
+                                                          storage::AlertStore& store);
 
     // ---- Alpaca v2 trading (api_trading.cpp) ----
     HttpResponse GetAccount(const HttpRequest& req, const Principal& who);
@@ -175,7 +194,9 @@ private:
     const market::MarketCalendar& calendar_;
     MarketCache& market_;
     const AccountBook& accounts_;
-    boost::asio::thread_pool slow_;  // password hashing and universe changes off the I/O threads
+    storage::AlertStore* alerts_ = nullptr;       // writes
+    storage::AlertStore* alert_reads_ = nullptr;  // queries on a read connection
+    boost::asio::thread_pool slow_;               // password hashing and universe changes off the I/O threads
 
     static constexpr std::size_t kMaxLoginFailures = 5;
     static constexpr std::int64_t kLoginWindowS = 300;

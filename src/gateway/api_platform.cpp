@@ -840,6 +840,7 @@ void Api::Register(HttpServer& s) {
     auto async = [this](void (Api::*m)(const HttpRequest&, Responder)) {
         return [this, m](const HttpRequest& req, Responder r) { (this->*m)(req, std::move(r)); };
     };
+    RegisterAlerts(s);
     s.RouteAsync("POST", "/api/v1/auth/signup", async(&Api::Signup));
     s.RouteAsync("POST", "/api/v1/auth/login", async(&Api::Login));
     s.Route("POST", "/api/v1/auth/refresh", [this](const HttpRequest& r) { return Refresh(r); });

@@ -656,6 +656,115 @@ TEST_F(ApiTest, OpenApiDocumentMatchesTheRoutesThatExist) {
     EXPECT_EQ(http().Get("/api/v1/admin/routes", {{"Authorization", "Bearer " + std::string("x")}}).status, 401);
 }
 
+// ---- Price alerts ----------------------------------------------------------------------------------------
+
+// Alerts are a user's own: created with every field checked, listed newest first, changed, re-armed and deleted;
+// another user's ids are 404; bad input of every kind is a 4xx that names the field and writes nothing.
+TEST_F(ApiTest, AlertsAreAUsersOwnAndBadInputIsRefusedWithNothingWritten) {
+    ApiUser a, b;
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("alert_a", a));
+    ASSERT_NO_FATAL_FAILURE(server_->SignUp("alert_b", b));
+    const json::object above{
+        {"symbol", kSamsung}, {"kind", "price_at_or_above"}, {"level", "260000"}, {"channels", json::array{"in_app"}}};
+    auto created = http().Post("/api/v1/alerts", above, a.bearer());
+    ASSERT_EQ(created.status, 201) << created.body;
+    EXPECT_EQ(Field(created.json(), "symbol"), kSamsung);
+    EXPECT_EQ(Field(created.json(), "kind"), "price_at_or_above");
+    EXPECT_EQ(Field(created.json(), "level"), "260000");
+    EXPECT_EQ(Field(created.json(), "mode"), "once");
+    EXPECT_EQ(Field(created.json(), "status"), "armed");
+    const std::string id = Field(created.json(), "id");
+    const json::object change{{"symbol", kSamsung},
+                              {"kind", "change_pct_at_or_below"},
+                              {"level", "-3.5"},
+                              {"mode", "repeat"},
+                              {"cooldown_s", 300},
+                              {"expires_at", "2099-01-01T00:00:00Z"},
+                              {"channels", json::array{"in_app", "webhook"}},
+                              {"webhook_url", "https://hooks.example.com/investking"}};
+    auto second = http().Post("/api/v1/alerts", change, a.key());  // API keys work too
+    ASSERT_EQ(second.status, 201) << second.body;
+    EXPECT_EQ(Field(second.json(), "level"), "-3.5");
+    EXPECT_EQ(Field(second.json(), "webhook_url"), "https://hooks.example.com/investking");
+
+    auto mine = http().Get("/api/v1/alerts", a.bearer());
+    ASSERT_EQ(mine.status, 200) << mine.body;
+    ASSERT_EQ(mine.json().as_array().size(), 2U);
+    EXPECT_EQ(Field(mine.json().as_array()[0], "kind"), "change_pct_at_or_below") << "newest first";
+    EXPECT_TRUE(http().Get("/api/v1/alerts", b.bearer()).json().as_array().empty());
+    EXPECT_EQ(http().Get("/api/v1/alerts/" + id, b.bearer()).status, 404) << "another user's alert";
+    EXPECT_EQ(http().Send("PATCH", "/api/v1/alerts/" + id, R"({"level":"1"})", b.bearer()).status, 404);
+    EXPECT_EQ(http().Send("DELETE", "/api/v1/alerts/" + id, "", b.bearer()).status, 404);
+    EXPECT_EQ(http().Get("/api/v1/alerts/" + id, a.bearer()).status, 200);
+
+    auto patched = http().Send("PATCH", "/api/v1/alerts/" + id, R"({"level":"270000","mode":"repeat","cooldown_s":60})",
+                               a.bearer());
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    EXPECT_EQ(Field(patched.json(), "level"), "270000");
+    EXPECT_EQ(Field(patched.json(), "mode"), "repeat");
+
+    // Every kind of bad input: 400 or 422, naming what is wrong, and nothing stored.
+    const std::vector<std::pair<std::string, std::string>> bad{
+        {R"({"symbol":"999999","kind":"price_at_or_above","level":"1000","channels":["in_app"]})", "symbol"},
+        {R"({"symbol":"005930","kind":"price_above","level":"1000","channels":["in_app"]})", "kind"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"-5","channels":["in_app"]})", "level"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":2.5,"channels":["in_app"]})", "level"},
+        {R"({"symbol":"005930","kind":"change_pct_at_or_above","level":"5.12345","channels":["in_app"]})", "level"},
+        {R"({"symbol":"005930","kind":"volume_above","level":"0","channels":["in_app"]})", "level"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":[]})", "channels"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["sms"]})", "channels"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["in_app","in_app"]})", "twice"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["webhook"]})", "webhook_url"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["webhook"],"webhook_url":"http://127.0.0.1:9/x"})",
+         "loopback"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["webhook"],"webhook_url":"http://10.1.2.3/x"})",
+         "private"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["webhook"],"webhook_url":"http://[::1]/x"})",
+         "loopback"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["webhook"],"webhook_url":"http://localhost/x"})",
+         "loopback"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["webhook"],"webhook_url":"ftp://example.com/x"})",
+         "http"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["webhook"],"webhook_url":"https://user:pw@example.com/x"})",
+         "credentials"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["in_app"],"mode":"twice"})",
+         "mode"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["in_app"],"cooldown_s":60})",
+         "repeat only"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["in_app"],"expires_at":"2001-01-01T00:00:00Z"})",
+         "future"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["in_app"],"extra":1})", "extra"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","channels":["in_app"]})", "level is required"},
+        {R"([1,2])", ""},
+        {R"({"symbol":)", ""},
+    };
+    for (const auto& [body, says] : bad) {
+        auto r = http().Send("POST", "/api/v1/alerts", body, a.bearer());
+        EXPECT_TRUE(r.status == 400 || r.status == 422) << body << " → " << r.status << " " << r.body;
+        EXPECT_NE(r.body.find(says), std::string::npos) << body << " → " << r.body;
+    }
+    EXPECT_EQ(http().Send("PATCH", "/api/v1/alerts/" + id, R"({"status":"fired"})", a.bearer()).status, 422);
+    EXPECT_EQ(http().Send("PATCH", "/api/v1/alerts/" + id, R"({"symbol":"000660"})", a.bearer()).status, 422);
+    EXPECT_EQ(http().Send("PATCH", "/api/v1/alerts/" + id, R"({})", a.bearer()).status, 422);
+    EXPECT_EQ(http().Get("/api/v1/alerts/abc", a.bearer()).status, 404);
+    EXPECT_EQ(http().Get("/api/v1/alerts/99999999999999999999", a.bearer()).status, 404);
+    EXPECT_EQ(http().Get("/api/v1/alerts").status, 401);
+    EXPECT_EQ(http().Get("/api/v1/alerts", a.bearer()).json().as_array().size(), 2U) << "nothing written";
+
+    // The inbox is empty until an alert fires; reading a notification that is not there is 404.
+    auto inbox = http().Get("/api/v1/notifications", a.bearer());
+    ASSERT_EQ(inbox.status, 200) << inbox.body;
+    EXPECT_TRUE(inbox.json().at("notifications").as_array().empty());
+    EXPECT_EQ(inbox.json().at("unread").as_int64(), 0);
+    EXPECT_EQ(http().Get("/api/v1/notifications?limit=0", a.bearer()).status, 422);
+    EXPECT_EQ(http().Get("/api/v1/notifications?before=x", a.bearer()).status, 422);
+    EXPECT_EQ(http().Post("/api/v1/notifications/1/read", json::object{}, a.bearer()).status, 404);
+
+    EXPECT_EQ(http().Send("DELETE", "/api/v1/alerts/" + id, "", a.bearer()).status, 204);
+    EXPECT_EQ(http().Send("DELETE", "/api/v1/alerts/" + id, "", a.bearer()).status, 404);
+    EXPECT_EQ(http().Get("/api/v1/alerts", a.bearer()).json().as_array().size(), 1U);
+}
+
 // ---- Admin universe management ----------------------------------------------------------------------------
 
 constexpr const char* kKia = "000270";  // not among the configured five

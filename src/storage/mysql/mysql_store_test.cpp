@@ -203,6 +203,8 @@ TEST(MysqlMigrationsTest, TheRealSchemaIsInnoDbUtf8mb4AndAHalfAppliedVersionRuns
 // An engine's instance number is held as a named lock of its connection: a second holder is refused until the
 // first connection is gone.
 TEST(MysqlStoreTest, ANamedLockIsHeldByOneConnectionUntilItCloses) {
+    MysqlBackend backend;
+    backend.Reset();  // whatever schema an earlier test left: Open refuses a diverged one
     auto a = MysqlServiceStore::Open(FixtureDsn("investking_service"));
     auto b = MysqlServiceStore::Open(FixtureDsn("investking_service"));
     ASSERT_TRUE(a.has_value() && b.has_value());

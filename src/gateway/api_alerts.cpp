@@ -1,0 +1,360 @@
+// Price alerts and the notification inbox under /api/v1/alerts and /api/v1/notifications (issue: alerts): a
+// user's rules, checked here field by field and stored through the AlertStore; the evaluation and delivery are
+// the alert evaluator's. Every refusal is a 4xx that names the field; nothing is written then.
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/url/parse.hpp>
+
+#include "gateway/api.hpp"
+#include "gateway/api_support.hpp"
+
+namespace ik::gateway {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int64_t kMaxCooldownS = 7 * 24 * 3600;
+constexpr std::size_t kMaxUrlBytes = 2'048;
+
+Error Invalid(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+
+std::string_view ChannelName(alerts::Channel c) {
+    switch (c) {
+        case alerts::kInApp: return "in_app";
+        case alerts::kWebhook: return "webhook";
+        case alerts::kSns: return "sns";
+    }
+    return "unknown";
+}
+
+json::array ChannelsJson(std::uint8_t channels) {
+    json::array out;
+    for (auto c : {alerts::kInApp, alerts::kWebhook, alerts::kSns}) {
+        if ((channels & c) != 0) out.push_back(json::string(ChannelName(c)));
+    }
+    return out;
+}
+
+Result<std::uint8_t> ParseChannels(const json::value& v) {
+    if (!v.is_array() || v.as_array().empty()) {
+        return std::unexpected(Invalid("channels must be a non-empty array of in_app, webhook, sns"));
+    }
+    std::uint8_t out = 0;
+    for (const json::value& item : v.as_array()) {
+        const json::string* s = item.if_string();
+        std::uint8_t bit = 0;
+        if (s != nullptr) {
+            for (auto c : {alerts::kInApp, alerts::kWebhook, alerts::kSns}) {
+                if (*s == ChannelName(c)) bit = c;
+            }
+        }
+        if (bit == 0) return std::unexpected(Invalid("channels: each must be one of in_app, webhook, sns"));
+        if ((out & bit) != 0)
+            return std::unexpected(
+                Invalid("channels: " + std::string(ChannelName(static_cast<alerts::Channel>(bit))) + " given twice"));
+        out |= bit;
+    }
+    return out;
+}
+
+// An address a webhook must not reach unless the configuration allows it: loopback, private, link-local,
+// carrier-grade NAT, unspecified, multicast (IPv4 and IPv6, IPv4-mapped included).
+bool IsInternal(const std::string& host) {
+    in_addr v4{};
+    in6_addr v6{};
+    std::string h = host;
+    if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+    if (::inet_pton(AF_INET, h.c_str(), &v4) == 1) {
+        const std::uint32_t a = ntohl(v4.s_addr);
+        const auto in = [&](std::uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
+        return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) ||
+               in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0A80000, 16) || in(0xE0000000, 4) || a == 0xFFFFFFFF;
+    }
+    if (::inet_pton(AF_INET6, h.c_str(), &v6) == 1) {
+        const unsigned char* b = v6.s6_addr;
+        static const std::array<unsigned char, 16> zero{};
+        const bool unspecified = std::equal(b, b + 16, zero.begin());
+        const bool loopback = std::equal(b, b + 15, zero.begin()) && b[15] == 1;
+        const bool mapped = std::equal(b, b + 10, zero.begin()) && b[10] == 0xFF && b[11] == 0xFF;
+        if (mapped) {
+            char text[INET_ADDRSTRLEN] = {};
+            ::inet_ntop(AF_INET, b + 12, text, sizeof text);
+            return IsInternal(text);
+        }
+        return unspecified || loopback || (b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) ||
+               b[0] == 0xFF;
+    }
+    std::string lower = h;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower == "localhost" || lower.ends_with(".localhost") || lower.ends_with(".local") ||
+           lower.ends_with(".internal");
+}
+
+Result<std::string> ParseWebhookUrl(const json::value& v, bool allow_internal) {
+    const json::string* s = v.if_string();
+    if (s == nullptr || s->empty() || s->size() > kMaxUrlBytes) {
+        return std::unexpected(Invalid("webhook_url must be an http or https URL of at most 2048 bytes"));
+    }
+    auto url = boost::urls::parse_absolute_uri(std::string_view(*s));
+    if (!url || (url->scheme() != "https" && url->scheme() != "http") || url->host().empty() || url->has_userinfo()) {
+        return std::unexpected(
+            Invalid("webhook_url must be an absolute http or https URL with a host and no credentials"));
+    }
+    if (!allow_internal && IsInternal(std::string(url->host()))) {
+        return std::unexpected(
+            Invalid("webhook_url points at a loopback, private or link-local address; webhooks go to public hosts"));
+    }
+    return std::string(*s);
+}
+
+}  // namespace
+
+void Api::SetAlerts(storage::AlertStore& writes, storage::AlertStore& reads) {
+    alerts_ = &writes;
+    alert_reads_ = &reads;
+}
+
+json::object Api::AlertJson(const storage::AlertRecord& a) const {
+    json::object o;
+    o["id"] = std::to_string(a.rule.id);
+    o["symbol"] = a.rule.symbol < universe_.size() ? universe_.Get(a.rule.symbol).code : std::string();
+    o["kind"] = std::string(alerts::KindName(a.rule.kind));
+    o["level"] = alerts::FormatLevel(a.rule.kind, a.rule.level);
+    o["mode"] = std::string(alerts::ModeName(a.rule.mode));
+    o["cooldown_s"] = a.rule.cooldown_s;
+    o["expires_at"] = TimeOrNull(a.rule.expires_at);
+    o["channels"] = ChannelsJson(a.rule.channels);
+    o["webhook_url"] = a.webhook_url.empty() ? json::value(nullptr) : json::value(a.webhook_url);
+    o["status"] = a.status;
+    o["last_fired_at"] = TimeOrNull(a.rule.last_fired);
+    o["created_at"] = TimeOrNull(a.created_at);
+    o["updated_at"] = TimeOrNull(a.updated_at);
+    return o;
+}
+
+// The fields an alert may carry; `alert` holds the current values (defaults for a new one) and takes the given
+// ones. `creating`: symbol, kind, level and channels are required.
+Status Api::ReadAlertFields(const json::object& body, bool creating, storage::AlertRecord& alert) const {
+    const Timestamp now = clock_.Now();
+    if (creating) {
+        for (const char* field : {"symbol", "kind", "level", "channels"}) {
+            if (!body.contains(field)) return std::unexpected(Invalid(std::string(field) + " is required"));
+        }
+        auto symbol = OptionalString(body, "symbol", 16);
+        if (!symbol) return std::unexpected(symbol.error());
+        const auto id = *symbol ? universe_.Find(**symbol) : std::nullopt;
+        if (!id || !market::IsListed(universe_.status(*id))) {
+            return std::unexpected(Invalid("symbol: no listed stock " + symbol->value_or("")));
+        }
+        alert.rule.symbol = *id;
+        auto kind = OptionalString(body, "kind", 32);
+        if (!kind) return std::unexpected(kind.error());
+        auto parsed = alerts::ParseKind(kind->value_or(""));
+        if (!parsed) return std::unexpected(parsed.error());
+        alert.rule.kind = *parsed;
+    }
+    if (const json::value* level = body.if_contains("level")) {
+        std::string text;
+        if (level->is_string()) {
+            text = std::string(level->as_string());
+        } else if (level->is_int64()) {
+            text = std::to_string(level->as_int64());
+        } else {
+            return std::unexpected(Invalid("level must be a string (\"250000\", \"5.5\") or a whole number"));
+        }
+        auto parsed = alerts::ParseLevel(alert.rule.kind, text);
+        if (!parsed) return std::unexpected(parsed.error());
+        alert.rule.level = *parsed;
+    }
+    if (auto mode = OptionalString(body, "mode", 16); !mode) {
+        return std::unexpected(mode.error());
+    } else if (*mode) {
+        auto parsed = alerts::ParseMode(**mode);
+        if (!parsed) return std::unexpected(parsed.error());
+        alert.rule.mode = *parsed;
+    }
+    if (const json::value* cooldown = body.if_contains("cooldown_s"); cooldown != nullptr && !cooldown->is_null()) {
+        auto s = WholeNumber(*cooldown, "cooldown_s", 0, kMaxCooldownS);
+        if (!s) return std::unexpected(s.error());
+        alert.rule.cooldown_s = *s;
+    }
+    if (alert.rule.mode == alerts::Mode::kOnce && alert.rule.cooldown_s != 0) {
+        return std::unexpected(Invalid("cooldown_s applies to mode repeat only"));
+    }
+    if (const json::value* expires = body.if_contains("expires_at")) {
+        if (expires->is_null()) {
+            alert.rule.expires_at = 0;
+        } else if (!expires->is_string()) {
+            return std::unexpected(Invalid("expires_at must be an RFC 3339 time or null"));
+        } else {
+            auto t = ParseTimeOrDate(std::string_view(expires->as_string()), "expires_at");
+            if (!t) return std::unexpected(t.error());
+            if (*t <= now) return std::unexpected(Invalid("expires_at must be in the future"));
+            alert.rule.expires_at = *t;
+        }
+    }
+    if (const json::value* channels = body.if_contains("channels")) {
+        auto parsed = ParseChannels(*channels);
+        if (!parsed) return std::unexpected(parsed.error());
+        alert.rule.channels = *parsed;
+    }
+    if (const json::value* url = body.if_contains("webhook_url")) {
+        if (url->is_null()) {
+            alert.webhook_url.clear();
+        } else {
+            auto parsed = ParseWebhookUrl(*url, options_.allow_internal_webhooks);
+            if (!parsed) return std::unexpected(parsed.error());
+            alert.webhook_url = *parsed;
+        }
+    }
+    if ((alert.rule.channels & alerts::kWebhook) != 0 && alert.webhook_url.empty()) {
+        return std::unexpected(Invalid("webhook_url is required with the webhook channel"));
+    }
+    if ((alert.rule.channels & alerts::kWebhook) == 0 && !alert.webhook_url.empty()) {
+        return std::unexpected(Invalid("webhook_url is given but channels has no webhook"));
+    }
+    return {};
+}
+
+HttpResponse Api::CreateAlert(const HttpRequest& req, const Principal& who) {
+    if (alerts_ == nullptr) return JsonError(503, kCodeUnavailable, "alerts are not available on this server");
+    auto body = ParseJsonObject(req);
+    if (!body) return JsonError(400, kCodeMalformed, body.error().message);
+    if (auto s = OnlyFields(*body,
+                            {"symbol", "kind", "level", "mode", "cooldown_s", "expires_at", "channels", "webhook_url"});
+        !s) {
+        return ErrorResponse(s.error());
+    }
+    storage::AlertRecord alert;
+    alert.rule.user = who.user_id;
+    if (auto s = ReadAlertFields(*body, true, alert); !s) return ErrorResponse(s.error());
+    alert.created_at = alert.updated_at = clock_.Now();
+    auto id = alerts_->CreateAlert(alert, options_.max_alerts_per_user);
+    if (!id) {
+        if (id.error().code == ErrorCode::kFailedPrecondition)
+            return JsonError(422, kCodeUnprocessable, id.error().message);
+        return ErrorResponse(id.error());
+    }
+    alert.rule.id = *id;
+    return Json(201, AlertJson(alert));
+}
+
+HttpResponse Api::ListAlerts(const HttpRequest&, const Principal& who) {
+    if (alert_reads_ == nullptr) return JsonError(503, kCodeUnavailable, "alerts are not available on this server");
+    auto list = alert_reads_->ListAlerts(who.user_id);
+    if (!list) return ErrorResponse(list.error());
+    json::array out;
+    for (const auto& a : *list) out.push_back(AlertJson(a));
+    return Json(out);
+}
+
+Result<std::optional<storage::AlertRecord>> Api::FindAlert(const HttpRequest& req, const Principal& who,
+                                                           storage::AlertStore& store) {
+    auto id = WholeNumberText(req.Param("id"), "id", 1, INT64_MAX);
+    if (!id) return std::optional<storage::AlertRecord>{};  // not an id: no such alert
+    return store.GetAlert(who.user_id, static_cast<alerts::AlertId>(*id));
+}
+
+HttpResponse Api::GetAlert(const HttpRequest& req, const Principal& who) {
+    if (alert_reads_ == nullptr) return JsonError(503, kCodeUnavailable, "alerts are not available on this server");
+    auto a = FindAlert(req, who, *alert_reads_);
+    if (!a) return ErrorResponse(a.error());
+    if (!*a) return JsonError(404, kCodeNotFound, "alert not found");
+    return Json(AlertJson(**a));
+}
+
+HttpResponse Api::UpdateAlert(const HttpRequest& req, const Principal& who) {
+    if (alerts_ == nullptr) return JsonError(503, kCodeUnavailable, "alerts are not available on this server");
+    auto a = FindAlert(req, who, *alerts_);
+    if (!a) return ErrorResponse(a.error());
+    if (!*a) return JsonError(404, kCodeNotFound, "alert not found");
+    auto body = ParseJsonObject(req);
+    if (!body) return JsonError(400, kCodeMalformed, body.error().message);
+    if (auto s = OnlyFields(*body, {"level", "mode", "cooldown_s", "expires_at", "channels", "webhook_url", "status"});
+        !s) {
+        return ErrorResponse(s.error());
+    }
+    if (body->empty()) return ErrorResponse(Invalid("nothing to change"));
+    storage::AlertRecord alert = **a;
+    if (auto s = ReadAlertFields(*body, false, alert); !s) return ErrorResponse(s.error());
+    if (auto status = OptionalString(*body, "status", 16); !status) {
+        return ErrorResponse(status.error());
+    } else if (*status) {
+        // Only re-arming is asked for: a fired once alert watches again; "fired" and "expired" are the evaluator's.
+        if (**status != "armed") return ErrorResponse(Invalid("status can only be set to armed"));
+        alert.status = "armed";
+    }
+    alert.updated_at = clock_.Now();
+    auto ok = alerts_->UpdateAlert(alert);
+    if (!ok) return ErrorResponse(ok.error());
+    if (!*ok) return JsonError(404, kCodeNotFound, "alert not found");
+    return Json(AlertJson(alert));
+}
+
+HttpResponse Api::DeleteAlert(const HttpRequest& req, const Principal& who) {
+    if (alerts_ == nullptr) return JsonError(503, kCodeUnavailable, "alerts are not available on this server");
+    auto id = WholeNumberText(req.Param("id"), "id", 1, INT64_MAX);
+    if (!id) return JsonError(404, kCodeNotFound, "alert not found");
+    auto gone = alerts_->DeleteAlert(who.user_id, static_cast<alerts::AlertId>(*id));
+    if (!gone) return ErrorResponse(gone.error());
+    if (!*gone) return JsonError(404, kCodeNotFound, "alert not found");
+    return NoContent();
+}
+
+HttpResponse Api::ListNotifications(const HttpRequest& req, const Principal& who) {
+    if (alert_reads_ == nullptr) return JsonError(503, kCodeUnavailable, "alerts are not available on this server");
+    std::int64_t limit = 50;
+    std::int64_t before = 0;
+    if (auto q = req.Query("limit")) {
+        auto n = WholeNumberText(*q, "limit", 1, 500);
+        if (!n) return JsonError(422, kCodeInvalidParameter, n.error().message);
+        limit = *n;
+    }
+    if (auto q = req.Query("before")) {
+        auto n = WholeNumberText(*q, "before", 1, INT64_MAX);
+        if (!n) return JsonError(422, kCodeInvalidParameter, n.error().message);
+        before = *n;
+    }
+    auto list = alert_reads_->ListNotifications(who.user_id, static_cast<std::size_t>(limit), before);
+    if (!list) return ErrorResponse(list.error());
+    auto unread = alert_reads_->UnreadNotifications(who.user_id);
+    if (!unread) return ErrorResponse(unread.error());
+    json::array items;
+    for (const auto& n : *list) {
+        items.push_back(json::object{
+            {"id", std::to_string(n.id)},
+            {"alert_id", std::to_string(n.alert_id)},
+            {"symbol", n.symbol < universe_.size() ? universe_.Get(n.symbol).code : std::string()},
+            {"price", std::to_string(n.price)},
+            {"message", n.message},
+            {"created_at", TimeOrNull(n.created_at)},
+            {"read", n.read_at != 0},
+        });
+    }
+    return Json(json::object{{"notifications", std::move(items)}, {"unread", *unread}});
+}
+
+HttpResponse Api::ReadNotification(const HttpRequest& req, const Principal& who) {
+    if (alerts_ == nullptr) return JsonError(503, kCodeUnavailable, "alerts are not available on this server");
+    auto id = WholeNumberText(req.Param("id"), "id", 1, INT64_MAX);
+    if (!id) return JsonError(404, kCodeNotFound, "notification not found");
+    auto ok = alerts_->MarkNotificationRead(who.user_id, *id, clock_.Now());
+    if (!ok) return ErrorResponse(ok.error());
+    if (!*ok) return JsonError(404, kCodeNotFound, "notification not found");
+    return NoContent();
+}
+
+void Api::RegisterAlerts(HttpServer& s) {
+    s.Route("POST", "/api/v1/alerts", Authed(&Api::CreateAlert));
+    s.Route("GET", "/api/v1/alerts", Authed(&Api::ListAlerts));
+    s.Route("GET", "/api/v1/alerts/{id}", Authed(&Api::GetAlert));
+    s.Route("PATCH", "/api/v1/alerts/{id}", Authed(&Api::UpdateAlert));
+    s.Route("DELETE", "/api/v1/alerts/{id}", Authed(&Api::DeleteAlert));
+    s.Route("GET", "/api/v1/notifications", Authed(&Api::ListNotifications));
+    s.Route("POST", "/api/v1/notifications/{id}/read", Authed(&Api::ReadNotification));
+}
+
+}  // namespace ik::gateway
