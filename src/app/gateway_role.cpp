@@ -282,6 +282,9 @@ Status GatewayNode::Start() {
     }
     if (auto s = BuildConfiguredUniverse(*lookup_, cfg.market.symbols, "gateway", universe_); !s) return s;
     if (auto s = LoadListedAtRunTime(stores_.reads, universe_); !s) return s;
+    // The configured stocks, stored unless they are (the sink may start later): a stock listed at run time then
+    // takes the next id after them.
+    if (auto s = StoreMissingStocks(stores_.writes, universe_); !s) return s;
     stocks_ = std::make_unique<StockFeed>(bus_, "investking-gateway-" + options_.instance + "-stocks");
     auto stocks = stocks_->Start(std::chrono::milliseconds(cfg.kafka.connect_timeout_ms));
     if (!stocks) return std::unexpected(stocks.error());

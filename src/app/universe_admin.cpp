@@ -226,9 +226,8 @@ Status DistributedUniverseAdmin::Publish(market::SymbolId id, const market::Stoc
 
 Result<gateway::Listing> DistributedUniverseAdmin::Add(const gateway::NewListing& listing, std::int64_t by_user) {
     std::lock_guard lock(mutex_);
-    // The configured stocks first (the sink may not have stored them yet), then the stocks other gateways listed
-    // that this one's feed has not brought yet: their ids are taken.
-    if (auto s = StoreMissingStocks(service_, universe_); !s) return std::unexpected(s.error());
+    // The stocks other gateways listed that this one's feed has not brought yet: their ids are taken. (The
+    // configured ones are stored since the gateway started: StoreMissingStocks.)
     if (auto s = LoadListedAtRunTime(service_, universe_); !s) return std::unexpected(s.error());
     auto info = ResolveNewListing(listing, universe_, lookup_, price_limit_ppm_);
     if (!info) return std::unexpected(info.error());

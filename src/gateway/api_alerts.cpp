@@ -21,6 +21,12 @@ constexpr std::size_t kMaxUrlBytes = 2'048;
 
 Error Invalid(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
 
+// The {id} of the path; nullopt for anything that is not a positive decimal id (answered as "not found").
+std::optional<std::int64_t> PathId(const HttpRequest& req) {
+    auto id = WholeNumberText(req.Param("id"), "id", 1, INT64_MAX);
+    return id ? std::optional<std::int64_t>(*id) : std::nullopt;
+}
+
 std::string_view ChannelName(alerts::Channel c) {
     switch (c) {
         case alerts::kInApp: return "in_app";
@@ -253,7 +259,7 @@ HttpResponse Api::ListAlerts(const HttpRequest&, const Principal& who) {
 
 Result<std::optional<storage::AlertRecord>> Api::FindAlert(const HttpRequest& req, const Principal& who,
                                                            storage::AlertStore& store) {
-    auto id = WholeNumberText(req.Param("id"), "id", 1, INT64_MAX);
+    const auto id = PathId(req);
     if (!id) return std::optional<storage::AlertRecord>{};  // not an id: no such alert
     return store.GetAlert(who.user_id, static_cast<alerts::AlertId>(*id));
 }
@@ -296,7 +302,7 @@ HttpResponse Api::UpdateAlert(const HttpRequest& req, const Principal& who) {
 
 HttpResponse Api::DeleteAlert(const HttpRequest& req, const Principal& who) {
     if (alerts_ == nullptr) return JsonError(503, kCodeUnavailable, "alerts are not available on this server");
-    auto id = WholeNumberText(req.Param("id"), "id", 1, INT64_MAX);
+    const auto id = PathId(req);
     if (!id) return JsonError(404, kCodeNotFound, "alert not found");
     auto gone = alerts_->DeleteAlert(who.user_id, static_cast<alerts::AlertId>(*id));
     if (!gone) return ErrorResponse(gone.error());
@@ -339,7 +345,7 @@ HttpResponse Api::ListNotifications(const HttpRequest& req, const Principal& who
 
 HttpResponse Api::ReadNotification(const HttpRequest& req, const Principal& who) {
     if (alerts_ == nullptr) return JsonError(503, kCodeUnavailable, "alerts are not available on this server");
-    auto id = WholeNumberText(req.Param("id"), "id", 1, INT64_MAX);
+    const auto id = PathId(req);
     if (!id) return JsonError(404, kCodeNotFound, "notification not found");
     auto ok = alerts_->MarkNotificationRead(who.user_id, *id, clock_.Now());
     if (!ok) return ErrorResponse(ok.error());
