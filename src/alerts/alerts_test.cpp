@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "alerts/index.hpp"
+#include "alerts/message.hpp"
 #include "alerts/rules.hpp"
 
 namespace ik::alerts {
@@ -176,6 +177,60 @@ TEST(AlertIndex, RulesAreAddedAndRemovedByIdAndStocksAreApart) {
     std::vector<Firing> none;
     index.OnTick(market::Tick{4'000'000'000U, 1, 100, 0, 0, 1}, none);  // hostile id: ignored, nothing allocated
     EXPECT_TRUE(none.empty());
+}
+
+TEST(AlertIndex, AStocksStateIsKeptAcrossARestoreAndEachStockStartsItsOwnDay) {
+    AlertIndex index;
+    index.SetPreviousClose(kSamsung, 250'000);
+    Rule vol = Price(1, Kind::kVolumeAbove, 25);
+    ASSERT_TRUE(index.Add(vol));
+    EXPECT_TRUE(Tick(index, 250'000, 1, kSamsung, 10).empty()) << "the first tick's volume counts";
+    EXPECT_TRUE(Tick(index, 250'500, 2, kSamsung, 10).empty());
+    const AlertIndex::StockState state = index.State(kSamsung);
+    EXPECT_EQ(state.last, 250'500);
+    EXPECT_EQ(state.previous_close, 250'000);
+    EXPECT_EQ(state.day_volume, 20);
+
+    // After a restart: the same state, the same decision.
+    AlertIndex again;
+    again.Restore(kSamsung, state);
+    ASSERT_TRUE(again.Add(vol));
+    Rule up = Price(2, Kind::kChangePctAtOrAbove, 10'000);  // +1 % of 250,000 = 252,500
+    ASSERT_TRUE(again.Add(up));
+    EXPECT_EQ(Tick(again, 250'500, 3, kSamsung, 10), (std::vector<AlertId>{1})) << "20 + 10 > 25";
+    // A new day for Samsung: its volume restarts and the last trade becomes the previous close.
+    again.StartDay(kSamsung, 260'000);
+    EXPECT_EQ(again.State(kSamsung).day_volume, 0);
+    EXPECT_TRUE(Tick(again, 262'000, 4).empty()) << "+1 % of 260,000 is 262,600 now";
+    EXPECT_EQ(Tick(again, 262'600, 5), (std::vector<AlertId>{2}));
+    EXPECT_EQ(again.State(kKakao).last, 0) << "an unknown stock has no state";
+}
+
+Firing Fired(Kind kind, Won price, Qty day_volume = 0) {
+    Firing f;
+    f.kind = kind;
+    f.price = price;
+    f.day_volume = day_volume;
+    f.ts = FromKst(Date{2026, 11, 26}, 9, 31, 2);
+    return f;
+}
+
+TEST(AlertMessage, TheKoreanTemplateIsTheOriginalSmsAndEnglishSaysTheSame) {
+    EXPECT_EQ(AlertMessage(Fired(Kind::kPriceAtOrAbove, 71'000), "삼성전자", 70'000, Language::kKorean),
+              "[내일은 투자왕:09:31]삼성전자 71,000원입니다.");
+    EXPECT_EQ(AlertMessage(Fired(Kind::kPriceAtOrBelow, 1'234'000), "Samsung Electronics", 0, Language::kEnglish),
+              "[InvestKing 09:31 KST] Samsung Electronics is at 1,234,000 KRW.");
+    EXPECT_EQ(AlertMessage(Fired(Kind::kChangePctAtOrAbove, 73'584), "삼성전자", 70'000, Language::kKorean),
+              "[내일은 투자왕:09:31]삼성전자 73,584원입니다. (전일 대비 +5.12%)");
+    EXPECT_EQ(AlertMessage(Fired(Kind::kChangePctAtOrBelow, 67'900), "Samsung", 70'000, Language::kEnglish),
+              "[InvestKing 09:31 KST] Samsung is at 67,900 KRW. (-3.00% from the previous close)");
+    EXPECT_EQ(AlertMessage(Fired(Kind::kChangePctAtOrBelow, 69'996), "Samsung", 70'000, Language::kEnglish),
+              "[InvestKing 09:31 KST] Samsung is at 69,996 KRW. (-0.01% from the previous close)")
+        << "-0.0057 % rounds half away from zero to -0.01";
+    EXPECT_EQ(AlertMessage(Fired(Kind::kVolumeAbove, 71'000, 1'234'567), "삼성전자", 0, Language::kKorean),
+              "[내일은 투자왕:09:31]삼성전자 거래량 1,234,567주, 71,000원입니다.");
+    EXPECT_EQ(ParseLanguage("en").value(), Language::kEnglish);
+    EXPECT_FALSE(ParseLanguage("EN").has_value());
 }
 
 }  // namespace

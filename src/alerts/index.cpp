@@ -115,6 +115,26 @@ void AlertIndex::StartDay() {
     for (Stock& s : stocks_) s.day_volume = 0;
 }
 
+void AlertIndex::StartDay(market::SymbolId symbol, Won previous_close) {
+    if (symbol >= kMaxStocks) return;
+    StockOf(symbol).day_volume = 0;
+    if (previous_close > 0) SetPreviousClose(symbol, previous_close);
+}
+
+AlertIndex::StockState AlertIndex::State(market::SymbolId symbol) const {
+    if (symbol >= stocks_.size()) return {};
+    const Stock& s = stocks_[symbol];
+    return StockState{s.last, s.previous_close, s.day_volume};
+}
+
+void AlertIndex::Restore(market::SymbolId symbol, const StockState& state) {
+    if (symbol >= kMaxStocks) return;
+    if (state.previous_close > 0) SetPreviousClose(symbol, state.previous_close);
+    Stock& s = StockOf(symbol);
+    s.last = state.last;
+    s.day_volume = state.day_volume;
+}
+
 void AlertIndex::FireRange(Stock& s, Side side, std::size_t begin, std::size_t end, const market::Tick& t,
                            Qty day_volume, std::vector<Firing>& fired) {
     auto& v = s.side[side];
@@ -147,11 +167,8 @@ void AlertIndex::FireRange(Stock& s, Side side, std::size_t begin, std::size_t e
 }
 
 void AlertIndex::OnTick(const market::Tick& t, std::vector<Firing>& fired) {
-    if (t.symbol >= stocks_.size() || t.price <= 0) {
-        if (t.price > 0 && t.symbol < kMaxStocks) StockOf(t.symbol).last = t.price;  // no rules yet: P0 only
-        return;
-    }
-    Stock& s = stocks_[t.symbol];
+    if (t.symbol >= kMaxStocks || t.price <= 0) return;
+    Stock& s = StockOf(t.symbol);
     const Won p0 = s.last;
     const Won p1 = t.price;
     const Qty v0 = s.day_volume;

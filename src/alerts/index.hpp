@@ -58,6 +58,18 @@ public:
     void SetLastPrice(market::SymbolId symbol, Won price);
     // A new trading day: every day volume starts again from 0.
     void StartDay();
+    // A new trading day for one stock: its day volume starts from 0 and, when given (> 0), its previous close
+    // moves (the last trade of the day before).
+    void StartDay(market::SymbolId symbol, Won previous_close);
+
+    // What the index knows of a stock besides its rules: kept with the evaluator's marks across restarts.
+    struct StockState {
+        Won last = 0;  // P0; 0 = no tick yet
+        Won previous_close = 0;
+        Qty day_volume = 0;
+    };
+    StockState State(market::SymbolId symbol) const;
+    void Restore(market::SymbolId symbol, const StockState& state);
 
     // Evaluates one tick; appends what it fired, in level order (closest to P0 first).
     void OnTick(const market::Tick& tick, std::vector<Firing>& fired);

@@ -246,11 +246,13 @@ Status EmbeddedServer::Start() {
         gateway::StreamOptions{}, universe_,
         [this](const std::string& key, const std::string& secret) { return api_->AuthenticateKey(key, secret); },
         [this](const std::string& token) { return api_->AuthenticateToken(token); });
+    if (auto s = StartAlerts(); !s) return s;
     pipeline_->SetCommitObserver([this](const storage::WriteBatch& batch) {
         market_.OnTicks(batch.ticks);
         accounts_.OnEvents(batch.events);
         metrics_.ObserveBatch(batch);
         streams_->Publish(batch);
+        if (alert_evaluator_) alert_evaluator_->OnTicks(batch.ticks);
     });
     pipeline_->Start();
     for (trading::AccountId id : load_accounts) {
@@ -327,6 +329,28 @@ Status EmbeddedServer::StoreDailyHistory() {
     return data_->service->Commit(batch);
 }
 
+Status EmbeddedServer::StartAlerts() {
+    auto* store = dynamic_cast<storage::AlertStore*>(data_->service.get());
+    if (store == nullptr) return {};
+    const auto& cfg = options_.config;
+    AlertDeliveryOptions d;
+    d.allow_internal_webhooks = cfg.alerts.allow_internal_webhooks;
+    d.timeout_ms = cfg.alerts.webhook_timeout_ms;
+    d.max_attempts = cfg.alerts.max_attempts;
+    d.first_backoff = std::chrono::milliseconds(cfg.alerts.first_backoff_ms);
+    d.max_backoff = std::chrono::milliseconds(cfg.alerts.max_backoff_ms);
+    d.sns = SnsSettings(cfg.sns, clock_);
+    alert_delivery_ = std::make_unique<AlertDelivery>(*store, universe_, clock_, std::move(d));
+    alert_evaluator_ = std::make_unique<AlertEvaluator>(
+        *store, universe_, clock_, [this, store](const std::vector<storage::NotificationRecord>& notes) {
+            PushInApp(*store, *streams_, notes);
+            alert_delivery_->Wake();
+        });
+    if (auto s = alert_evaluator_->Start(true); !s) return s;
+    alert_delivery_->Start();
+    return {};
+}
+
 Status EmbeddedServer::StartHttp() {
     const auto& cfg = options_.config;
     auto reader = data_->OpenServiceReader();
@@ -344,6 +368,8 @@ Status EmbeddedServer::StartHttp() {
     ao.jwt_key = *key;
     ao.fees = cfg.fees.Schedule();
     ao.price_limit_ppm = cfg.market.price_limit_ppm;
+    ao.max_alerts_per_user = static_cast<std::size_t>(cfg.alerts.max_per_user);
+    ao.allow_internal_webhooks = cfg.alerts.allow_internal_webhooks;
     backend_ = std::make_unique<PipelineBackend>(*pipeline_, session_);
     PriceSourceHooks prices;
     if (simulator_ != nullptr) {
@@ -364,6 +390,7 @@ Status EmbeddedServer::StartHttp() {
     auto* alert_writes = dynamic_cast<storage::AlertStore*>(data_->service.get());
     auto* alert_reads = dynamic_cast<storage::AlertStore*>(reader_.get());
     if (alert_writes != nullptr && alert_reads != nullptr) api_->SetAlerts(*alert_writes, *alert_reads);
+    if (alert_evaluator_) api_->SetAlertListener(*alert_evaluator_);
     if (!options_.admin_password.empty()) {
         if (auto s = api_->EnsureAdmin("admin", options_.admin_password); !s) return s;
     }
@@ -468,9 +495,13 @@ void EmbeddedServer::Stop() {
     if (clock_thread_.joinable()) clock_thread_.join();
     if (pipeline_) pipeline_->Stop();
     if (committer_) committer_->Stop();
+    if (alert_evaluator_) alert_evaluator_->Stop();  // evaluates what the pipeline committed last
+    if (alert_delivery_) alert_delivery_->Stop();
     load_.reset();
     http_.reset();
     api_.reset();
+    alert_evaluator_.reset();
+    alert_delivery_.reset();
     streams_.reset();
     backend_.reset();
     universe_admin_.reset();

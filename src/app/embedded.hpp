@@ -12,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include "app/alert_delivery.hpp"
+#include "app/alert_evaluator.hpp"
 #include "app/load_generator.hpp"
 #include "app/pipeline.hpp"
 #include "app/stock_lookup.hpp"
@@ -49,6 +51,7 @@ public:
     void Stop();
 
     Pipeline& pipeline() { return *pipeline_; }
+    AlertEvaluator* alerts() { return alert_evaluator_.get(); }
     const market::Universe& universe() const { return universe_; }
     // The port the HTTP server listens on (useful with http.listen port 0).
     unsigned short http_port() const { return http_ ? http_->port() : 0; }
@@ -63,6 +66,8 @@ private:
     // it ticks the symbol already. source_mutex_ held.
     Status StartPricesLocked(market::SymbolId id);
     Status StartHttp();
+    // The alert evaluator (restoring its marks and evaluating what a crash left) and the delivery worker.
+    Status StartAlerts();
     Status StoreDailyHistory();
     Result<std::string> JwtKey();
     Status PrepareLoadAccounts(std::vector<trading::AccountId>& accounts);
@@ -97,6 +102,8 @@ private:
     std::unique_ptr<EmbeddedUniverseAdmin> universe_admin_;
     std::unique_ptr<gateway::Api> api_;
     std::unique_ptr<gateway::StreamHub> streams_;
+    std::unique_ptr<AlertEvaluator> alert_evaluator_;  // fed by the commit observer; null without an AlertStore
+    std::unique_ptr<AlertDelivery> alert_delivery_;
     std::atomic<bool> ready_{false};
 
     mutable std::mutex mutex_;

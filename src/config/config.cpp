@@ -14,6 +14,7 @@
 #include <limits>
 #include <memory>
 #include <set>
+#include <tuple>
 #include <type_traits>
 
 #include <yaml-cpp/yaml.h>
@@ -224,6 +225,16 @@ std::string RedactUrlPassword(const std::string& url) {
     return url.substr(0, colon + 1) + "<redacted>" + url.substr(at);
 }
 
+// A secret shown as "<redacted>" (empty stays empty).
+std::string RedactSecret(const std::string& value) { return value.empty() ? value : "<redacted>"; }
+
+// An AWS region name: lowercase letters, digits and dashes, e.g. ap-northeast-2.
+bool RegionOk(const std::string& v) {
+    return !v.empty() && v.size() <= 32 && std::all_of(v.begin(), v.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+    });
+}
+
 struct Field {
     std::string_view section;
     std::string_view key;
@@ -403,6 +414,45 @@ const std::vector<Field>& Fields() {
                               },
                               [member](const Config& c) { return Items{c.database.*member}; },
                               RedactUrlPassword});
+        }
+        // alerts
+        f.push_back(BoolField(
+            "alerts", "allow_internal_webhooks", [](auto& c) -> auto& { return c.alerts.allow_internal_webhooks; }));
+        f.push_back(IntegerField(
+            "alerts", "max_per_user", [](auto& c) -> auto& { return c.alerts.max_per_user; }, 1, 10'000));
+        f.push_back(IntegerField(
+            "alerts", "webhook_timeout_ms", [](auto& c) -> auto& { return c.alerts.webhook_timeout_ms; }, 100, 60'000));
+        f.push_back(IntegerField(
+            "alerts", "max_attempts", [](auto& c) -> auto& { return c.alerts.max_attempts; }, 1, 50));
+        f.push_back(IntegerField(
+            "alerts", "first_backoff_ms", [](auto& c) -> auto& { return c.alerts.first_backoff_ms; }, 10, 3'600'000));
+        f.push_back(IntegerField(
+            "alerts", "max_backoff_ms", [](auto& c) -> auto& { return c.alerts.max_backoff_ms; }, 10, 86'400'000));
+        // sns
+        for (const auto& [key, member, secret] :
+             {std::tuple{std::string_view("region"), &SnsConfig::region, false},
+              std::tuple{std::string_view("endpoint"), &SnsConfig::endpoint, false},
+              std::tuple{std::string_view("access_key_id"), &SnsConfig::access_key_id, false},
+              std::tuple{std::string_view("secret_access_key"), &SnsConfig::secret_access_key, true},
+              std::tuple{std::string_view("session_token"), &SnsConfig::session_token, true}}) {
+            const bool is_region = key == "region";
+            const bool is_endpoint = key == "endpoint";
+            f.push_back(
+                Field{"sns", key, Shape::kScalar, Style::kQuoted,
+                      is_region     ? "an AWS region such as ap-northeast-2"
+                      : is_endpoint ? "an http(s) URL (\"\" for AWS)"
+                                    : "a string",
+                      [member, is_region, is_endpoint](Config& c, const Items& items) -> std::optional<std::string> {
+                          const std::string& v = items.at(0);
+                          if (is_region && !RegionOk(v)) return "expected an AWS region such as ap-northeast-2";
+                          if (is_endpoint && !v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) {
+                              return "expected an http:// or https:// URL";
+                          }
+                          c.sns.*member = v;
+                          return std::nullopt;
+                      },
+                      [member](const Config& c) { return Items{c.sns.*member}; },
+                      secret ? std::function<std::string(const std::string&)>(RedactSecret) : nullptr});
         }
         // storage
         f.push_back(IntegerField(
@@ -699,7 +749,7 @@ Status Validate(const Config& config) {
 std::string Describe(const Config& config) {
     std::string out =
         "# InvestKing effective configuration: built-in defaults < YAML file < INVESTKING_* environment.\n"
-        "# Secrets are never printed: passwords in database URLs appear as <redacted>.\n";
+        "# Secrets are never printed: passwords in database URLs and SNS keys appear as <redacted>.\n";
     std::string_view current_section;
     for (const Field& field : Fields()) {
         if (field.section != current_section) {

@@ -114,6 +114,26 @@ struct DatabaseConfig {
     friend bool operator==(const DatabaseConfig&, const DatabaseConfig&) = default;
 };
 
+// Price alerts: limits and the delivery of webhooks (the SNS settings are SnsConfig).
+struct AlertsConfig {
+    bool allow_internal_webhooks = false;  // allow webhook URLs on loopback and private addresses (local receivers)
+    int max_per_user = 100;                // armed alerts per user, 1 … 10,000
+    int webhook_timeout_ms = 5'000;        // per attempt, 100 … 60,000
+    int max_attempts = 6;                  // a delivery is dead after this many failed attempts, 1 … 50
+    int first_backoff_ms = 1'000;          // the wait after the first failure, doubling, 10 … 3,600,000
+    int max_backoff_ms = 300'000;          // the longest wait between attempts, 10 … 86,400,000
+    friend bool operator==(const AlertsConfig&, const AlertsConfig&) = default;
+};
+// Amazon SNS for alert SMS and topic messages. Without an access key id, SNS deliveries are not attempted (dead,
+// saying SNS is not configured). The secret key and session token are secrets: `investking config` redacts them.
+struct SnsConfig {
+    std::string region = "ap-northeast-2";
+    std::string endpoint;  // "" = https://sns.<region>.amazonaws.com; e.g. a local emulator's URL
+    std::string access_key_id;
+    std::string secret_access_key;
+    std::string session_token;
+    friend bool operator==(const SnsConfig&, const SnsConfig&) = default;
+};
 struct LogConfig {
     LogLevel level = LogLevel::kInfo;
     LogFormat format = LogFormat::kText;
@@ -130,6 +150,8 @@ struct Config {
     StorageConfig storage;
     KafkaConfig kafka;
     DatabaseConfig database;
+    AlertsConfig alerts;
+    SnsConfig sns;
     LogConfig log;
 
     friend bool operator==(const Config&, const Config&) = default;

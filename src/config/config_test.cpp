@@ -525,6 +525,35 @@ TEST_F(ConfigTest, DatabasePasswordsAreNeverShown) {
     EXPECT_EQ(error.find("hunter2"), std::string::npos) << error;
 }
 
+TEST_F(ConfigTest, AlertSettingsLoadAndSnsSecretsAreNeverShown) {
+    auto c = Load(std::nullopt, Env{{"INVESTKING_ALERTS_ALLOW_INTERNAL_WEBHOOKS", "true"},
+                                    {"INVESTKING_ALERTS_MAX_ATTEMPTS", "4"},
+                                    {"INVESTKING_ALERTS_FIRST_BACKOFF_MS", "200"},
+                                    {"INVESTKING_SNS_REGION", "us-east-1"},
+                                    {"INVESTKING_SNS_ENDPOINT", "http://127.0.0.1:4566"},
+                                    {"INVESTKING_SNS_ACCESS_KEY_ID", "AKIAEXAMPLE"},
+                                    {"INVESTKING_SNS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG"},
+                                    {"INVESTKING_SNS_SESSION_TOKEN", "FwoGZXIvYXdzEXAMPLETOKEN"}});
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_TRUE(c->alerts.allow_internal_webhooks);
+    EXPECT_EQ(c->alerts.max_attempts, 4);
+    EXPECT_EQ(c->alerts.first_backoff_ms, 200);
+    EXPECT_EQ(c->alerts.max_per_user, 100);
+    EXPECT_EQ(c->sns.region, "us-east-1");
+    EXPECT_EQ(c->sns.endpoint, "http://127.0.0.1:4566");
+    EXPECT_EQ(c->sns.secret_access_key, "wJalrXUtnFEMI/K7MDENG");
+    const std::string text = Describe(*c);
+    EXPECT_EQ(text.find("wJalr"), std::string::npos) << text;
+    EXPECT_EQ(text.find("FwoGZ"), std::string::npos) << text;
+    EXPECT_NE(text.find("  secret_access_key: \"<redacted>\"\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("  access_key_id: \"AKIAEXAMPLE\"\n"), std::string::npos) << text;
+    for (const auto& [name, value] :
+         {std::pair{"INVESTKING_SNS_REGION", "Seoul 1"}, std::pair{"INVESTKING_SNS_ENDPOINT", "ftp://sns"},
+          std::pair{"INVESTKING_ALERTS_MAX_ATTEMPTS", "0"}, std::pair{"INVESTKING_ALERTS_FIRST_BACKOFF_MS", "5"}}) {
+        EXPECT_FALSE(Load(std::nullopt, Env{{name, value}}).has_value()) << name << "=" << value;
+    }
+}
+
 TEST_F(ConfigTest, ValidateCatchesConfigsBuiltInCode) {
     Config empty_symbols;
     empty_symbols.market.symbols.clear();

@@ -67,6 +67,15 @@ public:
     // The stores of /api/v1/alerts and /api/v1/notifications (the service database's); without them those
     // routes answer 503.
     void SetAlerts(storage::AlertStore& writes, storage::AlertStore& reads);
+    // Told of every alert created, changed or deleted, after it is stored (the alert evaluator, or in the
+    // distributed mode its topic). Set before the server starts.
+    class AlertListener {
+    public:
+        virtual ~AlertListener() = default;
+        virtual void AlertChanged(const storage::AlertRecord& alert) = 0;
+        virtual void AlertRemoved(std::int64_t user_id, alerts::AlertId id) = 0;
+    };
+    void SetAlertListener(AlertListener& listener) { alert_listener_ = &listener; }
 
     // Creates the user `username` with role admin unless it exists (first start with INVESTKING_ADMIN_PASSWORD).
     Status EnsureAdmin(const std::string& username, const std::string& password);
@@ -112,6 +121,7 @@ private:
     HttpResponse ListNotifications(const HttpRequest& req, const Principal& who);
     HttpResponse ReadNotification(const HttpRequest& req, const Principal& who);
     boost::json::object AlertJson(const storage::AlertRecord& a) const;
+    Status CheckSnsTarget(const storage::AlertRecord& alert);
     Status ReadAlertFields(const boost::json::object& body, bool creating, storage::AlertRecord& alert) const;
     Result<std::optional<storage::AlertRecord>> FindAlert(const HttpRequest& req, const Principal& who,
                                                           storage::AlertStore& store);
@@ -196,6 +206,7 @@ private:
     const AccountBook& accounts_;
     storage::AlertStore* alerts_ = nullptr;       // writes
     storage::AlertStore* alert_reads_ = nullptr;  // queries on a read connection
+    AlertListener* alert_listener_ = nullptr;
     boost::asio::thread_pool slow_;               // password hashing and universe changes off the I/O threads
 
     static constexpr std::size_t kMaxLoginFailures = 5;

@@ -1,12 +1,13 @@
 // Price alerts and the notification inbox under /api/v1/alerts and /api/v1/notifications (issue: alerts): a
 // user's rules, checked here field by field and stored through the AlertStore; the evaluation and delivery are
 // the alert evaluator's. Every refusal is a 4xx that names the field; nothing is written then.
-#include <arpa/inet.h>
-
 #include <algorithm>
-#include <array>
 #include <boost/url/parse.hpp>
 
+#include "alerts/delivery/address.hpp"
+#include "alerts/delivery/sns.hpp"
+#include "alerts/message.hpp"
+#include "auth/tokens.hpp"
 #include "gateway/api.hpp"
 #include "gateway/api_support.hpp"
 
@@ -66,38 +67,8 @@ Result<std::uint8_t> ParseChannels(const json::value& v) {
     return out;
 }
 
-// An address a webhook must not reach unless the configuration allows it: loopback, private, link-local,
-// carrier-grade NAT, unspecified, multicast (IPv4 and IPv6, IPv4-mapped included).
-bool IsInternal(const std::string& host) {
-    in_addr v4{};
-    in6_addr v6{};
-    std::string h = host;
-    if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-    if (::inet_pton(AF_INET, h.c_str(), &v4) == 1) {
-        const std::uint32_t a = ntohl(v4.s_addr);
-        const auto in = [&](std::uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
-        return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) ||
-               in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0A80000, 16) || in(0xE0000000, 4) || a == 0xFFFFFFFF;
-    }
-    if (::inet_pton(AF_INET6, h.c_str(), &v6) == 1) {
-        const unsigned char* b = v6.s6_addr;
-        static const std::array<unsigned char, 16> zero{};
-        const bool unspecified = std::equal(b, b + 16, zero.begin());
-        const bool loopback = std::equal(b, b + 15, zero.begin()) && b[15] == 1;
-        const bool mapped = std::equal(b, b + 10, zero.begin()) && b[10] == 0xFF && b[11] == 0xFF;
-        if (mapped) {
-            char text[INET_ADDRSTRLEN] = {};
-            ::inet_ntop(AF_INET, b + 12, text, sizeof text);
-            return IsInternal(text);
-        }
-        return unspecified || loopback || (b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) ||
-               b[0] == 0xFF;
-    }
-    std::string lower = h;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return lower == "localhost" || lower.ends_with(".localhost") || lower.ends_with(".local") ||
-           lower.ends_with(".internal");
-}
+// A webhook signing secret: 32 random bytes, base64url, with a prefix that says what it is.
+std::string NewWebhookSecret() { return "whsec_" + auth::RandomToken(32); }
 
 Result<std::string> ParseWebhookUrl(const json::value& v, bool allow_internal) {
     const json::string* s = v.if_string();
@@ -109,7 +80,7 @@ Result<std::string> ParseWebhookUrl(const json::value& v, bool allow_internal) {
         return std::unexpected(
             Invalid("webhook_url must be an absolute http or https URL with a host and no credentials"));
     }
-    if (!allow_internal && IsInternal(std::string(url->host()))) {
+    if (!allow_internal && alerts::delivery::IsInternalHostName(url->host())) {
         return std::unexpected(
             Invalid("webhook_url points at a loopback, private or link-local address; webhooks go to public hosts"));
     }
@@ -134,6 +105,10 @@ json::object Api::AlertJson(const storage::AlertRecord& a) const {
     o["expires_at"] = TimeOrNull(a.rule.expires_at);
     o["channels"] = ChannelsJson(a.rule.channels);
     o["webhook_url"] = a.webhook_url.empty() ? json::value(nullptr) : json::value(a.webhook_url);
+    // The owner's own secret: receivers check X-InvestKing-Signature with it.
+    o["webhook_secret"] = a.webhook_secret.empty() ? json::value(nullptr) : json::value(a.webhook_secret);
+    o["sns_topic_arn"] = a.sns_topic_arn.empty() ? json::value(nullptr) : json::value(a.sns_topic_arn);
+    o["language"] = a.language;
     o["status"] = a.status;
     o["last_fired_at"] = TimeOrNull(a.rule.last_fired);
     o["created_at"] = TimeOrNull(a.created_at);
@@ -222,6 +197,39 @@ Status Api::ReadAlertFields(const json::object& body, bool creating, storage::Al
     if ((alert.rule.channels & alerts::kWebhook) == 0 && !alert.webhook_url.empty()) {
         return std::unexpected(Invalid("webhook_url is given but channels has no webhook"));
     }
+    if (const json::value* arn = body.if_contains("sns_topic_arn")) {
+        if (arn->is_null()) {
+            alert.sns_topic_arn.clear();
+        } else if (!arn->is_string() || !alerts::delivery::IsTopicArn(std::string_view(arn->as_string()))) {
+            return std::unexpected(
+                Invalid("sns_topic_arn must be an SNS topic ARN, e.g. arn:aws:sns:ap-northeast-2:123456789012:alerts"));
+        } else {
+            alert.sns_topic_arn = std::string(arn->as_string());
+        }
+    }
+    if ((alert.rule.channels & alerts::kSns) == 0 && !alert.sns_topic_arn.empty()) {
+        return std::unexpected(Invalid("sns_topic_arn is given but channels has no sns"));
+    }
+    if (auto language = OptionalString(body, "language", 8); !language) {
+        return std::unexpected(language.error());
+    } else if (*language) {
+        auto parsed = alerts::ParseLanguage(**language);
+        if (!parsed) return std::unexpected(Invalid("language must be \"ko\" or \"en\""));
+        alert.language = std::string(alerts::LanguageCode(*parsed));
+    }
+    return {};
+}
+
+// SMS needs a number: an sns alert without a topic goes to the user's phone.
+Status Api::CheckSnsTarget(const storage::AlertRecord& alert) {
+    if ((alert.rule.channels & alerts::kSns) == 0 || !alert.sns_topic_arn.empty()) return {};
+    auto user = history_.FindUserById(alert.rule.user);
+    if (!user) return std::unexpected(user.error());
+    if (!*user || (*user)->phone.empty()) {
+        return std::unexpected(
+            Invalid("the sns channel sends an SMS to the phone number of your profile, and it has "
+                    "none; add one or give sns_topic_arn"));
+    }
     return {};
 }
 
@@ -229,14 +237,16 @@ HttpResponse Api::CreateAlert(const HttpRequest& req, const Principal& who) {
     if (alerts_ == nullptr) return JsonError(503, kCodeUnavailable, "alerts are not available on this server");
     auto body = ParseJsonObject(req);
     if (!body) return JsonError(400, kCodeMalformed, body.error().message);
-    if (auto s = OnlyFields(*body,
-                            {"symbol", "kind", "level", "mode", "cooldown_s", "expires_at", "channels", "webhook_url"});
+    if (auto s = OnlyFields(*body, {"symbol", "kind", "level", "mode", "cooldown_s", "expires_at", "channels",
+                                    "webhook_url", "sns_topic_arn", "language"});
         !s) {
         return ErrorResponse(s.error());
     }
     storage::AlertRecord alert;
     alert.rule.user = who.user_id;
     if (auto s = ReadAlertFields(*body, true, alert); !s) return ErrorResponse(s.error());
+    if (auto s = CheckSnsTarget(alert); !s) return ErrorResponse(s.error());
+    if ((alert.rule.channels & alerts::kWebhook) != 0) alert.webhook_secret = NewWebhookSecret();
     alert.created_at = alert.updated_at = clock_.Now();
     auto id = alerts_->CreateAlert(alert, options_.max_alerts_per_user);
     if (!id) {
@@ -245,6 +255,7 @@ HttpResponse Api::CreateAlert(const HttpRequest& req, const Principal& who) {
         return ErrorResponse(id.error());
     }
     alert.rule.id = *id;
+    if (alert_listener_ != nullptr) alert_listener_->AlertChanged(alert);
     return Json(201, AlertJson(alert));
 }
 
@@ -279,7 +290,8 @@ HttpResponse Api::UpdateAlert(const HttpRequest& req, const Principal& who) {
     if (!*a) return JsonError(404, kCodeNotFound, "alert not found");
     auto body = ParseJsonObject(req);
     if (!body) return JsonError(400, kCodeMalformed, body.error().message);
-    if (auto s = OnlyFields(*body, {"level", "mode", "cooldown_s", "expires_at", "channels", "webhook_url", "status"});
+    if (auto s = OnlyFields(*body, {"level", "mode", "cooldown_s", "expires_at", "channels", "webhook_url",
+                                    "sns_topic_arn", "language", "status"});
         !s) {
         return ErrorResponse(s.error());
     }
@@ -293,10 +305,15 @@ HttpResponse Api::UpdateAlert(const HttpRequest& req, const Principal& who) {
         if (**status != "armed") return ErrorResponse(Invalid("status can only be set to armed"));
         alert.status = "armed";
     }
+    if (auto s = CheckSnsTarget(alert); !s) return ErrorResponse(s.error());
+    if ((alert.rule.channels & alerts::kWebhook) != 0 && alert.webhook_secret.empty()) {
+        alert.webhook_secret = NewWebhookSecret();
+    }
     alert.updated_at = clock_.Now();
     auto ok = alerts_->UpdateAlert(alert);
     if (!ok) return ErrorResponse(ok.error());
     if (!*ok) return JsonError(404, kCodeNotFound, "alert not found");
+    if (alert_listener_ != nullptr) alert_listener_->AlertChanged(alert);
     return Json(AlertJson(alert));
 }
 
@@ -307,6 +324,7 @@ HttpResponse Api::DeleteAlert(const HttpRequest& req, const Principal& who) {
     auto gone = alerts_->DeleteAlert(who.user_id, static_cast<alerts::AlertId>(*id));
     if (!gone) return ErrorResponse(gone.error());
     if (!*gone) return JsonError(404, kCodeNotFound, "alert not found");
+    if (alert_listener_ != nullptr) alert_listener_->AlertRemoved(who.user_id, static_cast<alerts::AlertId>(*id));
     return NoContent();
 }
 
@@ -328,8 +346,23 @@ HttpResponse Api::ListNotifications(const HttpRequest& req, const Principal& who
     if (!list) return ErrorResponse(list.error());
     auto unread = alert_reads_->UnreadNotifications(who.user_id);
     if (!unread) return ErrorResponse(unread.error());
+    std::vector<std::int64_t> ids;
+    for (const auto& n : *list) ids.push_back(n.id);
+    auto deliveries = alert_reads_->DeliveriesOf(who.user_id, ids);
+    if (!deliveries) return ErrorResponse(deliveries.error());
     json::array items;
     for (const auto& n : *list) {
+        // Each channel besides in-app, with its state: a dead delivery is the dead letter, with its last error.
+        json::array sent;
+        for (const auto& d : *deliveries) {
+            if (d.notification_id != n.id) continue;
+            sent.push_back(
+                json::object{{"channel", d.channel},
+                             {"status", d.status},
+                             {"attempts", d.attempts},
+                             {"last_error", d.last_error.empty() ? json::value(nullptr) : json::value(d.last_error)},
+                             {"delivered_at", TimeOrNull(d.delivered_at)}});
+        }
         items.push_back(json::object{
             {"id", std::to_string(n.id)},
             {"alert_id", std::to_string(n.alert_id)},
@@ -338,6 +371,7 @@ HttpResponse Api::ListNotifications(const HttpRequest& req, const Principal& who
             {"message", n.message},
             {"created_at", TimeOrNull(n.created_at)},
             {"read", n.read_at != 0},
+            {"deliveries", std::move(sent)},
         });
     }
     return Json(json::object{{"notifications", std::move(items)}, {"unread", *unread}});

@@ -69,6 +69,7 @@ constexpr std::size_t kControlReserve = 64 * 1024;
 constexpr std::size_t kMaxSymbolBytes = 32;
 
 constexpr std::string_view kTradeUpdates = "trade_updates";
+constexpr std::string_view kNotifications = "notifications";
 
 bool IsKnownFeed(std::string_view feed) {
     return feed == "iex" || feed == "sip" || feed == "test" || feed == "delayed_sip";
@@ -151,6 +152,7 @@ struct Client {
     bool counted = false;    // included in Core::interested
     std::int64_t user = 0;
     bool listening = false;                    // trade stream: listens to trade_updates
+    bool notifications = false;                // trade stream: listens to notifications (price alerts)
     std::shared_ptr<const Subscription> subs;  // data stream; null = nothing
 };
 
@@ -410,8 +412,9 @@ struct StreamCore final : std::enable_shared_from_this<StreamCore> {
 
     // Keeps `interested` equal to the number of clients Publish() has anything for. Caller holds `mutex`.
     void Recount(Client& c) {
-        const bool now = !c.closed && c.authenticated &&
-                         (c.kind == StreamKind::kTrade ? c.listening : c.subs != nullptr && !c.subs->empty());
+        const bool now =
+            !c.closed && c.authenticated &&
+            (c.kind == StreamKind::kTrade ? c.listening || c.notifications : c.subs != nullptr && !c.subs->empty());
         if (now == c.counted) return;
         c.counted = now;
         if (now) {
@@ -691,20 +694,24 @@ struct StreamCore final : std::enable_shared_from_this<StreamCore> {
         const json::array* streams = streams_value != nullptr ? streams_value->if_array() : nullptr;
         if (streams == nullptr) return Reply(client, TradeError(kInvalidSyntax));
         bool listen = false;
+        bool notes = false;
         for (const auto& s : *streams) {
             const json::string* name = s.if_string();
             if (name == nullptr) return Reply(client, TradeError(kInvalidSyntax));
             if (*name == kTradeUpdates) listen = true;
+            if (*name == kNotifications) notes = true;
         }
         {
             std::lock_guard lock(mutex);
             if (client.closed) return;
             client.listening = listen;
+            client.notifications = notes;
             Recount(client);
         }
         // The reply names the streams now listened to: unknown names are left out, an empty list stops.
         json::array now;
         if (listen) now.emplace_back(kTradeUpdates);
+        if (notes) now.emplace_back(kNotifications);
         Reply(client, json::object{{"stream", "listening"}, {"data", json::object{{"streams", std::move(now)}}}});
     }
 
@@ -715,6 +722,7 @@ struct StreamCore final : std::enable_shared_from_this<StreamCore> {
         std::shared_ptr<WebSocketConnection> conn;
         std::shared_ptr<const Subscription> subs;  // data
         std::int64_t user = 0;                     // trade
+        bool trade_updates = false;                // trade: listens to trade_updates
     };
 
     void Publish(const storage::WriteBatch& batch) {
@@ -729,7 +737,8 @@ struct StreamCore final : std::enable_shared_from_this<StreamCore> {
             std::lock_guard lock(mutex);
             for (const auto& [_, c] : clients) {
                 if (!c->counted || c->dropped.load(std::memory_order_relaxed)) continue;
-                (c->kind == StreamKind::kTrade ? trade : data).push_back(Target{c, nullptr, c->subs, c->user});
+                (c->kind == StreamKind::kTrade ? trade : data)
+                    .push_back(Target{c, nullptr, c->subs, c->user, c->listening});
             }
         }
         // Connections are locked outside the hub's lock; one that is already gone is skipped.
@@ -747,9 +756,46 @@ struct StreamCore final : std::enable_shared_from_this<StreamCore> {
         }
     }
 
+    void PublishNotifications(std::span<const PushedNotification> notes) {
+        std::lock_guard publish_lock(publish_mutex);
+        if (interested.load(std::memory_order_acquire) == 0) return;
+        std::vector<Target> targets;
+        {
+            std::lock_guard lock(mutex);
+            for (const auto& [_, c] : clients) {
+                if (!c->counted || !c->notifications || c->kind != StreamKind::kTrade ||
+                    c->dropped.load(std::memory_order_relaxed)) {
+                    continue;
+                }
+                targets.push_back(Target{c, nullptr, nullptr, c->user, false});
+            }
+        }
+        for (auto& t : targets) t.conn = t.client->conn.lock();
+        std::erase_if(targets, [](const Target& t) { return t.conn == nullptr; });
+        if (targets.empty()) return;
+        for (const PushedNotification& p : notes) {
+            const storage::NotificationRecord& n = p.notification;
+            json::object data{{"id", std::to_string(n.id)},
+                              {"alert_id", std::to_string(n.alert_id)},
+                              {"symbol", n.symbol < universe.size() ? universe.Get(n.symbol).code : std::string()},
+                              {"price", std::to_string(n.price)},
+                              {"message", n.message},
+                              {"created_at", FormatRfc3339(n.created_at)},
+                              {"read", n.read_at != 0},
+                              {"unread", p.unread}};
+            const std::string message =
+                json::serialize(json::object{{"stream", kNotifications}, {"data", std::move(data)}});
+            for (auto& t : targets) {
+                if (t.user == n.user_id) SendOrDrop(*t.client, *t.conn, message, false);
+            }
+        }
+    }
+
     void PublishTradeUpdates(const storage::WriteBatch& batch, std::vector<Target>& targets) {
         std::unordered_map<std::int64_t, std::vector<Target*>> by_user;
-        for (auto& t : targets) by_user[t.user].push_back(&t);
+        for (auto& t : targets) {
+            if (t.trade_updates) by_user[t.user].push_back(&t);
+        }
         for (const auto& e : batch.events) {
             if (!e.has_order) continue;
             const auto name = TradeEventName(e);
@@ -894,6 +940,10 @@ void StreamHub::Register(HttpServer& server) {
 }
 
 void StreamHub::Publish(const storage::WriteBatch& batch) { impl_->core->Publish(batch); }
+
+void StreamHub::PublishNotifications(std::span<const PushedNotification> notes) {
+    impl_->core->PublishNotifications(notes);
+}
 
 StreamStats StreamHub::stats() const {
     const StreamCore& c = *impl_->core;

@@ -1,5 +1,6 @@
 #pragma once
-// The WebSocket streams, in Alpaca's protocols: trade updates on /stream (authenticate/listen, JSON) and
+// The WebSocket streams, in Alpaca's protocols: trade updates (and price-alert notifications) on /stream
+// (authenticate/listen, JSON) and
 // market data on /v2/{feed} (/v2/iex, /v2/sip, /v2/test: auth/subscribe with trades, quotes and bars, JSON or
 // msgpack as the client's handshake Content-Type asks). Fed with every durable batch through Publish(), which
 // never blocks on a client: each connection has a bounded outbound queue, and a client that falls behind is
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "common/error.hpp"
@@ -32,6 +34,12 @@ struct StreamStats {
     std::uint64_t slow_client_drops = 0;   // since start
 };
 
+// A new in-app notification of a price alert and its user's unread count with it.
+struct PushedNotification {
+    storage::NotificationRecord notification;
+    std::int64_t unread = 0;
+};
+
 // Checks API credentials (APCA key id and secret) or a bearer access token (the web UI).
 using KeyAuthenticator = std::function<Result<Principal>(const std::string& key_id, const std::string& secret)>;
 using TokenAuthenticator = std::function<Result<Principal>(const std::string& access_token)>;
@@ -47,6 +55,10 @@ public:
     // A durable batch: order events become trade updates for their account, ticks become trades and quotes,
     // completed minute bars become bars. Cheap when nobody listens.
     void Publish(const storage::WriteBatch& batch);
+    // Pushes each notification to its user's trade-stream connections that listen to "notifications" (an
+    // addition to Alpaca's protocol: {"stream":"notifications","data":{id, alert_id, symbol, price, message,
+    // created_at, read, unread}}). Cheap when nobody listens.
+    void PublishNotifications(std::span<const PushedNotification> notes);
     StreamStats stats() const;
 
 private:

@@ -24,9 +24,16 @@
 // The alert and notification columns in read order.
 #define IK_ALERT_COLUMNS                                                                                \
     "id, user_id, stock_id, kind, level, mode, cooldown_s, expires_at, channels, webhook_url, status, " \
-    "last_fired_at, created_at, updated_at"
+    "last_fired_at, created_at, updated_at, webhook_secret, sns_topic_arn, language"
 #define IK_NOTIFICATION_COLUMNS \
     "id, user_id, alert_id, stock_id, price, message, channels, fired_at, created_at, read_at"
+
+#define IK_DELIVERY_COLUMNS                                                                                        \
+    "d.id, d.notification_id, d.user_id, d.channel, d.target, d.secret, d.status, d.attempts, d.next_attempt_at, " \
+    "d.last_error, d.delivered_at, d.created_at"
+// The notification columns as IK_NOTIFICATION_COLUMNS, of the alias n (after IK_DELIVERY_COLUMNS: from 12).
+#define IK_DELIVERY_NOTIFICATION_COLUMNS \
+    "n.id, n.user_id, n.alert_id, n.stock_id, n.price, n.message, n.channels, n.fired_at, n.created_at, n.read_at"
 
 namespace ik::storage::rows {
 
@@ -309,23 +316,77 @@ Result<AlertRecord> AlertFromRow(const Row& s, const std::string& where) {
     a.rule.last_fired = s.Int(11);
     a.created_at = s.Int(12);
     a.updated_at = s.Int(13);
+    a.webhook_secret = s.Text(14);
+    a.sns_topic_arn = s.Text(15);
+    a.language = s.Text(16);
     return a;
 }
 
 template <class Row>
-NotificationRecord NotificationFromRow(const Row& s) {
+NotificationRecord NotificationFromRow(const Row& s, int from = 0) {
     NotificationRecord n;
-    n.id = s.Int(0);
-    n.user_id = s.Int(1);
-    n.alert_id = static_cast<alerts::AlertId>(s.Int(2));
-    n.symbol = static_cast<market::SymbolId>(s.Int(3));
-    n.price = s.Int(4);
-    n.message = s.Text(5);
-    n.channels = static_cast<std::uint8_t>(s.Int(6));
-    n.fired_at = s.Int(7);
-    n.created_at = s.Int(8);
-    n.read_at = s.Int(9);
+    n.id = s.Int(from + 0);
+    n.user_id = s.Int(from + 1);
+    n.alert_id = static_cast<alerts::AlertId>(s.Int(from + 2));
+    n.symbol = static_cast<market::SymbolId>(s.Int(from + 3));
+    n.price = s.Int(from + 4);
+    n.message = s.Text(from + 5);
+    n.channels = static_cast<std::uint8_t>(s.Int(from + 6));
+    n.fired_at = s.Int(from + 7);
+    n.created_at = s.Int(from + 8);
+    n.read_at = s.Int(from + 9);
     return n;
+}
+
+// An alert_deliveries row (IK_DELIVERY_COLUMNS).
+template <class Row>
+DeliveryRecord DeliveryFromRow(const Row& s) {
+    DeliveryRecord d;
+    d.id = s.Int(0);
+    d.notification_id = s.Int(1);
+    d.user_id = s.Int(2);
+    d.channel = s.Text(3);
+    d.target = s.Text(4);
+    d.secret = s.Text(5);
+    d.status = s.Text(6);
+    d.attempts = s.Int(7);
+    d.next_attempt_at = s.Int(8);
+    d.last_error = s.Text(9);
+    d.delivered_at = s.Int(10);
+    d.created_at = s.Int(11);
+    return d;
+}
+
+// The deliveries a stored firing of an alert gets besides in-app: a webhook delivery, and an SNS one to the topic
+// or else the user's phone; an SNS delivery with neither is dead at once, saying why. Status, times and ids are
+// the caller's.
+inline std::vector<DeliveryRecord> PlanDeliveries(std::uint8_t channels, const std::string& webhook_url,
+                                                  const std::string& webhook_secret, const std::string& topic_arn,
+                                                  const std::string& phone) {
+    std::vector<DeliveryRecord> out;
+    if ((channels & alerts::kWebhook) != 0) {
+        DeliveryRecord d;
+        d.channel = "webhook";
+        d.target = webhook_url;
+        d.secret = webhook_secret;
+        out.push_back(std::move(d));
+    }
+    if ((channels & alerts::kSns) != 0) {
+        DeliveryRecord d;
+        d.channel = "sns";
+        d.target = !topic_arn.empty() ? topic_arn : phone;
+        if (d.target.empty()) {
+            d.status = "dead";
+            d.last_error = "no topic ARN on the alert and no phone number on the profile";
+        }
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+template <class Row>
+AlertMark AlertMarkFromRow(const Row& s) {
+    return AlertMark{static_cast<market::SymbolId>(s.Int(0)), s.Int(1), s.Int(2), s.Int(3), s.Int(4)};
 }
 
 }  // namespace ik::storage::rows

@@ -251,6 +251,9 @@ public:
 struct AlertRecord {
     alerts::Rule rule;
     std::string webhook_url;       // empty unless rule.channels has kWebhook
+    std::string webhook_secret;    // signs the webhook deliveries (set by the API at creation)
+    std::string sns_topic_arn;     // sns: publish to this topic; empty = SMS to the user's phone
+    std::string language = "ko";   // of the message: "ko" (the original's SMS) or "en"
     std::string status = "armed";  // armed; fired (a once rule after its firing); expired
     Timestamp created_at = 0;
     Timestamp updated_at = 0;
@@ -277,6 +280,35 @@ struct FiringRecord {
     std::string message;
 };
 
+// How far the alert evaluator has read a stock's ticks, stored with the firings those ticks caused: after a
+// restart it resumes after `ts` with the index's state as it was (last price, day volume, previous close).
+struct AlertMark {
+    market::SymbolId symbol = market::kNoSymbol;
+    Timestamp ts = 0;  // the last evaluated tick's time
+    Won price = 0;
+    Qty day_volume = 0;
+    Won previous_close = 0;
+    friend bool operator==(const AlertMark&, const AlertMark&) = default;
+};
+
+// One delivery of a notification on a channel other than in-app (the outbox): made in the firing's
+// transaction, tried until delivered or out of attempts (then `dead`, the dead letter the user sees).
+struct DeliveryRecord {
+    std::int64_t id = 0;
+    std::int64_t notification_id = 0;  // the idempotency key the receiver sees
+    std::int64_t user_id = 0;
+    std::string channel;             // "webhook" | "sns"
+    std::string target;              // the URL, the phone number or the topic ARN
+    std::string secret;              // webhook: the signing secret
+    std::string status = "pending";  // pending | delivered | dead
+    std::int64_t attempts = 0;
+    Timestamp next_attempt_at = 0;
+    std::string last_error;
+    Timestamp delivered_at = 0;
+    Timestamp created_at = 0;
+    NotificationRecord notification;  // DueDeliveries only: what to send
+};
+
 // Alerts and notifications, in the service database (the same stores as ServiceStore); thread-safe likewise.
 class AlertStore {
 public:
@@ -295,10 +327,24 @@ public:
     // Every armed alert, by id: what the AlertIndex is built from.
     virtual Result<std::vector<AlertRecord>> LoadArmedAlerts() = 0;
     // One transaction. For each firing of an alert that is still armed: a notification (one per alert and
-    // crossing time: a firing stored before, e.g. replayed after a crash, is skipped), and the alert's last
-    // firing, with a once alert marked fired. Returns the notifications stored by this call.
+    // crossing time: a firing stored before, e.g. replayed after a crash, is skipped; read already when the alert
+    // has no in-app channel), a pending delivery per other channel, and the alert's last firing, with a once
+    // alert marked fired. Then the marks are upserted. Returns the notifications stored by this call.
     virtual Result<std::vector<NotificationRecord>> RecordFirings(std::span<const FiringRecord> firings,
-                                                                  Timestamp now) = 0;
+                                                                  std::span<const AlertMark> marks, Timestamp now) = 0;
+    virtual Result<std::vector<AlertMark>> LoadAlertMarks() = 0;
+    // The stored ticks of `symbol` after `after` (exclusive), oldest first, at most `limit`.
+    virtual Result<std::vector<market::Tick>> TicksAfter(market::SymbolId symbol, Timestamp after,
+                                                         std::size_t limit) = 0;
+    // Pending deliveries due at `now`, oldest first, with their notifications.
+    virtual Result<std::vector<DeliveryRecord>> DueDeliveries(Timestamp now, std::size_t limit) = 0;
+    // The earliest next_attempt_at of a pending delivery; 0 when none is pending.
+    virtual Result<Timestamp> NextDeliveryDue() = 0;
+    // Stores the outcome of an attempt: status, attempts, next_attempt_at, last_error and delivered_at of `d`.
+    virtual Status FinishDelivery(const DeliveryRecord& d) = 0;
+    // The deliveries of the user's notifications `ids` (without their notifications), by notification then id.
+    virtual Result<std::vector<DeliveryRecord>> DeliveriesOf(std::int64_t user_id,
+                                                             std::span<const std::int64_t> notification_ids) = 0;
     // The user's notifications, newest first: at most `limit`, with ids below `before_id` (0: from the newest).
     virtual Result<std::vector<NotificationRecord>> ListNotifications(std::int64_t user_id, std::size_t limit,
                                                                       std::int64_t before_id) = 0;

@@ -135,15 +135,33 @@ TEST_P(StoreContract, MigratesFreshDatabaseToLatestVersion) {
     EXPECT_EQ(store->SchemaVersion().value(), 0);
     ASSERT_TRUE(store->Migrate());
     EXPECT_EQ(store->SchemaVersion().value(), store->LatestSchemaVersion());
-    EXPECT_EQ(store->LatestSchemaVersion(), 6);
-    for (const char* table : {"users", "api_keys", "accounts", "orders", "fills", "positions", "deposits",
-                              "ledger_entries", "stocks", "stock_infos", "bars", "engine_meta", "universe",
-                              "refresh_tokens", "watchlists", "watchlist_items", "consumer_offsets"}) {
+    EXPECT_EQ(store->LatestSchemaVersion(), 7);
+    for (const char* table : {"users",
+                              "api_keys",
+                              "accounts",
+                              "orders",
+                              "fills",
+                              "positions",
+                              "deposits",
+                              "ledger_entries",
+                              "stocks",
+                              "stock_infos",
+                              "bars",
+                              "engine_meta",
+                              "universe",
+                              "refresh_tokens",
+                              "watchlists",
+                              "watchlist_items",
+                              "consumer_offsets",
+                              "alerts",
+                              "notifications",
+                              "alert_marks",
+                              "alert_deliveries"}) {
         auto rows = store->CountRows(table);
         ASSERT_TRUE(rows) << table << ": " << rows.error().message;
         EXPECT_EQ(*rows, 0) << table;
     }
-    EXPECT_EQ(store->CountRows("schema_migrations").value(), 6);
+    EXPECT_EQ(store->CountRows("schema_migrations").value(), 7);
 }
 
 TEST_P(StoreContract, MigrateIsIdempotent) {
@@ -151,32 +169,32 @@ TEST_P(StoreContract, MigrateIsIdempotent) {
     const auto applied_at = backend().Query("SELECT SUM(applied_at / 1000000) FROM schema_migrations");
     ASSERT_TRUE(store->Migrate());
     ASSERT_TRUE(store->Migrate());
-    EXPECT_EQ(store->CountRows("schema_migrations").value(), 6);
+    EXPECT_EQ(store->CountRows("schema_migrations").value(), 7);
     EXPECT_EQ(backend().Query("SELECT SUM(applied_at / 1000000) FROM schema_migrations"), applied_at);
     store.reset();
     auto reopened = OpenService();
-    EXPECT_EQ(reopened->SchemaVersion().value(), 6);
+    EXPECT_EQ(reopened->SchemaVersion().value(), 7);
 }
 
 TEST_P(StoreContract, RefusesDatabaseNewerThanTheBinary) {
     OpenService().reset();
     ASSERT_TRUE(
-        backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (7, 'from_the_future', 0)"));
+        backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (8, 'from_the_future', 0)"));
     const std::string before = backend().DumpTable("schema_migrations");
 
     auto store = backend().OpenService();
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error().code, ErrorCode::kFailedPrecondition);
-    EXPECT_NE(store.error().message.find("schema version 7 is newer than this binary's 6"), std::string::npos)
+    EXPECT_NE(store.error().message.find("schema version 8 is newer than this binary's 7"), std::string::npos)
         << store.error().message;
     EXPECT_EQ(backend().DumpTable("schema_migrations"), before);
 
     // Migrate() on a store opened before the newer binary wrote to the database refuses as well.
-    ASSERT_TRUE(backend().Exec("DELETE FROM schema_migrations WHERE version = 7"));
+    ASSERT_TRUE(backend().Exec("DELETE FROM schema_migrations WHERE version = 8"));
     auto open = backend().OpenService();
     ASSERT_TRUE(open) << open.error().message;
     ASSERT_TRUE(
-        backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (7, 'from_the_future', 0)"));
+        backend().Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (8, 'from_the_future', 0)"));
     auto migrated = (*open)->Migrate();
     ASSERT_FALSE(migrated);
     EXPECT_EQ(migrated.error().code, ErrorCode::kFailedPrecondition);
@@ -585,13 +603,13 @@ TEST_P(StoreContract, AlertsAreKeptPerUserAndEachCrossingIsStoredOnce) {
 
     // Fire both of user 7's alerts; replay the same firings (as after a crash): nothing more is stored.
     const std::vector<FiringRecord> firings{Fired(once, *a, 5'000, 253'000), Fired(repeat, *b, 5'000, 240'000)};
-    auto stored = store->RecordFirings(firings, 6'000);
+    auto stored = store->RecordFirings(firings, {}, 6'000);
     ASSERT_TRUE(stored.has_value()) << stored.error().message;
     ASSERT_EQ(stored->size(), 2U);
     EXPECT_GT((*stored)[0].id, 0);
     EXPECT_EQ((*stored)[0].alert_id, *a);
     EXPECT_EQ((*stored)[0].price, 253'000);
-    auto replayed = store->RecordFirings(firings, 7'000);
+    auto replayed = store->RecordFirings(firings, {}, 7'000);
     ASSERT_TRUE(replayed.has_value());
     EXPECT_TRUE(replayed->empty()) << "each crossing once";
     EXPECT_EQ(store->GetAlert(7, *a).value()->status, "fired") << "once: disarmed with its notification";
@@ -599,11 +617,13 @@ TEST_P(StoreContract, AlertsAreKeptPerUserAndEachCrossingIsStoredOnce) {
     EXPECT_EQ(store->GetAlert(7, *b).value()->rule.last_fired, 5'000);
     EXPECT_EQ(store->LoadArmedAlerts().value().size(), 2U);
     // The repeat alert fires again at a later crossing; a deleted alert no more.
-    EXPECT_EQ(store->RecordFirings(std::vector<FiringRecord>{Fired(repeat, *b, 9'000, 241'000)}, 9'500).value().size(),
-              1U);
+    EXPECT_EQ(
+        store->RecordFirings(std::vector<FiringRecord>{Fired(repeat, *b, 9'000, 241'000)}, {}, 9'500).value().size(),
+        1U);
     EXPECT_TRUE(store->DeleteAlert(7, *b).value());
-    EXPECT_TRUE(
-        store->RecordFirings(std::vector<FiringRecord>{Fired(repeat, *b, 12'000, 240'500)}, 12'500).value().empty());
+    EXPECT_TRUE(store->RecordFirings(std::vector<FiringRecord>{Fired(repeat, *b, 12'000, 240'500)}, {}, 12'500)
+                    .value()
+                    .empty());
 
     // The inbox: newest first, pages below an id, read once.
     auto inbox = store->ListNotifications(7, 10, 0);
@@ -621,6 +641,111 @@ TEST_P(StoreContract, AlertsAreKeptPerUserAndEachCrossingIsStoredOnce) {
     EXPECT_EQ(store->UnreadNotifications(7).value(), 2);
     EXPECT_EQ(store->ListNotifications(7, 10, 0).value()[1].read_at, 20'000) << "the first reading counts";
     EXPECT_EQ(service->CountRows("notifications").value(), 3);
+}
+
+// The evaluator's marks are stored with the firings they come with; each firing leaves a pending delivery per
+// channel besides in-app (to the alert's URL with its secret; SNS to the topic or else the user's phone, dead at
+// once with neither), which DueDeliveries hands out when due and FinishDelivery settles. A notification without
+// the in-app channel is read already.
+TEST_P(StoreContract, FiringsCarryTheirMarksAndLeaveDeliveriesInTheOutbox) {
+    auto service = OpenService();
+    auto* store = dynamic_cast<AlertStore*>(service.get());
+    ASSERT_NE(store, nullptr);
+    AlertRecord hook = MakeAlert(7, alerts::Kind::kPriceAtOrAbove, 252'000, alerts::Mode::kOnce);
+    hook.webhook_secret = "whsec_test";
+    hook.language = "en";
+    AlertRecord sms = MakeAlert(7, alerts::Kind::kPriceAtOrBelow, 240'000, alerts::Mode::kOnce);
+    sms.rule.channels = alerts::kSns;
+    sms.webhook_url.clear();
+    AlertRecord topic = sms;
+    topic.sns_topic_arn = "arn:aws:sns:ap-northeast-2:123456789012:alerts";
+    const auto a = store->CreateAlert(hook, 10).value();
+    const auto b = store->CreateAlert(sms, 10).value();
+    const auto c = store->CreateAlert(topic, 10).value();
+    EXPECT_EQ(store->GetAlert(7, a).value()->webhook_secret, "whsec_test");
+    EXPECT_EQ(store->GetAlert(7, a).value()->language, "en");
+    EXPECT_EQ(store->GetAlert(7, c).value()->sns_topic_arn, topic.sns_topic_arn);
+
+    const std::vector<AlertMark> marks{{0, 5'000, 253'000, 1'200, 250'000}, {1, 4'000, 70'000, 10, 71'000}};
+    auto stored =
+        store->RecordFirings(std::vector<FiringRecord>{Fired(hook, a, 5'000, 253'000), Fired(sms, b, 5'000, 239'000),
+                                                       Fired(topic, c, 5'000, 239'000)},
+                             marks, 6'000);
+    ASSERT_TRUE(stored.has_value()) << stored.error().message;
+    ASSERT_EQ(stored->size(), 3U);
+    EXPECT_EQ((*stored)[0].read_at, 0) << "in-app: unread";
+    EXPECT_EQ((*stored)[1].read_at, 6'000) << "no in-app channel: nothing to read";
+    EXPECT_EQ(store->UnreadNotifications(7).value(), 1);
+    EXPECT_EQ(store->LoadAlertMarks().value(), marks);
+    const std::vector<AlertMark> later{{0, 9'000, 254'000, 1'300, 250'000}};
+    ASSERT_TRUE(store->RecordFirings({}, later, 9'500).has_value()) << "marks alone";
+    EXPECT_EQ(store->LoadAlertMarks().value()[0], later[0]);
+    EXPECT_EQ(store->LoadAlertMarks().value()[1], marks[1]);
+
+    EXPECT_EQ(store->NextDeliveryDue().value(), 6'000);
+    EXPECT_TRUE(store->DueDeliveries(5'999, 10).value().empty()) << "not due yet";
+    auto due = store->DueDeliveries(6'000, 10);
+    ASSERT_TRUE(due.has_value()) << due.error().message;
+    ASSERT_EQ(due->size(), 2U) << "the webhook and the topic; the SMS without a phone number is dead";
+    EXPECT_EQ((*due)[0].channel, "webhook");
+    EXPECT_EQ((*due)[0].target, "https://hooks.example.com/ik");
+    EXPECT_EQ((*due)[0].secret, "whsec_test");
+    EXPECT_EQ((*due)[0].notification_id, (*stored)[0].id);
+    EXPECT_EQ((*due)[0].notification.price, 253'000);
+    EXPECT_EQ((*due)[0].notification.alert_id, a);
+    EXPECT_EQ((*due)[0].notification.message, (*stored)[0].message);
+    EXPECT_EQ((*due)[1].channel, "sns");
+    EXPECT_EQ((*due)[1].target, topic.sns_topic_arn);
+
+    DeliveryRecord retry = (*due)[0];
+    retry.attempts = 1;
+    retry.next_attempt_at = 8'000;
+    retry.last_error = "HTTP 503";
+    ASSERT_TRUE(store->FinishDelivery(retry));
+    DeliveryRecord done = (*due)[1];
+    done.attempts = 1;
+    done.status = "delivered";
+    done.delivered_at = 6'100;
+    ASSERT_TRUE(store->FinishDelivery(done));
+    EXPECT_EQ(store->NextDeliveryDue().value(), 8'000);
+    ASSERT_EQ(store->DueDeliveries(8'000, 10).value().size(), 1U);
+    retry.status = "dead";
+    retry.attempts = 2;
+    retry.last_error = "HTTP 503 after 2 attempts";
+    ASSERT_TRUE(store->FinishDelivery(retry));
+    EXPECT_EQ(store->NextDeliveryDue().value(), 0) << "nothing pending";
+
+    const std::vector<std::int64_t> ids{(*stored)[0].id, (*stored)[1].id};
+    auto mine = store->DeliveriesOf(7, ids);
+    ASSERT_TRUE(mine.has_value()) << mine.error().message;
+    ASSERT_EQ(mine->size(), 2U);
+    EXPECT_EQ((*mine)[0].status, "dead");
+    EXPECT_EQ((*mine)[0].attempts, 2);
+    EXPECT_EQ((*mine)[0].last_error, "HTTP 503 after 2 attempts");
+    EXPECT_EQ((*mine)[1].status, "dead");
+    EXPECT_NE((*mine)[1].last_error.find("phone"), std::string::npos);
+    EXPECT_TRUE(store->DeliveriesOf(8, ids).value().empty()) << "not theirs";
+}
+
+// After a restart the evaluator reads the stored ticks after its mark.
+TEST_P(StoreContract, TicksAfterAMarkComeOldestFirst) {
+    auto service = OpenService();
+    auto* store = dynamic_cast<AlertStore*>(service.get());
+    ASSERT_NE(store, nullptr);
+    WriteBatch batch;
+    for (int i = 1; i <= 5; ++i) batch.ticks.push_back(market::Tick{0, i * 1'000, 250'000 + i * 500, 0, 0, i});
+    batch.ticks.push_back(market::Tick{1, 2'500, 70'000, 0, 0, 3});
+    ASSERT_TRUE(service->Commit(batch));
+    auto after = store->TicksAfter(0, 2'000, 10);
+    ASSERT_TRUE(after.has_value()) << after.error().message;
+    ASSERT_EQ(after->size(), 3U);
+    EXPECT_EQ((*after)[0].ts, 3'000);
+    EXPECT_EQ((*after)[0].price, 251'500);
+    EXPECT_EQ((*after)[0].volume, 3);
+    EXPECT_EQ((*after)[0].symbol, 0U);
+    EXPECT_EQ(store->TicksAfter(0, 2'000, 2).value().size(), 2U);
+    EXPECT_TRUE(store->TicksAfter(0, 5'000, 10).value().empty());
+    EXPECT_EQ(store->TicksAfter(1, 0, 10).value().size(), 1U);
 }
 
 TEST_P(StoreContract, ListingStatusesAreUpsertedByCodeAndSurviveReopening) {
@@ -900,7 +1025,7 @@ TEST_P(StoreContract, VerifyReportsAnOldSchemaInsteadOfMigrating) {
     ASSERT_TRUE(violations) << violations.error().message;
     ASSERT_EQ(violations->size(), 1u);
     EXPECT_EQ((*violations)[0].check, "schema_version");
-    EXPECT_NE((*violations)[0].message.find("schema version 0, this binary's is 6"), std::string::npos)
+    EXPECT_NE((*violations)[0].message.find("schema version 0, this binary's is 7"), std::string::npos)
         << (*violations)[0].message;
     EXPECT_EQ(store->SchemaVersion().value(), 0);
 }

@@ -22,21 +22,48 @@ using Stmt = mysql::Statement;
 constexpr const char* kArmedOfUser = "SELECT COUNT(*) FROM alerts WHERE user_id = ? AND status = 'armed'";
 constexpr const char* kInsertAlert = R"sql(
 INSERT INTO alerts (user_id, stock_id, kind, level, mode, cooldown_s, expires_at, channels, webhook_url, status,
-                    last_fired_at, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'armed', 0, ?, ?))sql";
+                    last_fired_at, created_at, updated_at, webhook_secret, sns_topic_arn, language)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'armed', 0, ?, ?, ?, ?, ?))sql";
 constexpr const char* kAlertsOfUser = "SELECT " IK_ALERT_COLUMNS " FROM alerts WHERE user_id = ? ORDER BY id DESC";
 constexpr const char* kAlertOfUser = "SELECT " IK_ALERT_COLUMNS " FROM alerts WHERE user_id = ? AND id = ?";
 constexpr const char* kArmedAlerts = "SELECT " IK_ALERT_COLUMNS " FROM alerts WHERE status = 'armed' ORDER BY id";
 constexpr const char* kUpdateAlert = R"sql(
 UPDATE alerts SET level = ?, mode = ?, cooldown_s = ?, expires_at = ?, channels = ?, webhook_url = ?,
-                  status = ?, updated_at = ?
+                  status = ?, updated_at = ?, webhook_secret = ?, sns_topic_arn = ?, language = ?
 WHERE user_id = ? AND id = ?)sql";
 constexpr const char* kDeleteAlert = "DELETE FROM alerts WHERE user_id = ? AND id = ?";
-constexpr const char* kAlertStatus = "SELECT status FROM alerts WHERE id = ? FOR UPDATE";
+// What a firing needs of its alert: whether it is still armed, and where its deliveries go.
+constexpr const char* kAlertForFiring = R"sql(
+SELECT a.status, a.webhook_url, a.webhook_secret, a.sns_topic_arn, COALESCE(u.phone, '')
+FROM alerts a LEFT JOIN users u ON u.id = a.user_id WHERE a.id = ? FOR UPDATE)sql";
 constexpr const char* kInsertNotification = R"sql(
-INSERT INTO notifications (user_id, alert_id, stock_id, price, message, channels, fired_at, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO notifications (user_id, alert_id, stock_id, price, message, channels, fired_at, created_at, read_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON DUPLICATE KEY UPDATE id = id)sql";
+constexpr const char* kInsertDelivery = R"sql(
+INSERT INTO alert_deliveries (notification_id, user_id, channel, target, secret, status, last_error,
+                              next_attempt_at, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?))sql";
+constexpr const char* kUpsertMark = R"sql(
+INSERT INTO alert_marks (stock_id, ts, price, day_volume, previous_close) VALUES (?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE ts = VALUES(ts), price = VALUES(price), day_volume = VALUES(day_volume),
+                        previous_close = VALUES(previous_close))sql";
+constexpr const char* kMarks =
+    "SELECT stock_id, ts, price, day_volume, previous_close FROM alert_marks ORDER BY stock_id";
+constexpr const char* kTicksAfter =
+    "SELECT ts, price, bid, ask, volume FROM stock_infos WHERE stock_id = ? AND ts > ? ORDER BY ts LIMIT ?";
+constexpr const char* kDueDeliveries = "SELECT " IK_DELIVERY_COLUMNS ", " IK_DELIVERY_NOTIFICATION_COLUMNS
+                                       " FROM alert_deliveries d JOIN notifications n ON n.id = d.notification_id"
+                                       " WHERE d.status = 'pending' AND d.next_attempt_at <= ?"
+                                       " ORDER BY d.next_attempt_at, d.id LIMIT ?";
+constexpr const char* kNextDue =
+    "SELECT COALESCE(MIN(next_attempt_at), 0) FROM alert_deliveries WHERE status = 'pending'";
+constexpr const char* kFinishDelivery = R"sql(
+UPDATE alert_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ?
+WHERE id = ?)sql";
+constexpr const char* kDeliveriesOfNotification = "SELECT " IK_DELIVERY_COLUMNS
+                                                  " FROM alert_deliveries d"
+                                                  " WHERE d.user_id = ? AND d.notification_id = ? ORDER BY d.id";
 constexpr const char* kFired = R"sql(
 UPDATE alerts SET last_fired_at = ?, updated_at = ?,
                   status = CASE WHEN mode = 'once' THEN 'fired' ELSE status END
@@ -104,7 +131,9 @@ Result<alerts::AlertId> MysqlServiceStore::CreateAlert(const AlertRecord& alert,
     if (!stmt) return std::unexpected(stmt.error());
     mysql::BindAll(*stmt, 0, r.user, static_cast<std::int64_t>(r.symbol), alerts::KindName(r.kind), r.level,
                    alerts::ModeName(r.mode), r.cooldown_s, r.expires_at, static_cast<std::int64_t>(r.channels),
-                   std::string_view(alert.webhook_url), alert.created_at, alert.created_at);
+                   std::string_view(alert.webhook_url), alert.created_at, alert.created_at,
+                   std::string_view(alert.webhook_secret), std::string_view(alert.sns_topic_arn),
+                   std::string_view(alert.language));
     if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
     const auto id = static_cast<alerts::AlertId>(stmt->LastInsertId());
     if (auto ok = txn->Commit(); !ok) return std::unexpected(ok.error());
@@ -133,7 +162,8 @@ Result<bool> MysqlServiceStore::UpdateAlert(const AlertRecord& alert) {
     if (*exists == 0) return false;
     auto n = Exec(*c_, kUpdateAlert, r.level, alerts::ModeName(r.mode), r.cooldown_s, r.expires_at,
                   static_cast<std::int64_t>(r.channels), std::string_view(alert.webhook_url),
-                  std::string_view(alert.status), alert.updated_at, r.user, AsInt(r.id));
+                  std::string_view(alert.status), alert.updated_at, std::string_view(alert.webhook_secret),
+                  std::string_view(alert.sns_topic_arn), std::string_view(alert.language), r.user, AsInt(r.id));
     if (!n) return std::unexpected(n.error());
     return true;
 }
@@ -151,6 +181,7 @@ Result<std::vector<AlertRecord>> MysqlServiceStore::LoadArmedAlerts() {
 }
 
 Result<std::vector<NotificationRecord>> MysqlServiceStore::RecordFirings(std::span<const FiringRecord> firings,
+                                                                         std::span<const AlertMark> marks,
                                                                          Timestamp now) {
     std::lock_guard lock(mutex_);
     auto txn = Transaction::Begin(*c_);
@@ -158,22 +189,37 @@ Result<std::vector<NotificationRecord>> MysqlServiceStore::RecordFirings(std::sp
     std::vector<NotificationRecord> stored;
     for (const FiringRecord& f : firings) {
         const alerts::Firing& x = f.firing;
-        std::string status;
+        std::string status, url, secret, arn, phone;
         if (auto ok = Each(
-                *c_, kAlertStatus, [&](const Statement& s) { status = s.Text(0); }, AsInt(x.id));
+                *c_, kAlertForFiring,
+                [&](const Statement& s) {
+                    status = s.Text(0);
+                    url = s.Text(1);
+                    secret = s.Text(2);
+                    arn = s.Text(3);
+                    phone = s.Text(4);
+                },
+                AsInt(x.id));
             !ok) {
             return std::unexpected(ok.error());
         }
         if (status != "armed") continue;  // deleted, fired or expired meanwhile
+        const Timestamp read_at = (x.channels & alerts::kInApp) != 0 ? 0 : now;
         auto stmt = c_->Prepare(kInsertNotification);
         if (!stmt) return std::unexpected(stmt.error());
         mysql::BindAll(*stmt, 0, x.user, AsInt(x.id), static_cast<std::int64_t>(x.symbol), x.price,
-                       std::string_view(f.message), static_cast<std::int64_t>(x.channels), x.ts, now);
+                       std::string_view(f.message), static_cast<std::int64_t>(x.channels), x.ts, now, read_at);
         if (auto ok = stmt->Execute(); !ok) return std::unexpected(ok.error());
         if (stmt->AffectedRows() != 1) continue;  // this crossing is stored already
         NotificationRecord r;
         r.id = stmt->LastInsertId();
         if (auto u = Exec(*c_, kFired, x.ts, now, AsInt(x.id)); !u) return std::unexpected(u.error());
+        for (const DeliveryRecord& d : rows::PlanDeliveries(x.channels, url, secret, arn, phone)) {
+            auto ins =
+                Exec(*c_, kInsertDelivery, r.id, x.user, std::string_view(d.channel), std::string_view(d.target),
+                     std::string_view(d.secret), std::string_view(d.status), std::string_view(d.last_error), now, now);
+            if (!ins) return std::unexpected(ins.error());
+        }
         r.user_id = x.user;
         r.alert_id = x.id;
         r.symbol = x.symbol;
@@ -182,10 +228,79 @@ Result<std::vector<NotificationRecord>> MysqlServiceStore::RecordFirings(std::sp
         r.channels = x.channels;
         r.fired_at = x.ts;
         r.created_at = now;
+        r.read_at = read_at;
         stored.push_back(std::move(r));
+    }
+    for (const AlertMark& m : marks) {
+        auto u =
+            Exec(*c_, kUpsertMark, static_cast<std::int64_t>(m.symbol), m.ts, m.price, m.day_volume, m.previous_close);
+        if (!u) return std::unexpected(u.error());
     }
     if (auto ok = txn->Commit(); !ok) return std::unexpected(ok.error());
     return stored;
+}
+
+Result<std::vector<AlertMark>> MysqlServiceStore::LoadAlertMarks() {
+    std::lock_guard lock(mutex_);
+    std::vector<AlertMark> out;
+    if (auto ok = Each(*c_, kMarks, [&](const Statement& s) { out.push_back(rows::AlertMarkFromRow(s)); }); !ok) {
+        return std::unexpected(ok.error());
+    }
+    return out;
+}
+
+Result<std::vector<market::Tick>> MysqlServiceStore::TicksAfter(market::SymbolId symbol, Timestamp after,
+                                                                std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    std::vector<market::Tick> out;
+    auto ok = Each(
+        *c_, kTicksAfter,
+        [&](const Statement& s) {
+            out.push_back(market::Tick{symbol, s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4)});
+        },
+        static_cast<std::int64_t>(symbol), after, static_cast<std::int64_t>(limit));
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<std::vector<DeliveryRecord>> MysqlServiceStore::DueDeliveries(Timestamp now, std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    std::vector<DeliveryRecord> out;
+    auto ok = Each(
+        *c_, kDueDeliveries,
+        [&](const Statement& s) {
+            out.push_back(rows::DeliveryFromRow(s));
+            out.back().notification = NotificationFromRow(s, 12);
+        },
+        now, static_cast<std::int64_t>(limit));
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<Timestamp> MysqlServiceStore::NextDeliveryDue() {
+    std::lock_guard lock(mutex_);
+    return Count(*c_, kNextDue);
+}
+
+Status MysqlServiceStore::FinishDelivery(const DeliveryRecord& d) {
+    std::lock_guard lock(mutex_);
+    auto n = Exec(*c_, kFinishDelivery, std::string_view(d.status), d.attempts, d.next_attempt_at,
+                  std::string_view(d.last_error), d.delivered_at, d.id);
+    if (!n) return std::unexpected(n.error());
+    return {};
+}
+
+Result<std::vector<DeliveryRecord>> MysqlServiceStore::DeliveriesOf(std::int64_t user_id,
+                                                                    std::span<const std::int64_t> notification_ids) {
+    std::lock_guard lock(mutex_);
+    std::vector<DeliveryRecord> out;
+    for (const std::int64_t id : notification_ids) {
+        auto ok = Each(
+            *c_, kDeliveriesOfNotification, [&](const Statement& s) { out.push_back(rows::DeliveryFromRow(s)); },
+            user_id, id);
+        if (!ok) return std::unexpected(ok.error());
+    }
+    return out;
 }
 
 Result<std::vector<NotificationRecord>> MysqlServiceStore::ListNotifications(std::int64_t user_id, std::size_t limit,

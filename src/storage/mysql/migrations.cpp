@@ -290,6 +290,41 @@ CREATE TABLE IF NOT EXISTS notifications (
     KEY notifications_by_user (user_id, id)
 ))sql" IK_TABLE;
 
+// Alert delivery: the evaluator's marks and the outbox of webhook and SNS deliveries (see the SQLite schema).
+constexpr std::string_view kAlertColumnsV7 = R"sql(
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS webhook_secret VARCHAR(128) NOT NULL DEFAULT '',
+                   ADD COLUMN IF NOT EXISTS sns_topic_arn VARCHAR(300) NOT NULL DEFAULT '',
+                   ADD COLUMN IF NOT EXISTS language VARCHAR(8) NOT NULL DEFAULT 'ko')sql";
+
+constexpr std::string_view kAlertMarks = R"sql(
+CREATE TABLE IF NOT EXISTS alert_marks (
+    stock_id       BIGINT NOT NULL PRIMARY KEY,
+    ts             BIGINT NOT NULL,                         -- the last evaluated tick's time
+    price          BIGINT NOT NULL,
+    day_volume     BIGINT NOT NULL,
+    previous_close BIGINT NOT NULL
+))sql" IK_TABLE;
+
+constexpr std::string_view kAlertDeliveries = R"sql(
+CREATE TABLE IF NOT EXISTS alert_deliveries (
+    id              BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    notification_id BIGINT        NOT NULL,
+    user_id         BIGINT        NOT NULL,
+    channel         VARCHAR(8)    NOT NULL,
+    target          VARCHAR(2048) NOT NULL,                 -- URL, phone number or topic ARN
+    secret          VARCHAR(128)  NOT NULL DEFAULT '',      -- webhook signing secret
+    status          VARCHAR(10)   NOT NULL DEFAULT 'pending',
+    attempts        BIGINT        NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT        NOT NULL,
+    last_error      VARCHAR(1024) NOT NULL DEFAULT '',
+    delivered_at    BIGINT        NOT NULL DEFAULT 0,
+    created_at      BIGINT        NOT NULL,
+    UNIQUE KEY alert_deliveries_once (notification_id, channel),
+    KEY alert_deliveries_due (status, next_attempt_at),
+    CONSTRAINT alert_deliveries_channel CHECK (channel IN ('webhook', 'sns')),
+    CONSTRAINT alert_deliveries_status CHECK (status IN ('pending', 'delivered', 'dead'))
+))sql" IK_TABLE;
+
 // Seoul daily weather (KMA ASOS 108); temperatures and precipitation in integer tenths.
 constexpr std::string_view kWeathers = R"sql(
 CREATE TABLE IF NOT EXISTS weathers (
@@ -322,6 +357,7 @@ constexpr std::array kServiceV3 = {kDepositEquity, kRefreshTokens, kWatchlists, 
 constexpr std::array kServiceV4 = {kUniverse};
 constexpr std::array kServiceV5 = {kConsumerOffsets};
 constexpr std::array kServiceV6 = {kAlerts, kNotifications};
+constexpr std::array kServiceV7 = {kAlertColumnsV7, kAlertMarks, kAlertDeliveries};
 constexpr std::array kRecommendV1 = {kStocks, kStockInfos, kWeathers, kRecommendations};
 
 void CheckOrdered(std::span<const Migration> migrations) {
@@ -381,13 +417,14 @@ private:
 }  // namespace
 
 std::span<const Migration> ServiceMigrations() {
-    static const std::array<Migration, 6> migrations = {{
+    static const std::array<Migration, 7> migrations = {{
         {1, "accounts_orders_ledger", kServiceV1},
         {2, "stocks_ticks_bars", kServiceV2},
         {3, "auth_watchlists_deposit_equity", kServiceV3},
         {4, "universe_status", kServiceV4},
         {5, "consumer_offsets", kServiceV5},
         {6, "alerts_notifications", kServiceV6},
+        {7, "alert_marks_deliveries", kServiceV7},
     }};
     return migrations;
 }

@@ -83,7 +83,14 @@ public:
     Result<bool> DeleteAlert(std::int64_t user_id, alerts::AlertId id) override;
     Result<std::vector<AlertRecord>> LoadArmedAlerts() override;
     Result<std::vector<NotificationRecord>> RecordFirings(std::span<const FiringRecord> firings,
-                                                          Timestamp now) override;
+                                                          std::span<const AlertMark> marks, Timestamp now) override;
+    Result<std::vector<AlertMark>> LoadAlertMarks() override;
+    Result<std::vector<market::Tick>> TicksAfter(market::SymbolId symbol, Timestamp after, std::size_t limit) override;
+    Result<std::vector<DeliveryRecord>> DueDeliveries(Timestamp now, std::size_t limit) override;
+    Result<Timestamp> NextDeliveryDue() override;
+    Status FinishDelivery(const DeliveryRecord& d) override;
+    Result<std::vector<DeliveryRecord>> DeliveriesOf(std::int64_t user_id,
+                                                     std::span<const std::int64_t> notification_ids) override;
     Result<std::vector<NotificationRecord>> ListNotifications(std::int64_t user_id, std::size_t limit,
                                                               std::int64_t before_id) override;
     Result<bool> MarkNotificationRead(std::int64_t user_id, std::int64_t id, Timestamp now) override;

@@ -68,6 +68,8 @@ constexpr std::array kCounts = {
     IK_COUNT("consumer_offsets"),
     IK_COUNT("alerts"),
     IK_COUNT("notifications"),
+    IK_COUNT("alert_marks"),
+    IK_COUNT("alert_deliveries"),
 };
 #undef IK_COUNT
 

@@ -19,21 +19,48 @@ using impl::Transaction;
 constexpr const char* kArmedOfUser = "SELECT COUNT(*) FROM alerts WHERE user_id = ?1 AND status = 'armed'";
 constexpr const char* kInsertAlert = R"sql(
 INSERT INTO alerts (user_id, stock_id, kind, level, mode, cooldown_s, expires_at, channels, webhook_url, status,
-                    last_fired_at, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'armed', 0, ?10, ?10))sql";
+                    last_fired_at, created_at, updated_at, webhook_secret, sns_topic_arn, language)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'armed', 0, ?10, ?10, ?11, ?12, ?13))sql";
 constexpr const char* kAlertsOfUser = "SELECT " IK_ALERT_COLUMNS " FROM alerts WHERE user_id = ?1 ORDER BY id DESC";
 constexpr const char* kAlertOfUser = "SELECT " IK_ALERT_COLUMNS " FROM alerts WHERE user_id = ?1 AND id = ?2";
 constexpr const char* kArmedAlerts = "SELECT " IK_ALERT_COLUMNS " FROM alerts WHERE status = 'armed' ORDER BY id";
 constexpr const char* kUpdateAlert = R"sql(
 UPDATE alerts SET level = ?3, mode = ?4, cooldown_s = ?5, expires_at = ?6, channels = ?7, webhook_url = ?8,
-                  status = ?9, updated_at = ?10
+                  status = ?9, updated_at = ?10, webhook_secret = ?11, sns_topic_arn = ?12, language = ?13
 WHERE user_id = ?1 AND id = ?2)sql";
 constexpr const char* kDeleteAlert = "DELETE FROM alerts WHERE user_id = ?1 AND id = ?2";
-constexpr const char* kAlertStatus = "SELECT status FROM alerts WHERE id = ?1";
+// What a firing needs of its alert: whether it is still armed, and where its deliveries go.
+constexpr const char* kAlertForFiring = R"sql(
+SELECT a.status, a.webhook_url, a.webhook_secret, a.sns_topic_arn, COALESCE(u.phone, '')
+FROM alerts a LEFT JOIN users u ON u.id = a.user_id WHERE a.id = ?1)sql";
 constexpr const char* kInsertNotification = R"sql(
-INSERT INTO notifications (user_id, alert_id, stock_id, price, message, channels, fired_at, created_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+INSERT INTO notifications (user_id, alert_id, stock_id, price, message, channels, fired_at, created_at, read_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 ON CONFLICT (alert_id, fired_at) DO NOTHING)sql";
+constexpr const char* kInsertDelivery = R"sql(
+INSERT INTO alert_deliveries (notification_id, user_id, channel, target, secret, status, last_error,
+                              next_attempt_at, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8))sql";
+constexpr const char* kUpsertMark = R"sql(
+INSERT INTO alert_marks (stock_id, ts, price, day_volume, previous_close) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (stock_id) DO UPDATE SET ts = excluded.ts, price = excluded.price, day_volume = excluded.day_volume,
+                                     previous_close = excluded.previous_close)sql";
+constexpr const char* kMarks =
+    "SELECT stock_id, ts, price, day_volume, previous_close FROM alert_marks ORDER BY stock_id";
+constexpr const char* kTicksAfter =
+    "SELECT ts, price, bid, ask, volume FROM stock_infos WHERE stock_id = ?1 AND ts > ?2 ORDER BY ts LIMIT ?3";
+constexpr const char* kDueDeliveries = "SELECT " IK_DELIVERY_COLUMNS ", " IK_DELIVERY_NOTIFICATION_COLUMNS
+                                       " FROM alert_deliveries d JOIN notifications n ON n.id = d.notification_id"
+                                       " WHERE d.status = 'pending' AND d.next_attempt_at <= ?1"
+                                       " ORDER BY d.next_attempt_at, d.id LIMIT ?2";
+constexpr const char* kNextDue =
+    "SELECT COALESCE(MIN(next_attempt_at), 0) FROM alert_deliveries WHERE status = 'pending'";
+constexpr const char* kFinishDelivery = R"sql(
+UPDATE alert_deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4, last_error = ?5, delivered_at = ?6
+WHERE id = ?1)sql";
+constexpr const char* kDeliveriesOfNotification = "SELECT " IK_DELIVERY_COLUMNS
+                                                  " FROM alert_deliveries d"
+                                                  " WHERE d.user_id = ?1 AND d.notification_id = ?2 ORDER BY d.id";
 constexpr const char* kLastRowId = "SELECT last_insert_rowid()";
 constexpr const char* kFired = R"sql(
 UPDATE alerts SET last_fired_at = ?2, updated_at = ?3,
@@ -91,7 +118,8 @@ Result<alerts::AlertId> SqliteServiceStore::CreateAlert(const AlertRecord& alert
     const alerts::Rule& r = alert.rule;
     auto n = Exec(*db_, kInsertAlert, r.user, static_cast<std::int64_t>(r.symbol), alerts::KindName(r.kind), r.level,
                   alerts::ModeName(r.mode), r.cooldown_s, r.expires_at, static_cast<std::int64_t>(r.channels),
-                  std::string_view(alert.webhook_url), alert.created_at);
+                  std::string_view(alert.webhook_url), alert.created_at, std::string_view(alert.webhook_secret),
+                  std::string_view(alert.sns_topic_arn), std::string_view(alert.language));
     if (!n) return std::unexpected(n.error());
     std::int64_t id = 0;
     if (auto ok = Each(*db_, kLastRowId, [&](const Stmt& s) { id = s.Int(0); }); !ok)
@@ -118,7 +146,8 @@ Result<bool> SqliteServiceStore::UpdateAlert(const AlertRecord& alert) {
     const alerts::Rule& r = alert.rule;
     auto n = Exec(*db_, kUpdateAlert, r.user, AsInt(r.id), r.level, alerts::ModeName(r.mode), r.cooldown_s,
                   r.expires_at, static_cast<std::int64_t>(r.channels), std::string_view(alert.webhook_url),
-                  std::string_view(alert.status), alert.updated_at);
+                  std::string_view(alert.status), alert.updated_at, std::string_view(alert.webhook_secret),
+                  std::string_view(alert.sns_topic_arn), std::string_view(alert.language));
     if (!n) return std::unexpected(n.error());
     return *n > 0;
 }
@@ -136,6 +165,7 @@ Result<std::vector<AlertRecord>> SqliteServiceStore::LoadArmedAlerts() {
 }
 
 Result<std::vector<NotificationRecord>> SqliteServiceStore::RecordFirings(std::span<const FiringRecord> firings,
+                                                                          std::span<const AlertMark> marks,
                                                                           Timestamp now) {
     std::lock_guard lock(mutex_);
     auto txn = Transaction::Begin(*db_, Transaction::Kind::kImmediate);
@@ -143,15 +173,24 @@ Result<std::vector<NotificationRecord>> SqliteServiceStore::RecordFirings(std::s
     std::vector<NotificationRecord> stored;
     for (const FiringRecord& f : firings) {
         const alerts::Firing& x = f.firing;
-        std::string status;
+        std::string status, url, secret, arn, phone;
         if (auto ok = Each(
-                *db_, kAlertStatus, [&](const Stmt& s) { status = s.Text(0); }, AsInt(x.id));
+                *db_, kAlertForFiring,
+                [&](const Stmt& s) {
+                    status = s.Text(0);
+                    url = s.Text(1);
+                    secret = s.Text(2);
+                    arn = s.Text(3);
+                    phone = s.Text(4);
+                },
+                AsInt(x.id));
             !ok) {
             return std::unexpected(ok.error());
         }
         if (status != "armed") continue;  // deleted, fired or expired meanwhile
+        const Timestamp read_at = (x.channels & alerts::kInApp) != 0 ? 0 : now;
         auto n = Exec(*db_, kInsertNotification, x.user, AsInt(x.id), static_cast<std::int64_t>(x.symbol), x.price,
-                      std::string_view(f.message), static_cast<std::int64_t>(x.channels), x.ts, now);
+                      std::string_view(f.message), static_cast<std::int64_t>(x.channels), x.ts, now, read_at);
         if (!n) return std::unexpected(n.error());
         if (*n == 0) continue;  // this crossing is stored already
         NotificationRecord r;
@@ -159,6 +198,12 @@ Result<std::vector<NotificationRecord>> SqliteServiceStore::RecordFirings(std::s
             return std::unexpected(ok.error());
         }
         if (auto u = Exec(*db_, kFired, AsInt(x.id), x.ts, now); !u) return std::unexpected(u.error());
+        for (const DeliveryRecord& d : rows::PlanDeliveries(x.channels, url, secret, arn, phone)) {
+            auto ins =
+                Exec(*db_, kInsertDelivery, r.id, x.user, std::string_view(d.channel), std::string_view(d.target),
+                     std::string_view(d.secret), std::string_view(d.status), std::string_view(d.last_error), now);
+            if (!ins) return std::unexpected(ins.error());
+        }
         r.user_id = x.user;
         r.alert_id = x.id;
         r.symbol = x.symbol;
@@ -167,10 +212,83 @@ Result<std::vector<NotificationRecord>> SqliteServiceStore::RecordFirings(std::s
         r.channels = x.channels;
         r.fired_at = x.ts;
         r.created_at = now;
+        r.read_at = read_at;
         stored.push_back(std::move(r));
+    }
+    for (const AlertMark& m : marks) {
+        auto u =
+            Exec(*db_, kUpsertMark, static_cast<std::int64_t>(m.symbol), m.ts, m.price, m.day_volume, m.previous_close);
+        if (!u) return std::unexpected(u.error());
     }
     if (auto ok = txn->Commit(); !ok) return std::unexpected(ok.error());
     return stored;
+}
+
+Result<std::vector<AlertMark>> SqliteServiceStore::LoadAlertMarks() {
+    std::lock_guard lock(mutex_);
+    std::vector<AlertMark> out;
+    if (auto ok = Each(*db_, kMarks, [&](const Stmt& s) { out.push_back(rows::AlertMarkFromRow(s)); }); !ok) {
+        return std::unexpected(ok.error());
+    }
+    return out;
+}
+
+Result<std::vector<market::Tick>> SqliteServiceStore::TicksAfter(market::SymbolId symbol, Timestamp after,
+                                                                 std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    std::vector<market::Tick> out;
+    auto ok = Each(
+        *db_, kTicksAfter,
+        [&](const Stmt& s) {
+            out.push_back(market::Tick{symbol, s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4)});
+        },
+        static_cast<std::int64_t>(symbol), after, static_cast<std::int64_t>(limit));
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<std::vector<DeliveryRecord>> SqliteServiceStore::DueDeliveries(Timestamp now, std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    std::vector<DeliveryRecord> out;
+    auto ok = Each(
+        *db_, kDueDeliveries,
+        [&](const Stmt& s) {
+            out.push_back(rows::DeliveryFromRow(s));
+            out.back().notification = NotificationFromRow(s, 12);
+        },
+        now, static_cast<std::int64_t>(limit));
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+Result<Timestamp> SqliteServiceStore::NextDeliveryDue() {
+    std::lock_guard lock(mutex_);
+    Timestamp next = 0;
+    if (auto ok = Each(*db_, kNextDue, [&](const Stmt& s) { next = s.Int(0); }); !ok) {
+        return std::unexpected(ok.error());
+    }
+    return next;
+}
+
+Status SqliteServiceStore::FinishDelivery(const DeliveryRecord& d) {
+    std::lock_guard lock(mutex_);
+    auto n = Exec(*db_, kFinishDelivery, d.id, std::string_view(d.status), d.attempts, d.next_attempt_at,
+                  std::string_view(d.last_error), d.delivered_at);
+    if (!n) return std::unexpected(n.error());
+    return {};
+}
+
+Result<std::vector<DeliveryRecord>> SqliteServiceStore::DeliveriesOf(std::int64_t user_id,
+                                                                     std::span<const std::int64_t> notification_ids) {
+    std::lock_guard lock(mutex_);
+    std::vector<DeliveryRecord> out;
+    for (const std::int64_t id : notification_ids) {
+        auto ok = Each(
+            *db_, kDeliveriesOfNotification, [&](const Stmt& s) { out.push_back(rows::DeliveryFromRow(s)); }, user_id,
+            id);
+        if (!ok) return std::unexpected(ok.error());
+    }
+    return out;
 }
 
 Result<std::vector<NotificationRecord>> SqliteServiceStore::ListNotifications(std::int64_t user_id, std::size_t limit,

@@ -274,6 +274,37 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_by_user ON notifications (user_id, id);
 )sql";
 
+// Alert delivery: the evaluator's marks (stored with the firings, so a restart resumes where it stopped) and
+// the outbox of webhook and SNS deliveries, each tried until delivered or dead (the dead letter).
+constexpr std::string_view kServiceV7 = R"sql(
+ALTER TABLE alerts ADD COLUMN webhook_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN sns_topic_arn TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN language TEXT NOT NULL DEFAULT 'ko';
+CREATE TABLE alert_marks (
+    stock_id       INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,                 -- the last evaluated tick's time
+    price          INTEGER NOT NULL,
+    day_volume     INTEGER NOT NULL,
+    previous_close INTEGER NOT NULL
+);
+CREATE TABLE alert_deliveries (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    notification_id INTEGER NOT NULL,
+    user_id         INTEGER NOT NULL,
+    channel         TEXT    NOT NULL CHECK (channel IN ('webhook', 'sns')),
+    target          TEXT    NOT NULL,                -- URL, phone number or topic ARN
+    secret          TEXT    NOT NULL DEFAULT '',     -- webhook signing secret
+    status          TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT    NOT NULL DEFAULT '',
+    delivered_at    INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL,
+    UNIQUE (notification_id, channel)
+);
+CREATE INDEX alert_deliveries_due ON alert_deliveries (status, next_attempt_at);
+)sql";
+
 constexpr std::string_view kRecommendV1Tail = R"sql(
 -- Seoul daily weather (KMA ASOS 108); temperatures and precipitation in integer tenths.
 CREATE TABLE weathers (
@@ -329,13 +360,14 @@ constexpr const char* kRecordMigration = "INSERT INTO schema_migrations (version
 }  // namespace
 
 std::span<const Migration> ServiceMigrations() {
-    static const std::array<Migration, 6> migrations = {{
+    static const std::array<Migration, 7> migrations = {{
         {1, "accounts_orders_ledger", kServiceV1},
         {2, "stocks_ticks_bars", ServiceV2()},
         {3, "auth_watchlists_deposit_equity", kServiceV3},
         {4, "universe_status", kServiceV4},
         {5, "consumer_offsets", kServiceV5},
         {6, "alerts_notifications", kServiceV6},
+        {7, "alert_marks_deliveries", kServiceV7},
     }};
     return migrations;
 }

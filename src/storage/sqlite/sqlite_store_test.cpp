@@ -88,14 +88,14 @@ TEST(SqliteStoreTest, MigratesFreshDatabaseToLatestVersion) {
     EXPECT_EQ((*store)->SchemaVersion().value(), 0);
     ASSERT_TRUE((*store)->Migrate());
     EXPECT_EQ((*store)->SchemaVersion().value(), (*store)->LatestSchemaVersion());
-    EXPECT_EQ((*store)->LatestSchemaVersion(), 6);
+    EXPECT_EQ((*store)->LatestSchemaVersion(), 7);
     for (const char* table : {"users", "api_keys", "accounts", "orders", "fills", "positions", "deposits",
                               "ledger_entries", "stocks", "stock_infos", "bars", "engine_meta", "universe"}) {
         auto rows = (*store)->CountRows(table);
         ASSERT_TRUE(rows) << table << ": " << rows.error().message;
         EXPECT_EQ(*rows, 0) << table;
     }
-    EXPECT_EQ((*store)->CountRows("schema_migrations").value(), 6);
+    EXPECT_EQ((*store)->CountRows("schema_migrations").value(), 7);
     EXPECT_EQ(QuerySql(dir.File("service.db"), "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 }
 
@@ -130,22 +130,22 @@ TEST(SqliteStoreTest, RefusesDatabaseNewerThanTheBinaryWithoutChangingIt) {
     TempDir dir;
     const std::string path = dir.File("service.db");
     OpenService(path).reset();
-    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (7, 'from_the_future', 0)");
+    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (8, 'from_the_future', 0)");
     ExecSql(path, "PRAGMA wal_checkpoint(TRUNCATE)");
     const std::string before = ReadBytes(path);
 
     auto store = SqliteServiceStore::Open(path, SqliteOptions{});
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error().code, ErrorCode::kFailedPrecondition);
-    EXPECT_NE(store.error().message.find("schema version 7 is newer than this binary's 6"), std::string::npos)
+    EXPECT_NE(store.error().message.find("schema version 8 is newer than this binary's 7"), std::string::npos)
         << store.error().message;
     EXPECT_EQ(ReadBytes(path), before);
 
     // Migrate() on a store opened before the newer binary wrote to the file refuses as well.
-    ExecSql(path, "DELETE FROM schema_migrations WHERE version = 7");
+    ExecSql(path, "DELETE FROM schema_migrations WHERE version = 8");
     auto open = SqliteServiceStore::Open(path, SqliteOptions{});
     ASSERT_TRUE(open);
-    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (7, 'from_the_future', 0)");
+    ExecSql(path, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (8, 'from_the_future', 0)");
     auto migrated = (*open)->Migrate();
     ASSERT_FALSE(migrated);
     EXPECT_EQ(migrated.error().code, ErrorCode::kFailedPrecondition);
