@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "app/alert_messages.hpp"
+#include "app/alerts_role.hpp"
 #include "app/engine_role.hpp"
 #include "app/gateway_role.hpp"
 #include "bus/inproc/inproc_bus.hpp"
@@ -66,6 +68,39 @@ public:
 
 private:
     EngineWorker worker_;
+    std::atomic<bool> stop_{false};
+    std::string error_;
+    std::thread thread_;
+};
+
+// The alerts role on its own thread, stepping until stopped.
+class AlertsThread {
+public:
+    AlertsThread(const config::Config& cfg, bus::Bus& bus, storage::ServiceStore& store, const Clock& clock,
+                 std::string group = "investking-alerts")
+        : role_(AlertsRoleOptions{cfg, std::move(group)}, bus, store, clock) {
+        auto started = role_.Start();
+        EXPECT_TRUE(started.has_value()) << started.error().message;
+        thread_ = std::thread([this] {
+            while (!stop_.load()) {
+                if (auto n = role_.Step(5ms); !n) {
+                    error_ = n.error().message;
+                    break;
+                }
+            }
+            role_.Stop();
+        });
+    }
+    ~AlertsThread() { Stop(); }
+    void Stop() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+    std::uint64_t changes() const { return role_.changes(); }
+    const std::string& error() const { return error_; }
+
+private:
+    AlertsRole role_;
     std::atomic<bool> stop_{false};
     std::string error_;
     std::thread thread_;
@@ -367,6 +402,72 @@ TEST_F(DistributedRolesTest, AnAdminListsHaltsAndResumesStocksThroughAGatewayAnd
     auto violations = data_->service->Verify();
     ASSERT_TRUE(violations.has_value());
     EXPECT_TRUE(violations->empty()) << (*violations)[0].message;
+}
+
+// An alert made through a gateway reaches the alerts role (alert-changes), a StockInfos tick that crosses it fires
+// it once: stored, disarmed, published on `notifications` for the gateways' pushes. Another reading of the whole
+// topic (a redelivery after a crash before the commit) fires nothing again.
+TEST_F(DistributedRolesTest, AnAlertMadeThroughAGatewayFiresOnceFromStockInfosAndIsPublishedForThePushes) {
+    EngineThread engine(1, cfg_, bus_, *data_->service, clock_);
+    auto gateway = StartGateway();
+    HttpClient http(gateway->http_port());
+    const Headers user = SignUp(http, "alerts_user");
+    Tick("005930", 0, 250'000);
+    auto alerts = std::make_unique<AlertsThread>(cfg_, bus_, *data_->service, clock_);
+    auto created = http.Post("/api/v1/alerts",
+                             {{"symbol", "005930"},
+                              {"kind", "price_at_or_above"},
+                              {"level", "252000"},
+                              {"channels", boost::json::array{"in_app"}}},
+                             user);
+    ASSERT_EQ(created.status, 201) << created.body;
+    const std::string id = Field(created.json(), "id");
+    ASSERT_TRUE(WaitFor([&] { return alerts->changes() == 1; }, 10s)) << alerts->error();
+    Tick("005930", 0, 251'000);
+    Tick("005930", 0, 252'500);
+    auto inbox = [&] { return http.Get("/api/v1/notifications", user); };
+    ASSERT_TRUE(WaitFor([&] { return inbox().body.find("252500") != std::string::npos; }, 10s)) << inbox().body;
+    EXPECT_EQ(Field(http.Get("/api/v1/alerts/" + id, user).json(), "status"), "fired");
+
+    // The notification as the gateways read it.
+    auto reader = bus_.NewConsumer({.group = "test-notifications", .topics = {std::string(bus::kNotificationsTopic)}});
+    ASSERT_TRUE(reader.has_value());
+    std::vector<storage::NotificationRecord> pushed;
+    market::Universe universe;
+    for (const auto& info : market::DefaultUniverse()) ASSERT_TRUE(universe.Upsert(info));
+    ASSERT_TRUE(WaitFor(
+        [&] {
+            auto m = (*reader)->Poll(50ms, 10);
+            for (const auto& msg : m.value_or(std::vector<bus::Message>{})) {
+                auto n = DecodeNotification(msg.value, universe);
+                if (n) pushed.push_back(*n);
+            }
+            return !pushed.empty();
+        },
+        10s));
+    ASSERT_EQ(pushed.size(), 1U);
+    EXPECT_EQ(std::to_string(pushed[0].alert_id), id);
+    EXPECT_EQ(pushed[0].price, 252'500);
+    EXPECT_EQ(pushed[0].message.find("[내일은 투자왕:"), 0U) << pushed[0].message;
+
+    // As after a crash before the offsets were committed: another role reads StockInfos from its start.
+    alerts->Stop();
+    alerts = std::make_unique<AlertsThread>(cfg_, bus_, *data_->service, clock_, "investking-alerts-again");
+    Tick("005930", 0, 250'000);
+    Tick("005930", 0, 253'000);  // would cross the level again: the once alert is disarmed
+    auto* store = dynamic_cast<storage::AlertStore*>(data_->service.get());
+    ASSERT_NE(store, nullptr);
+    const Timestamp last = clock_.Now();
+    ASSERT_TRUE(WaitFor(
+        [&] {
+            auto marks = store->LoadAlertMarks().value_or(std::vector<storage::AlertMark>{});
+            return !marks.empty() && marks[0].price == 253'000;
+        },
+        10s))
+        << "the second role evaluated everything up to the last tick";
+    EXPECT_LE(store->LoadAlertMarks().value()[0].ts, last);
+    EXPECT_EQ(data_->service->CountRows("notifications").value(), 1) << "each crossing once";
+    EXPECT_TRUE(alerts->error().empty()) << alerts->error();
 }
 
 }  // namespace

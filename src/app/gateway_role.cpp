@@ -8,6 +8,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "app/alert_evaluator.hpp"
+#include "app/alert_messages.hpp"
 #include "app/http_common.hpp"
 #include "app/stock_feed.hpp"
 #include "app/stock_lookup.hpp"
@@ -244,6 +246,24 @@ private:
 
 namespace {
 
+// Tells the alerts role of every alert a user stored through this gateway (`alert-changes`, key: the user). The
+// alert is durable already; the message is sent and waited for, so the API answers once the role can see it.
+class BusAlertListener final : public gateway::Api::AlertListener {
+public:
+    explicit BusAlertListener(bus::Producer& producer) : producer_(producer) {}
+    void AlertChanged(const storage::AlertRecord& a) override { Send(a.rule.user, a.rule.id); }
+    void AlertRemoved(std::int64_t user_id, alerts::AlertId id) override { Send(user_id, id); }
+
+private:
+    void Send(std::int64_t user, alerts::AlertId id) {
+        auto sent = producer_.Send(kAlertChangesTopic, std::to_string(user), EncodeAlertChange({user, id}));
+        if (!sent) {
+            GetLogger("gateway")->error("event=alert_change_not_sent alert={} error=\"{}\"", id, sent.error().message);
+        }
+    }
+    bus::Producer& producer_;
+};
+
 std::set<Date> HolidaySet(const std::vector<Date>& holidays) { return {holidays.begin(), holidays.end()}; }
 
 constexpr Timestamp kBarGrace = 2 * kNanosPerSecond;
@@ -318,6 +338,15 @@ Status GatewayNode::Start() {
                                    .on_assigned = from_now});
     if (!ticks) return std::unexpected(ticks.error());
     ticks_ = std::move(*ticks);
+    // Price-alert notifications for this gateway's /stream connections (the alerts role publishes them).
+    if (auto s = bus::EnsureTopic(bus_, NotificationsSpec()); !s) return s;
+    if (auto s = bus::EnsureTopic(bus_, AlertChangesSpec()); !s) return s;
+    auto notes = bus_.NewConsumer({.group = "investking-gateway-" + options_.instance + "-notifications",
+                                   .topics = {std::string(bus::kNotificationsTopic)},
+                                   .start = bus::ConsumerOptions::Start::kLatest,
+                                   .on_assigned = from_now});
+    if (!notes) return std::unexpected(notes.error());
+    notes_ = std::move(*notes);
     // Join both before the snapshot. What a poll reads meanwhile is older than the snapshot and in it.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.kafka.connect_timeout_ms);
     for (auto* c : {updates_.get(), ticks_.get()}) {
@@ -357,12 +386,18 @@ Status GatewayNode::Start() {
     ao.jwt_key = options_.jwt_secret;
     ao.fees = cfg.fees.Schedule();
     ao.price_limit_ppm = cfg.market.price_limit_ppm;
+    ao.max_alerts_per_user = static_cast<std::size_t>(cfg.alerts.max_per_user);
+    ao.allow_internal_webhooks = cfg.alerts.allow_internal_webhooks;
     api_ = std::make_unique<gateway::Api>(ao, clock_, *backend_, stores_.writes, stores_.platform_writes,
                                           stores_.platform_reads, stores_.reads, universe_, *admin_, calendar_, market_,
                                           accounts_);
     auto* alert_writes = dynamic_cast<storage::AlertStore*>(&stores_.writes);
     auto* alert_reads = dynamic_cast<storage::AlertStore*>(&stores_.reads);
-    if (alert_writes != nullptr && alert_reads != nullptr) api_->SetAlerts(*alert_writes, *alert_reads);
+    if (alert_writes != nullptr && alert_reads != nullptr) {
+        api_->SetAlerts(*alert_writes, *alert_reads);
+        alert_listener_ = std::make_unique<BusAlertListener>(*producer_);
+        api_->SetAlertListener(*alert_listener_);
+    }
     streams_ = std::make_unique<gateway::StreamHub>(
         gateway::StreamOptions{}, universe_,
         [this](const std::string& key, const std::string& secret) { return api_->AuthenticateKey(key, secret); },
@@ -391,6 +426,12 @@ Status GatewayNode::Start() {
         NameThisThread("ik-stocks");
         RunStocks();
     });
+    if (notes_ && alert_reads != nullptr) {
+        notes_thread_ = std::thread([this, alert_reads] {
+            NameThisThread("ik-notes");
+            RunNotifications(*alert_reads);
+        });
+    }
     // The admin's account is opened through an engine, whose answer the update thread reads.
     if (!options_.admin_password.empty()) {
         // Another gateway may create it at the same moment: the loser finds it there.
@@ -433,6 +474,29 @@ void GatewayNode::RunUpdates() {
             }
             backend_->OnUpdate(*u);
         }
+    }
+}
+
+void GatewayNode::RunNotifications(storage::AlertStore& reads) {
+    auto log = GetLogger("gateway");
+    while (!stopping_.load()) {
+        auto messages = notes_->Poll(std::chrono::milliseconds(200), 1'000);
+        if (!messages) {
+            log->warn("event=notifications_poll_failed error=\"{}\"", messages.error().message);
+            continue;
+        }
+        std::vector<storage::NotificationRecord> notes;
+        for (const bus::Message& m : *messages) {
+            auto n = DecodeNotification(m.value, universe_);
+            if (!n) {
+                malformed_.fetch_add(1);
+                log->warn("event=malformed_notification partition={} offset={} error=\"{}\"", m.tp.partition, m.offset,
+                          n.error().message);
+                continue;
+            }
+            notes.push_back(std::move(*n));
+        }
+        if (!notes.empty()) PushInApp(reads, *streams_, notes);
     }
 }
 
@@ -554,10 +618,12 @@ void GatewayNode::Stop() {
     if (updates_thread_.joinable()) updates_thread_.join();
     if (ticks_thread_.joinable()) ticks_thread_.join();
     if (stocks_thread_.joinable()) stocks_thread_.join();
+    if (notes_thread_.joinable()) notes_thread_.join();
     stocks_cv_.notify_all();
     if (backend_) backend_->Stop();
     if (updates_) updates_->Close();
     if (ticks_) ticks_->Close();
+    if (notes_) notes_->Close();
     if (stocks_) stocks_->Close();
     if (producer_) {
         if (auto s = producer_->Flush(std::chrono::seconds(10)); !s) {

@@ -27,6 +27,7 @@
 #include "common/time.hpp"
 #include "config/config.hpp"
 #include "gateway/account_book.hpp"
+#include "gateway/api.hpp"
 #include "gateway/market_cache.hpp"
 #include "gateway/metrics.hpp"
 #include "market/session.hpp"
@@ -88,6 +89,8 @@ private:
                    std::function<void(const trading::CommandResult&, const std::vector<trading::Event>&)> done);
     void AnswerTicks(const std::map<std::int32_t, std::int64_t>& read_up_to, bool stopping);
     void RunStocks();
+    // Pushes the alerts role's notifications to this gateway's /stream connections, with unread counts from `reads`.
+    void RunNotifications(storage::AlertStore& reads);
     // Applies one Stocks message to the universe and the market cache.
     void ApplyStock(const bus::StockMessage& m);
     // Waits until RunStocks applied `offset` (DistributedUniverseAdmin's WaitApplied).
@@ -106,6 +109,7 @@ private:
     std::unique_ptr<bus::Producer> producer_;
     std::unique_ptr<bus::Consumer> updates_;
     std::unique_ptr<bus::Consumer> ticks_;
+    std::unique_ptr<bus::Consumer> notes_;  // notifications
     std::unique_ptr<StockFeed> stocks_;
     struct AwaitedTick {
         bus::Delivery at;
@@ -120,6 +124,7 @@ private:
     std::int64_t stocks_applied_ = -1;  // the last offset of `Stocks` applied (stocks_mutex_)
     std::unique_ptr<BusBackend> backend_;
     std::unique_ptr<gateway::UniverseAdmin> admin_;
+    std::unique_ptr<gateway::Api::AlertListener> alert_listener_;
     std::unique_ptr<gateway::Api> api_;
     std::unique_ptr<gateway::StreamHub> streams_;
     std::unique_ptr<gateway::HttpServer> http_;
@@ -128,6 +133,7 @@ private:
     std::thread updates_thread_;
     std::thread ticks_thread_;
     std::thread stocks_thread_;
+    std::thread notes_thread_;
     std::atomic<std::uint64_t> updates_seen_{0}, ticks_seen_{0}, malformed_{0};
 };
 

@@ -1,17 +1,18 @@
 // investking: one binary, many roles. See `investking --help` and docs/operations.md.
-#include <cstdlib>
-#include <functional>
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "app/alerts_role.hpp"
 #include "app/embedded.hpp"
 #include "app/engine_role.hpp"
-#include "app/gateway_role.hpp"
 #include "app/exit_codes.hpp"
+#include "app/gateway_role.hpp"
 #include "app/ingest.hpp"
 #include "app/sink.hpp"
 #include "app/version.hpp"
@@ -365,6 +366,35 @@ int Sink(const CommonFlags& flags) {
     return RunSteps(signals, worker, std::chrono::milliseconds(200));
 }
 
+// The `alerts` role: evaluates every armed alert on StockInfos and delivers what fires. One instance: its index
+// holds every alert, so it holds the database's lock investking-alerts while it runs.
+int Alerts(const CommonFlags& flags) {
+    auto cfg = LoadConfig(flags);
+    if (!cfg) return Fail(kExitUsage, cfg.error().message);
+    if (cfg->database.service_url.empty()) {
+        return Fail(kExitUsage, "alerts: set database.service_url (mysql://user:password@host:port/db)");
+    }
+    auto log = GetLogger("app");
+    const sigset_t signals = BlockStopSignals();
+    auto service = OpenMysql<storage::MysqlServiceStore>(*cfg, cfg->database.service_url, "database.service_url");
+    if (!service) return Fail(ExitCodeFor(service.error()), service.error().message);
+    auto locked = (*service)->TryNamedLock("investking-alerts");
+    if (!locked) return Fail(ExitCodeFor(locked.error()), locked.error().message);
+    if (!*locked)
+        return Fail(kExitUsage, "alerts: an alerts role runs already (the database's lock investking-alerts is held)");
+    auto bus = ConnectKafka(*cfg, "investking-alerts");
+    if (!bus) return Fail(ExitCodeFor(bus.error()), bus.error().message);
+    const SystemClock clock;
+    AlertsRoleOptions options;
+    options.config = *cfg;
+    AlertsRole worker(std::move(options), **bus, **service, clock);
+    if (auto s = worker.Start(); !s) return Fail(ExitCodeFor(s.error()), s.error().message);
+    log->info("event=ready role=alerts version={} kafka={}", VersionString(), cfg->kafka.bootstrap);
+    // Nothing of a failed batch was committed to Kafka: a restart reads it again, and what it fired is not stored
+    // twice.
+    return RunSteps(signals, worker, std::chrono::milliseconds(200));
+}
+
 // The `engine` role: owns the accounts of its `orders` partitions.
 int Engine(const CommonFlags& flags, EngineRoleOptions options) {
     auto cfg = LoadConfig(flags);
@@ -494,6 +524,9 @@ int Main(int argc, char** argv) {
         ->check(CLI::Range(1, kMaxEngines))
         ->required();
     add_data_source(engine_cmd);
+    auto* alerts_cmd =
+        app.add_subcommand("alerts", "distributed mode: evaluate price alerts on StockInfos and deliver them");
+    add_data_source(alerts_cmd);
     auto* gateway_cmd = app.add_subcommand("gateway", "distributed mode: the HTTP/WebSocket API over Kafka and MariaDB");
     add_data_source(gateway_cmd);
     gateway_cmd->add_option("--listen", flags.listen, "HTTP listen address host:port (overrides http.listen)");
@@ -525,6 +558,7 @@ int Main(int argc, char** argv) {
     if (sink_cmd->parsed()) return Sink(flags);
     if (engine_cmd->parsed()) return Engine(flags, std::move(engine));
     if (gateway_cmd->parsed()) return Gateway(flags);
+    if (alerts_cmd->parsed()) return Alerts(flags);
     return kExitUsage;
 }
 

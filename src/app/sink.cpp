@@ -20,14 +20,6 @@ namespace {
 
 constexpr std::int64_t kMinuteNs = 60 * kNanosPerSecond;
 
-std::vector<bus::TopicPartitionOffset> NextOffsets(const std::vector<bus::Message>& read) {
-    std::map<bus::TopicPartition, std::int64_t> next;
-    for (const auto& m : read) next[m.tp] = std::max(next[m.tp], m.offset + 1);
-    std::vector<bus::TopicPartitionOffset> out;
-    for (const auto& [tp, offset] : next) out.push_back({tp, offset});
-    return out;
-}
-
 }  // namespace
 
 SinkWorker::SinkWorker(SinkOptions options, bus::Bus& bus, storage::ServiceStore& service,
@@ -116,7 +108,7 @@ Result<std::size_t> SinkWorker::Step(std::chrono::milliseconds wait) {
         if (auto s = WriteBars(ticks); !s) return std::unexpected(s.error());
     }
     // Only now, with both databases durable, is the batch done.
-    if (auto s = consumer_->Commit(NextOffsets(*read)); !s) return std::unexpected(s.error());
+    if (auto s = consumer_->Commit(bus::NextOffsets(*read)); !s) return std::unexpected(s.error());
     ticks_ += ticks.size();
     ++batches_;
     return read->size();

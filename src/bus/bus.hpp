@@ -59,6 +59,8 @@ struct Delivery {
 // Kafka's default partitioner (murmur2 of the key, made positive, modulo the partition count); librdkafka's
 // `murmur2_random` and the Java client compute the same.
 std::int32_t PartitionFor(std::string_view key, std::int32_t partitions);
+// The offsets to commit once `read` is handled: per partition, one past the last message read.
+std::vector<TopicPartitionOffset> NextOffsets(std::span<const Message> read);
 std::uint32_t Murmur2(std::string_view data);
 
 class Producer {

@@ -1,9 +1,10 @@
 #include "bus/topics.hpp"
 
+#include <boost/json.hpp>
 #include <chrono>
+#include <map>
 #include <thread>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
 namespace ik::bus {
@@ -209,6 +210,14 @@ Result<StockMessage> DecodeStock(std::string_view text) {
     m.stock = market::StockInfo{std::move(*code), std::move(*name), std::move(*name_en), *ex, std::move(*sector), *close};
     m.status = *st;
     return m;
+}
+
+std::vector<TopicPartitionOffset> NextOffsets(std::span<const Message> read) {
+    std::map<TopicPartition, std::int64_t> next;
+    for (const auto& m : read) next[m.tp] = std::max(next[m.tp], m.offset + 1);
+    std::vector<TopicPartitionOffset> out;
+    for (const auto& [tp, offset] : next) out.push_back({tp, offset});
+    return out;
 }
 
 }  // namespace ik::bus

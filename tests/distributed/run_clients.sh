@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The official clients against the distributed mode: a cluster of its own (scripts/cluster: Kafka, MariaDB, a
-# sink, two engines and two gateways; no ingest workers and the built-in stocks, so that prices come only from
+# sink, two engines, the alerts role and two gateways; no ingest workers and the built-in stocks, so that prices come only from
 # injected ticks, as in the suites' own `serve`), then the alpaca-py SDK suite through gateway 1 and the web
 # end-to-end walk in Chromium through gateway 2, then `investking verify` on the cluster's MariaDB. The cluster
 # is taken down whatever happens; its logs stay in the printed folder when something failed.
@@ -33,7 +33,7 @@ trap finish EXIT
 
 export IK_BIN="$bin" INVESTKING_ADMIN_PASSWORD="$password" INVESTKING_MARKET_ALLOW_INJECTION=true
 export INVESTKING_MARKET_SESSION=always INVESTKING_MARKET_SOURCE=none
-export CLUSTER_ROLES="sink engine gateway" CLUSTER_DATA_SOURCE="" CLUSTER_GATEWAY_PORTS="$(free_port) $(free_port)"
+export CLUSTER_ROLES="sink engine alerts gateway" CLUSTER_DATA_SOURCE="" CLUSTER_GATEWAY_PORTS="$(free_port) $(free_port)"
 endpoints="$("$root/scripts/cluster" up "$dir")" || { rc=$?; exit $rc; }
 endpoint() { awk -v n="$1" '$1 == n { print $2 }' <<<"$endpoints"; }
 gateway_1="$(endpoint gateway-1)"

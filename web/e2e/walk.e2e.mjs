@@ -1,6 +1,6 @@
 // End-to-end: the real server and the built web app in headless Chromium, walked the way a user would,
 // against the selectors listed in SELECTORS.md (header nav, search, ticket, portfolio,
-// orders, leaderboard, keys). Run it with `scripts/web e2e PATH/TO/investking` (ctest: web_e2e), or
+// orders, leaderboard, keys, price alerts and the notification inbox). Run it with `scripts/web e2e PATH/TO/investking` (ctest: web_e2e), or
 //   cd web && IK_BINARY=…/investking node --test --test-reporter=tap e2e/walk.e2e.mjs
 //
 // Three tests share one server and one browser: the walk on a desktop in Korean, the walk on a phone in
@@ -82,6 +82,14 @@ const S = {
   newKey: 'form[data-testid="new-key"]',
   newSecret: '[data-testid="new-secret"]',
   keysRow: (id) => `table[data-testid="keys"] tr[data-key-id="${id}"]`,
+  alertForm: 'form[data-testid="alert-form"]',
+  alertRow: (id) => `table[data-testid="alerts"] tr[data-alert-id="${id}"]`,
+  alertStatus: (id, status) =>
+    `table[data-testid="alerts"] tr[data-alert-id="${id}"] td[data-col="status"][data-status="${status}"]`,
+  bell: 'header nav a[href="/notifications"]',
+  unread: (n) => `header nav a[href="/notifications"] [data-testid="unread"][data-count="${n}"]`,
+  inbox: '[data-testid="inbox"]',
+  notification: (id) => `ol[data-testid="notifications"] li[data-notification-id="${id}"]`,
 };
 
 let server;
@@ -132,6 +140,17 @@ async function textWhen(page, selector, check, what, timeout = 10_000) {
     );
   }
   return (await page.locator(selector).first().textContent())?.trim() ?? "";
+}
+
+/** Waits for `selector` to be in the document, shown or not (a live region whose text is for screen readers). */
+async function present(page, selector, what, timeout = 10_000) {
+  try {
+    await page.locator(selector).first().waitFor({ state: "attached", timeout });
+  } catch (e) {
+    if (e?.name !== "TimeoutError") throw e;
+    throw new Error(`${what}: no ${selector} within ${timeout} ms (at ${new URL(page.url()).pathname})`);
+  }
+  return page.locator(selector).first();
 }
 
 async function gone(page, selector, what, timeout = 10_000) {
@@ -194,7 +213,7 @@ async function walk(t, profile) {
   const ordersOf = async (status = "all") => userApi("GET", `/v2/orders?status=${status}&limit=500`);
 
   const done = new Set();
-  const state = { limitOrderId: null, marketOrderId: null };
+  const state = { limitOrderId: null, marketOrderId: null, alert: null, notification: null };
 
   /** One step of the walk: a subtest, skipped when a step it needs failed; a screenshot when it fails. */
   const step = (id, title, fn, needs = [], { shotOnFailure = true } = {}) =>
@@ -293,6 +312,48 @@ async function walk(t, profile) {
     return ticket;
   };
 
+  const alertsOf = async () => userApi("GET", "/api/v1/alerts");
+  const inboxOf = async () => userApi("GET", "/api/v1/notifications?limit=50");
+  /** A price alert the next injected tick can cross: two ticks beyond the price, inside the day's band. */
+  const alertPlan = async () => {
+    const s = await server.stock(SAMSUNG);
+    const up = stepTicks(s.price, 2);
+    if (up <= s.upper) return { kind: "price_at_or_above", level: up, price: s.price };
+    return { kind: "price_at_or_below", level: Math.max(s.lower, stepTicks(s.price, -2)), price: s.price };
+  };
+  /** Fills the alert form of the open stock page; in_app is the only channel unless a webhook URL is given. */
+  const fillAlert = async ({ kind, level, mode = "once", cooldown, webhook }) => {
+    const form = await visible(page, S.alertForm, "alert form");
+    await form.locator('select[name="kind"]').selectOption(kind);
+    await form.locator('input[name="level"]').fill(String(level));
+    await form.locator(`input[name="mode"][value="${mode}"]`).check();
+    if (cooldown !== undefined) await form.locator('input[name="cooldown_min"]').fill(String(cooldown));
+    await form.locator('input[name="channels"][value="in_app"]').check();
+    const hook = form.locator('input[name="channels"][value="webhook"]');
+    if (webhook) {
+      await hook.check();
+      await form.locator('input[name="webhook_url"]').fill(webhook);
+    } else if (await hook.isChecked()) await hook.uncheck();
+    return form;
+  };
+  /** The alert the firing steps need: the one the form made, or one made over the API when that step failed. */
+  const ensureAlert = async (st) => {
+    if (state.alert) {
+      const a = (await alertsOf()).find((x) => x.id === state.alert.id);
+      if (a?.status === "armed") return state.alert;
+    }
+    const plan = await alertPlan();
+    st.diagnostic(`precondition over the API: alert ${plan.kind} ${plan.level} on ${SAMSUNG} (the form step did not make it)`);
+    const a = await userApi("POST", "/api/v1/alerts", {
+      symbol: SAMSUNG,
+      kind: plan.kind,
+      level: String(plan.level),
+      mode: "once",
+      channels: ["in_app"],
+    });
+    return (state.alert = { id: a.id, ...plan });
+  };
+
   try {
     // ---- signed out ----
     await capture("login", "/login", S.auth);
@@ -358,6 +419,8 @@ async function walk(t, profile) {
           S.navLink("/orders"),
           S.navLink("/leaderboard"),
           S.navLink("/keys"),
+          S.navLink("/alerts"),
+          S.bell,
           S.signOut,
           S.lang,
           S.theme,
@@ -692,6 +755,215 @@ async function walk(t, profile) {
       ["signup"],
     );
 
+    // ---- price alerts and the notification inbox ----
+    await step(
+      "alert-create",
+      "alerts: create a price alert with the stock page's form → shown, listed as armed",
+      async (st) => {
+        const plan = await alertPlan();
+        await goto(`/stocks/${SAMSUNG}`);
+        const form = await fillAlert(plan);
+        await press(form.locator('button[type="submit"]'));
+        const created = await visible(page, `${S.alertForm} [role="status"][data-alert-id]`, "the created alert");
+        const id = await created.getAttribute("data-alert-id");
+        const shown = (await created.innerText()).trim();
+        await visible(page, S.alertStatus(id, "armed"), `alert ${id} listed as armed under the form`);
+        const condition = await textWhen(
+          page,
+          `${S.alertRow(id)} [data-col="condition"]`,
+          { contains: plan.level.toLocaleString("en-US") },
+          `alert ${id}'s condition with its level ${plan.level}`,
+        );
+        const onServer = (await alertsOf()).find((a) => a.id === id);
+        assert.ok(onServer, `alert ${id} is not on the server`);
+        assert.deepEqual(
+          { kind: onServer.kind, level: onServer.level, mode: onServer.mode, channels: onServer.channels, status: onServer.status },
+          { kind: plan.kind, level: String(plan.level), mode: "once", channels: ["in_app"], status: "armed" },
+        );
+        state.alert = { id, ...plan };
+        st.diagnostic(`alert ${id} at ${plan.level} (price ${plan.price}): "${shown}"; listed as "${condition}"`);
+      },
+      ["signup"],
+    );
+
+    await step(
+      "alert-refusals",
+      "alerts: bad levels refused in the page's language; the server's refusal (loopback webhook) shown by the form",
+      async (st) => {
+        const plan = await alertPlan();
+        const before = (await alertsOf()).length;
+        for (const c of [
+          { what: "empty level", level: "" },
+          { what: "fractional won", level: `${plan.level}.5` },
+        ]) {
+          await goto(`/stocks/${SAMSUNG}`);
+          const form = await fillAlert({ ...plan, level: c.level });
+          await press(form.locator('button[type="submit"]'));
+          const text = await alertsIn(page, S.alertForm, c.what);
+          assertLanguage(text, lang, c.what);
+          st.diagnostic(`${c.what}: ${text}`);
+        }
+        await goto(`/stocks/${SAMSUNG}`);
+        const form = await fillAlert({ ...plan, webhook: "http://127.0.0.1:9/hook" });
+        await press(form.locator('button[type="submit"]'));
+        const text = await textWhen(page, `${S.alertForm} [role="alert"]`, { contains: "webhook_url" }, "the server's refusal of a loopback webhook");
+        st.diagnostic(`server refusal shown as: ${text}`);
+        assert.equal(await form.locator('input[name="webhook_url"]').getAttribute("aria-invalid"), "true", "the refused field is not marked");
+        assert.equal((await alertsOf()).length, before, "a refused alert was created");
+      },
+      ["signup"],
+    );
+
+    await step(
+      "alert-delete",
+      "alerts: a second alert (repeat, cooldown) from the form, then deleted from the list",
+      async (st) => {
+        const s = await server.stock(SAMSUNG);
+        const level = Math.max(s.lower, stepTicks(s.price, -3));
+        await goto(`/stocks/${SAMSUNG}`);
+        const form = await fillAlert({ kind: "price_at_or_below", level, mode: "repeat", cooldown: 10 });
+        await press(form.locator('button[type="submit"]'));
+        const created = await visible(page, `${S.alertForm} [role="status"][data-alert-id]`, "the second alert");
+        const id = await created.getAttribute("data-alert-id");
+        const onServer = (await alertsOf()).find((a) => a.id === id);
+        assert.equal(onServer?.cooldown_s, 600, `alert ${id}'s cooldown on the server is ${onServer?.cooldown_s}, not 600 s`);
+        const row = await visible(page, S.alertRow(id), `alert ${id} listed`);
+        await press(row.locator('button[data-action="delete"]'));
+        await gone(page, S.alertRow(id), `deleted alert ${id} in the list`);
+        assert.ok(!(await alertsOf()).some((a) => a.id === id), `alert ${id} is still on the server`);
+        st.diagnostic(`alert ${id} (price_at_or_below ${level}, repeat every 10 min) created and deleted`);
+      },
+      ["signup"],
+    );
+
+    await step(
+      "alerts-page",
+      "alerts page: the nav link opens /alerts with the alert, its condition, mode and status",
+      async () => {
+        await goto("/");
+        await press(await visible(page, S.navLink("/alerts"), "alerts link in the nav"));
+        await page.waitForURL((u) => u.pathname === "/alerts", { timeout: 5_000 });
+        if (!state.alert) throw new Error("no alert to look for (the create step failed)");
+        const id = state.alert.id;
+        await visible(page, S.alertStatus(id, "armed"), `alert ${id} as armed on /alerts`);
+        const absent = await missing(page, [
+          `${S.alertRow(id)} a[href="/stocks/${SAMSUNG}"]`,
+          `${S.alertRow(id)} [data-col="condition"]`,
+          `${S.alertRow(id)} [data-col="mode"][data-mode="once"]`,
+          `${S.alertRow(id)} [data-col="last_fired"]`,
+          `${S.alertRow(id)} [data-col="channels"]`,
+          `${S.alertRow(id)} button[data-action="delete"]`,
+        ]);
+        assert.deepEqual(absent, [], `missing on /alerts: ${absent.join(", ")}`);
+      },
+      ["signup"],
+    );
+
+    await step(
+      "inbox-open",
+      "inbox: /notifications open and empty, badge 0, the /stream connection listening to notifications",
+      async () => {
+        await goto("/notifications");
+        await visible(page, S.inbox, "the inbox");
+        await visible(page, '[data-testid="inbox-empty"]', "the empty inbox");
+        await present(page, S.unread(0), "the header badge at 0");
+        await page.evaluate(() => (window.__ikInboxOpen = true)); // gone after a reload
+        await visible(page, `${S.bell}[data-live="true"]`, "the bell's data-live=true (the server's /stream reply to listen " +
+          'names "notifications")', 15_000).catch(async (e) => {
+          const live = await page.locator(S.bell).getAttribute("data-live");
+          throw new Error(`${e.message}; the bell says data-live="${live}": the server did not confirm the notifications stream`);
+        });
+      },
+      ["signup"],
+    );
+
+    await step(
+      "alert-fires",
+      "alerts: an injected tick crossing the level fires the alert (notification stored, alert fired)",
+      async (st) => {
+        const alert = await ensureAlert(st);
+        if (new URL(page.url()).pathname !== "/notifications" || !(await page.evaluate(() => window.__ikInboxOpen === true))) {
+          st.diagnostic("the inbox was not open: opened now");
+          await goto("/notifications");
+          await visible(page, S.inbox, "the inbox");
+          await page.evaluate(() => (window.__ikInboxOpen = true));
+        }
+        const tick = await server.tick(SAMSUNG, alert.level);
+        st.diagnostic(`tick ${SAMSUNG} at ${alert.level} injected (${JSON.stringify(tick)})`);
+        const found = await until(
+          `a notification of alert ${alert.id} in GET /api/v1/notifications after a tick at ${alert.level}`,
+          async () => (await inboxOf()).notifications.find((n) => n.alert_id === alert.id),
+          { timeoutMs: 15_000, intervalMs: 200 },
+        ).catch(async (e) => {
+          const a = (await alertsOf()).find((x) => x.id === alert.id);
+          throw new Error(`${e.message}; the alert is ${JSON.stringify(a)}`);
+        });
+        state.notification = found;
+        st.diagnostic(`notification ${found.id}: ${found.message}`);
+        assert.equal(found.symbol, SAMSUNG);
+        assert.equal(found.read, false);
+        const fired = await until(`alert ${alert.id} fired (status)`, async () =>
+          (await alertsOf()).find((a) => a.id === alert.id && a.status === "fired" && a.last_fired_at),
+        );
+        st.diagnostic(`alert ${alert.id} fired at ${fired.last_fired_at}`);
+      },
+      ["signup"],
+    );
+
+    await step(
+      "notification-live",
+      "inbox: without a reload the header badge shows 1 and the open inbox lists the notification on top, unread",
+      async () => {
+        const n = state.notification;
+        await present(page, S.unread(1), `the header badge at 1 (pushed notification ${n.id})`, 15_000).catch(async (e) => {
+          const count = await page.locator(`${S.bell} [data-testid="unread"]`).getAttribute("data-count");
+          throw new Error(`${e.message}; the badge says data-count="${count}"`);
+        });
+        await textWhen(page, `${S.unread(1)} .count`, { contains: "1" }, "the badge's visible number");
+        await visible(page, `${S.unread(1)} .count`, "the badge's visible number");
+        await visible(page, `${S.notification(n.id)}[data-read="false"]`, `notification ${n.id} in the inbox, unread`, 15_000);
+        const first = await page.locator('ol[data-testid="notifications"] li').first().getAttribute("data-notification-id");
+        assert.equal(first, n.id, `the inbox's first item is ${first}, not the new notification ${n.id}`);
+        const text = await page.locator(S.notification(n.id)).innerText();
+        assert.ok(text.includes(n.message), `the inbox item says "${text}", not the message "${n.message}"`);
+        assert.ok(await page.evaluate(() => window.__ikInboxOpen === true), "the page was reloaded");
+        await screenshot(page, `${profile.name}-notifications-unread`);
+      },
+      ["alert-fires"],
+    );
+
+    await step(
+      "notification-read",
+      "inbox: mark read → the item is read, the badge goes to 0, the server agrees",
+      async () => {
+        const n = state.notification;
+        await press(page.locator(`${S.notification(n.id)} button[data-action="read"]`));
+        await visible(page, `${S.notification(n.id)}[data-read="true"]`, `notification ${n.id} marked read`);
+        await present(page, S.unread(0), "the header badge back at 0");
+        assert.equal(await page.locator(`${S.bell} .count`).isVisible(), false, "the badge still shows a number at 0");
+        const inbox = await inboxOf();
+        assert.equal(inbox.unread, 0, `the server counts ${inbox.unread} unread`);
+        assert.equal(inbox.notifications.find((x) => x.id === n.id)?.read, true, "the server does not have it read");
+      },
+      ["notification-live"],
+    );
+
+    await step(
+      "alert-rearm",
+      "alerts page: the fired alert shows fired with its time; re-arm → armed",
+      async () => {
+        const id = state.alert.id;
+        await goto("/alerts");
+        await visible(page, S.alertStatus(id, "fired"), `alert ${id} as fired`);
+        await textWhen(page, `${S.alertRow(id)} [data-col="last_fired"]`, "digits", `alert ${id}'s last firing time`);
+        await press(page.locator(`${S.alertRow(id)} button[data-action="rearm"]`));
+        await visible(page, S.alertStatus(id, "armed"), `alert ${id} re-armed`);
+        const onServer = (await alertsOf()).find((a) => a.id === id);
+        assert.equal(onServer?.status, "armed", `the server says alert ${id} is ${onServer?.status}`);
+      },
+      ["alert-fires"],
+    );
+
     // ---- every page, for the record ----
     await capture("home", "/", S.stocks);
     await capture("stock", `/stocks/${SAMSUNG}`, S.ticket);
@@ -699,6 +971,8 @@ async function walk(t, profile) {
     await capture("orders", "/orders", S.history);
     await capture("leaderboard", "/leaderboard", S.leaderboard);
     await capture("keys", "/keys", S.newKey);
+    await capture("alerts", "/alerts", 'table[data-testid="alerts"]');
+    await capture("notifications", "/notifications", S.inbox);
   } finally {
     await context.close().catch(() => {});
   }

@@ -150,3 +150,105 @@ describe("pages", () => {
     expect(root.textContent).toContain("일치하는 종목이 없습니다");
   });
 });
+
+describe("App notifications", () => {
+  class FakeSocket {
+    static all: FakeSocket[] = [];
+    sent: unknown[] = [];
+    binaryType = "blob";
+    onmessage: ((ev: { data: string }) => void) | null = null;
+    onopen: (() => void) | null = null;
+    onclose: (() => void) | null = null;
+    onerror: (() => void) | null = null;
+    constructor(readonly url: string) {
+      FakeSocket.all.push(this);
+    }
+    send(text: string) {
+      this.sent.push(JSON.parse(text));
+    }
+    close() {
+      this.onclose?.();
+    }
+    serve(m: unknown) {
+      this.onmessage?.({ data: JSON.stringify(m) });
+    }
+  }
+
+  it("shows the unread count on every page, follows the /stream push, and counts a read one down", async () => {
+    FakeSocket.all = [];
+    vi.stubGlobal("WebSocket", FakeSocket);
+    vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify([samsung]), { status: 200 })));
+    const older = {
+      id: "11", alert_id: "2", symbol: "005930", price: "70500", message: "[내일은 투자왕:09:20]삼성전자 70,500원입니다.",
+      created_at: "2026-11-26T00:20:00Z", read: false,
+    };
+    let unread = 1;
+    const calls: string[] = [];
+    const session = {
+      signedIn: () => true,
+      onChange: () => () => undefined,
+      accessToken: vi.fn(async () => "tok"),
+      authed: vi.fn(async (path: string, init?: RequestInit) => {
+        calls.push(`${init?.method ?? "GET"} ${path}`);
+        if (path === "/api/v1/me") return { username: "alice" };
+        if (path.startsWith("/api/v1/notifications?")) return { notifications: path.includes("limit=1&") || path.endsWith("limit=1") ? [] : [older], unread };
+        if (path === "/api/v1/notifications/12/read") return (unread--, undefined);
+        return [];
+      }),
+      logOut: vi.fn(async () => undefined),
+    };
+    localStorage.setItem("lang", "en");
+    history.pushState(null, "", "/notifications");
+    const root = document.body.appendChild(document.createElement("div"));
+    await act(async () => {
+      render(<App session={session as never} />, root);
+    });
+    await act(async () => new Promise((r) => setTimeout(r, 10)));
+    const badge = () => root.querySelector('header nav a[href="/notifications"] [data-testid="unread"]')!;
+    expect(badge().getAttribute("data-count")).toBe("1");
+    expect(root.querySelector('header nav a[href="/alerts"]')!.textContent).toBe("Price alerts");
+    expect(root.querySelector('li[data-notification-id="11"]')).not.toBeNull();
+
+    // One connection for trade updates and notifications.
+    const streams = FakeSocket.all.filter((s) => s.url.endsWith("/stream"));
+    expect(streams).toHaveLength(1);
+    const ws = streams[0]!;
+    await act(async () => {
+      ws.onopen?.();
+      ws.serve({ stream: "authorization", data: { status: "authorized", action: "authenticate" } });
+    });
+    expect(ws.sent).toEqual([
+      { action: "authenticate", data: { oauth_token: "tok" } },
+      { action: "listen", data: { streams: ["trade_updates", "notifications"] } },
+    ]);
+    await act(async () => ws.serve({ stream: "listening", data: { streams: ["trade_updates", "notifications"] } }));
+    await act(async () => new Promise((r) => setTimeout(r, 10)));
+    expect(root.querySelector('a[data-testid="bell"]')!.getAttribute("data-live")).toBe("true");
+
+    unread = 2;
+    await act(async () =>
+      ws.serve({
+        stream: "notifications",
+        data: {
+          id: "12", alert_id: "3", symbol: "005930", price: "71000", message: "[내일은 투자왕:09:31]삼성전자 71,000원입니다.",
+          created_at: "2026-11-26T00:31:02Z", read: false, unread: 2,
+        },
+      }),
+    );
+    expect(badge().getAttribute("data-count")).toBe("2");
+    expect(badge().textContent).toBe("2Notifications: 2 unread");
+    const items = [...root.querySelectorAll("li[data-notification-id]")].map((li) => li.getAttribute("data-notification-id"));
+    expect(items).toEqual(["12", "11"]);
+
+    await act(async () => (root.querySelector('li[data-notification-id="12"] button[data-action="read"]') as HTMLElement).click());
+    await act(async () => new Promise((r) => setTimeout(r, 10)));
+    expect(calls).toContain("POST /api/v1/notifications/12/read");
+    expect(badge().getAttribute("data-count")).toBe("1");
+    expect(document.title).toBe("Notifications · InvestKing");
+
+    render(null, root);
+    root.remove();
+    history.pushState(null, "", "/");
+    vi.unstubAllGlobals();
+  });
+});

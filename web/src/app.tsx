@@ -1,5 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 
+import { StockAlerts } from "./alert_form";
+import { listNotifications, type Notification } from "./alerts";
+import { AlertsPage } from "./alerts_page";
 import { listStocks, marketRules, type MarketRules, type Stock } from "./api";
 import { AuthForm } from "./auth";
 import { StockChart } from "./chart";
@@ -9,6 +12,7 @@ import { defaultLang, stockName, t, type Key, type Lang } from "./i18n";
 import { KeysPage } from "./keys";
 import { LeaderboardPage, TopLeaders } from "./leaderboard";
 import { LiveFeed, type Trade } from "./live";
+import { InboxLink, InboxPage } from "./notifications";
 import { OrdersPage } from "./orders";
 import { PortfolioPage } from "./portfolio";
 import { ScrollArea } from "./scroll";
@@ -22,11 +26,21 @@ import { OrderTicket } from "./ticket_form";
 const POLL_MS = 1_000;
 const POLL_LIVE_MS = 15_000;
 
-type Page = "home" | "login" | "signup" | "portfolio" | "orders" | "leaderboard" | "keys" | `stock:${string}`;
+type Page =
+  | "home"
+  | "login"
+  | "signup"
+  | "portfolio"
+  | "orders"
+  | "leaderboard"
+  | "keys"
+  | "alerts"
+  | "notifications"
+  | `stock:${string}`;
 type Theme = "light" | "dark";
 type Colors = "korean" | "western";
 
-const SIGNED_IN_PAGES = new Set<Page>(["portfolio", "orders", "keys"]);
+const SIGNED_IN_PAGES = new Set<Page>(["portfolio", "orders", "keys", "alerts", "notifications"]);
 const PAGE_TITLES = {
   login: "signIn",
   signup: "signUp",
@@ -34,10 +48,12 @@ const PAGE_TITLES = {
   orders: "orders",
   leaderboard: "leaderboard",
   keys: "apiKeys",
+  alerts: "alerts",
+  notifications: "notifications",
 } as const satisfies Partial<Record<Page, Key>>;
 
 export function pageOf(path: string): Page {
-  const plain = ["login", "signup", "portfolio", "orders", "leaderboard", "keys"] as const;
+  const plain = ["login", "signup", "portfolio", "orders", "leaderboard", "keys", "alerts", "notifications"] as const;
   for (const p of plain) if (path === `/${p}`) return p;
   const stock = /^\/stocks\/([0-9A-Z]{6})$/.exec(path);
   if (stock) return `stock:${stock[1]}`;
@@ -114,6 +130,31 @@ export function App({ session }: { session: Session }) {
   const [epoch, setEpoch] = useState(0); // bumped each time the market-data feed (re)connects
   const [version, setVersion] = useState(0); // bumped by every trade update of the account
   const bump = () => setVersion((v) => v + 1);
+  // Notifications: the unread count shown on every page (null until known), whether the server pushes new ones
+  // on /stream, a count bumped by each pushed one (alerts may have fired: their lists read again) and one bumped
+  // each time /stream (re)connects (what was pushed meanwhile is lost: count and inbox are read again).
+  const [unread, setUnread] = useState<number | null>(null);
+  const [notificationsLive, setNotificationsLive] = useState(false);
+  const [alertsVersion, setAlertsVersion] = useState(0);
+  const [inboxEpoch, setInboxEpoch] = useState(0);
+  const notificationListeners = useRef(new Set<(n: Notification) => void>());
+  const subscribeNotifications = useMemo(
+    () => (fn: (n: Notification) => void) => {
+      notificationListeners.current.add(fn);
+      return () => void notificationListeners.current.delete(fn);
+    },
+    [],
+  );
+  useEffect(() => {
+    if (!signedIn) return setUnread(null);
+    let stopped = false;
+    listNotifications(session, { limit: 1 })
+      .then((page) => !stopped && typeof page?.unread === "number" && setUnread(page.unread))
+      .catch(() => undefined); // the badge stays as it was
+    return () => {
+      stopped = true;
+    };
+  }, [signedIn, session, inboxEpoch]);
 
   // One request at a time: the next poll is scheduled when the last answer is in, and a hidden tab does not
   // poll. A pushed trade newer than a poll's request keeps its price (the poll's answer is older news).
@@ -178,9 +219,19 @@ export function App({ session }: { session: Session }) {
       stream: "trade_updates",
       token: () => session.accessToken(),
       onUpdate: bump,
+      onNotification: ({ unread: count, ...n }) => {
+        setUnread((u) => count ?? (u ?? 0) + 1);
+        setAlertsVersion((v) => v + 1);
+        notificationListeners.current.forEach((l) => l(n));
+      },
+      onListening: (streams) => setNotificationsLive(streams.includes("notifications")),
       onStale: (down) => {
         setUpdatesStale(down);
-        if (!down) bump(); // orders may have filled or expired while the stream was down
+        if (down) setNotificationsLive(false);
+        else {
+          bump(); // orders may have filled or expired while the stream was down
+          setInboxEpoch((n) => n + 1);
+        }
       },
     });
     market.start();
@@ -191,6 +242,7 @@ export function App({ session }: { session: Session }) {
       setLive(false);
       setStale(false);
       setUpdatesStale(false);
+      setNotificationsLive(false);
     };
   }, [signedIn, symbols, session]);
 
@@ -228,6 +280,7 @@ export function App({ session }: { session: Session }) {
     };
   }, [code, listed === undefined, stocks === null]);
   const stock = listed ?? (unlisted?.symbol === code ? unlisted : undefined);
+  const stockNames = useMemo(() => new Map((stocks ?? []).map((s) => [s.symbol, s])), [stocks]);
 
   // Each page has its own title, and after an in-app navigation the focus moves to the new page's content (a
   // screen reader announces it; the keyboard continues from there), as a full page load would.
@@ -264,6 +317,8 @@ export function App({ session }: { session: Session }) {
           {signedIn && link("orders", "orders")}
           {link("leaderboard", "leaderboard")}
           {signedIn && link("keys", "apiKeys")}
+          {signedIn && link("alerts", "alerts")}
+          {signedIn && <InboxLink lang={lang} unread={unread} live={notificationsLive} current={page === "notifications"} />}
           {signedIn ? (
             <button type="button" data-action="signout" onClick={() => void session.logOut().then(() => go("home"))}>
               {t(lang, "signOut")}
@@ -348,6 +403,7 @@ export function App({ session }: { session: Session }) {
                 )}
               </div>
             )}
+            {stock && signedIn && <StockAlerts key={stock.symbol} lang={lang} session={session} stock={stock} version={alertsVersion} />}
           </>
         )}
         {page === "portfolio" && signedIn && (
@@ -364,6 +420,18 @@ export function App({ session }: { session: Session }) {
         {page === "orders" && signedIn && <OrdersPage lang={lang} session={session} version={version} onChanged={bump} />}
         {page === "leaderboard" && <LeaderboardPage lang={lang} me={me} version={version} />}
         {page === "keys" && signedIn && <KeysPage lang={lang} session={session} />}
+        {page === "alerts" && signedIn && <AlertsPage lang={lang} session={session} stocks={stocks ?? []} version={alertsVersion} />}
+        {page === "notifications" && signedIn && (
+          <InboxPage
+            lang={lang}
+            session={session}
+            names={stockNames}
+            subscribe={subscribeNotifications}
+            epoch={inboxEpoch}
+            onUnread={setUnread}
+            onRead={() => setUnread((u) => (u === null ? u : Math.max(0, u - 1)))}
+          />
+        )}
       </main>
     </div>
   );

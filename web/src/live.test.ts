@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { backoffDelay, LiveFeed, type Trade, type TradeUpdate } from "./live";
+import { backoffDelay, LiveFeed, pushedNotification, type PushedNotification, type Trade, type TradeUpdate } from "./live";
 
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -145,6 +145,87 @@ describe("LiveFeed", () => {
     expect(ws.closed).toBe(true);
     expect(stale).toEqual([false, true]);
     feed.stop();
+  });
+
+  it("listens to the account's notifications on the same /stream connection, and hands each to the app", async () => {
+    FakeSocket.all = [];
+    const updates: TradeUpdate[] = [];
+    const pushed: PushedNotification[] = [];
+    const listening: string[][] = [];
+    const stale: boolean[] = [];
+    const feed = new LiveFeed({
+      url: "ws://x/stream",
+      stream: "trade_updates",
+      token: async () => "t1",
+      onUpdate: (u) => updates.push(u),
+      onNotification: (n) => pushed.push(n),
+      onListening: (streams) => listening.push(streams),
+      onStale: (s) => stale.push(s),
+      makeSocket: (u) => new FakeSocket(u) as unknown as WebSocket,
+      setTimer: () => 0,
+    });
+    feed.start();
+    await flush();
+    expect(FakeSocket.all).toHaveLength(1); // one connection for both streams
+    const ws = FakeSocket.all[0]!;
+    ws.onopen?.();
+    const send = (m: unknown) => ws.onmessage?.({ data: JSON.stringify(m) });
+    send({ stream: "authorization", data: { status: "authorized", action: "authenticate" } });
+    expect(ws.sent[1]).toEqual({ action: "listen", data: { streams: ["trade_updates", "notifications"] } });
+    send({ stream: "listening", data: { streams: ["trade_updates", "notifications"] } });
+    expect(listening).toEqual([["trade_updates", "notifications"]]);
+    expect(stale).toEqual([false]);
+    send({
+      stream: "notifications",
+      data: {
+        id: "12", alert_id: "3", symbol: "005930", price: "71000", message: "[내일은 투자왕:09:31]삼성전자 71,000원입니다.",
+        created_at: "2026-11-26T00:31:02Z", read: false, unread: 4,
+      },
+    });
+    send({ stream: "trade_updates", data: { event: "new", order: { id: "o2" } } });
+    send({ stream: "notifications", data: { message: "no id" } }); // nothing to show or mark: dropped
+    expect(pushed).toEqual([
+      {
+        id: "12", alert_id: "3", symbol: "005930", price: "71000", message: "[내일은 투자왕:09:31]삼성전자 71,000원입니다.",
+        created_at: "2026-11-26T00:31:02Z", read: false, unread: 4,
+      },
+    ]);
+    expect(updates).toEqual([{ event: "new", order: { id: "o2" } }]);
+    feed.stop();
+  });
+
+  it("keeps trade updates going with a server that has no notifications stream", async () => {
+    FakeSocket.all = [];
+    const listening: string[][] = [];
+    const stale: boolean[] = [];
+    const feed = new LiveFeed({
+      url: "ws://x/stream",
+      stream: "trade_updates",
+      token: async () => "t1",
+      onNotification: () => undefined,
+      onListening: (streams) => listening.push(streams),
+      onStale: (s) => stale.push(s),
+      makeSocket: (u) => new FakeSocket(u) as unknown as WebSocket,
+      setTimer: () => 0,
+    });
+    feed.start();
+    await flush();
+    const ws = FakeSocket.all[0]!;
+    const send = (m: unknown) => ws.onmessage?.({ data: JSON.stringify(m) });
+    send({ stream: "authorization", data: { status: "authorized" } });
+    send({ stream: "listening", data: { streams: ["trade_updates"] } }); // unknown names are left out
+    expect(listening).toEqual([["trade_updates"]]);
+    expect(stale).toEqual([false]);
+    expect(ws.closed).toBe(false);
+    feed.stop();
+  });
+
+  it("reads a pushed notification defensively", () => {
+    expect(pushedNotification({ id: 5, price: 71000, read: "yes", unread: -1 })).toEqual({
+      id: "5", alert_id: "", symbol: "", price: "71000", message: "", created_at: "", read: false, unread: null,
+    });
+    expect(pushedNotification({ id: "" })).toBeNull();
+    expect(pushedNotification({ id: "9", unread: 0 })!.unread).toBe(0);
   });
 
   it("drops a socket that never gets ready, reconnects only on fatal errors, and resets the backoff after a stable run", async () => {

@@ -1,8 +1,10 @@
 // Live updates over the server's WebSockets, in Alpaca's protocols, authenticated with the session's access
 // token: market data (`/v2/iex`: trades of the symbols shown, handed to the page) and the account's trade
-// updates (`/stream`: every order event, so open orders, fills and cash refresh without polling).
+// updates (`/stream`: every order event, so open orders, fills and cash refresh without polling) and, on the same
+// connection, the account's new notifications (price alerts that fired: the header's unread count and the inbox).
 // A dropped connection is retried with exponential backoff and jitter (0.5 s doubling to 30 s); while it is
 // down the feed reports itself stale so the page can say its prices may be old.
+import type { Notification } from "./alerts";
 
 export interface Trade {
   symbol: string;
@@ -16,6 +18,11 @@ export interface TradeUpdate {
   order: { id?: string; symbol?: string; status?: string };
 }
 
+// A notification pushed on /stream's `notifications` stream: the inbox entry and the user's unread count after it.
+export interface PushedNotification extends Notification {
+  unread: number | null; // null when the server did not say
+}
+
 export interface LiveFeedOptions {
   url: string;                                   // ws://host/v2/iex or ws://host/stream
   token: () => Promise<string | null>;           // a fresh access token, or null when signed out
@@ -23,6 +30,8 @@ export interface LiveFeedOptions {
   symbols?: string[];
   onTrade?: (t: Trade) => void;
   onUpdate?: (u: TradeUpdate) => void;
+  onNotification?: (n: PushedNotification) => void; // trade_updates: also listen to the notifications stream
+  onListening?: (streams: string[]) => void;          // trade_updates: the streams the server confirmed
   onStale: (stale: boolean) => void;
   makeSocket?: (url: string) => WebSocket;       // tests pass a fake
   random?: () => number;
@@ -154,7 +163,9 @@ export class LiveFeed {
     }
   }
 
-  // /stream: {"stream":"authorization","data":{"status":"authorized"}} → listen → trade_updates events.
+  // /stream: {"stream":"authorization","data":{"status":"authorized"}} → listen → trade_updates events, and
+  // notifications when asked for. A server without the notifications stream leaves it out of its "listening"
+  // reply; trade updates work the same.
   private onUpdateMessage(ws: WebSocket, text: string): void {
     let m: { stream?: string; data?: Record<string, unknown> };
     try {
@@ -163,12 +174,36 @@ export class LiveFeed {
       return;
     }
     if (m.stream === "authorization") {
-      if (m.data?.status === "authorized") ws.send(JSON.stringify({ action: "listen", data: { streams: ["trade_updates"] } }));
-      else ws.close(); // refused: reconnect with a fresh token
+      if (m.data?.status === "authorized") {
+        const streams = this.o.onNotification ? ["trade_updates", "notifications"] : ["trade_updates"];
+        ws.send(JSON.stringify({ action: "listen", data: { streams } }));
+      } else ws.close(); // refused: reconnect with a fresh token
     } else if (m.stream === "listening") {
+      const streams = m.data?.streams;
+      this.o.onListening?.(Array.isArray(streams) ? streams.map(String) : []);
       this.ready();
     } else if (m.stream === "trade_updates" && m.data) {
       this.o.onUpdate?.({ event: String(m.data.event), order: (m.data.order ?? {}) as TradeUpdate["order"] });
+    } else if (m.stream === "notifications" && m.data) {
+      const n = pushedNotification(m.data);
+      if (n) this.o.onNotification?.(n);
     }
   }
+}
+
+// A pushed notification's data, or null when it has no id (nothing the inbox could show or mark read).
+export function pushedNotification(d: Record<string, unknown>): PushedNotification | null {
+  const text = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "");
+  const id = text(d.id);
+  if (!id) return null;
+  return {
+    id,
+    alert_id: text(d.alert_id),
+    symbol: text(d.symbol),
+    price: text(d.price),
+    message: text(d.message),
+    created_at: text(d.created_at),
+    read: d.read === true,
+    unread: typeof d.unread === "number" && Number.isInteger(d.unread) && d.unread >= 0 ? d.unread : null,
+  };
 }
