@@ -413,6 +413,7 @@ public:
                 {"INVESTKING_HTTP_WEB_ROOT", ""}};
     }
     const Env& env() const { return env_; }
+    void SetEnv(const std::string& name, const std::string& value) { env_[name] = value; }
 
     Child& Start(const std::string& name, std::vector<std::string> args) {
         auto& c = children_[name];
@@ -717,6 +718,87 @@ TEST(Distributed, AnEngineKilledUnderLoadHandsItsPartitionsOverAndNoAcknowledged
     auto verify = RunCli({"verify"}, cluster.env());
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
     EXPECT_NE(verify.out.find("verify: ok"), std::string::npos) << verify.out;
+}
+
+// Price alerts through the cluster: alerts made on a gateway reach the alerts role; ticks injected through the
+// gateway cross them; the alerts role is SIGKILLed right after the crossing ticks, before it may have stored or
+// committed anything, and restarted: each alert fires exactly once, the once alerts stay disarmed, a second alerts
+// role is refused while one runs, and a later firing is pushed on the gateway's /stream.
+TEST(Distributed, AnAlertsRoleKilledRightAfterACrossingFiresEachAlertOnceAfterItsRestart) {
+    TempDir tmp;
+    Cluster cluster(tmp, "investking_t_alerts");
+    cluster.SetEnv("INVESTKING_MARKET_ALLOW_INJECTION", "true");
+    ASSERT_TRUE(cluster.StartReady({{"engine-1", {"engine", "--instance", "1"}},
+                                    {"alerts", {"alerts"}},
+                                    {"gateway-1", {"gateway", "--listen", "127.0.0.1:0"}}}));
+    auto& twin = cluster.Start("alerts-twin", {"alerts"});
+    ASSERT_TRUE(WaitFor([&] { return !twin.Running(); }, 60s)) << ReadFile(cluster.Log("alerts-twin"));
+    EXPECT_EQ(twin.exit_code(), 2) << ReadFile(cluster.Log("alerts-twin"));
+    const unsigned short port = GatewayPort(ReadFile(cluster.Log("gateway-1")));
+    HttpClient http(port);
+    const Trader t = SignUp(http, "dist_alerts");
+    auto admin_login = http.Post("/api/v1/auth/login", {{"username", "admin"}, {"password", kAdminPassword}});
+    ASSERT_EQ(admin_login.status, 200) << admin_login.body;
+    const Headers admin{{"authorization", "Bearer " + Text(admin_login.json(), "access_token")}};
+    auto inject = [&](int price) {
+        auto r = http.Post("/api/v1/admin/ticks", {{"symbol", "005930"}, {"price", price}, {"volume", 10}}, admin);
+        EXPECT_EQ(r.status, 200) << r.body;
+    };
+    auto create = [&](const char* kind, int level, const char* mode) {
+        auto r = http.Post("/api/v1/alerts",
+                           {{"symbol", "005930"},
+                            {"kind", kind},
+                            {"level", level},
+                            {"mode", mode},
+                            {"channels", boost::json::array{"in_app"}}},
+                           t.bearer());
+        EXPECT_EQ(r.status, 201) << r.body;
+        return Text(r.json(), "id");
+    };
+    auto fired = [&](const std::string& alert) {
+        const boost::json::value inbox = http.Get("/api/v1/notifications?limit=500", t.bearer()).json();
+        const auto* o = inbox.if_object();
+        const auto* items = o != nullptr && o->contains("notifications") ? o->at("notifications").if_array() : nullptr;
+        std::size_t n = 0;
+        for (const auto& item : items != nullptr ? *items : boost::json::array{}) n += Text(item, "alert_id") == alert;
+        return n;
+    };
+    std::vector<std::string> once;
+    for (int level : {251'000, 252'000, 253'000}) once.push_back(create("price_at_or_above", level, "once"));
+    const std::string repeat = create("price_at_or_below", 249'000, "repeat");
+    // A probe made last: one user's changes travel in order, so once it fires the role knows every alert above.
+    const std::string probe = create("price_at_or_above", 250'500, "repeat");
+    ASSERT_TRUE(WaitFor(
+        [&] {
+            inject(250'000);
+            inject(250'500);
+            return fired(probe) > 0;
+        },
+        60s))
+        << ReadFile(cluster.Log("alerts"));
+    inject(254'000);  // crosses the three once alerts
+    inject(248'500);  // and the repeat one
+    EXPECT_EQ(cluster["alerts"].Kill(SIGKILL), -SIGKILL);
+    cluster.Forget("alerts");
+    ASSERT_TRUE(cluster.StartReady({{"alerts-2", {"alerts"}}}));
+    ASSERT_TRUE(WaitFor(
+        [&] { return fired(repeat) == 1 && fired(once[0]) == 1 && fired(once[1]) == 1 && fired(once[2]) == 1; }, 60s))
+        << ReadFile(cluster.Log("alerts-2"));
+    for (const auto& id : once) {
+        EXPECT_EQ(Text(http.Get("/api/v1/alerts/" + id, t.bearer()).json(), "status"), "fired");
+    }
+    // A later crossing of the repeat alert is pushed on /stream; the once alerts do not fire again on the way.
+    TradeStream stream(port, t.token);
+    stream.Send(R"({"action":"listen","data":{"streams":["trade_updates","notifications"]}})");
+    std::string streamed;
+    ASSERT_TRUE(stream.WaitFor(R"("notifications"]})", 10s, streamed)) << streamed;
+    inject(254'000);
+    inject(248'000);
+    // (The probe fires on the way up; the repeat alert's push is the one on the way down.)
+    ASSERT_TRUE(stream.WaitFor("\"alert_id\":\"" + repeat + "\"", 30s, streamed)) << streamed;
+    EXPECT_NE(streamed.find("248,000"), std::string::npos) << streamed;
+    EXPECT_EQ(fired(repeat), 2U);
+    for (const auto& id : once) EXPECT_EQ(fired(id), 1U) << id;
 }
 
 }  // namespace
