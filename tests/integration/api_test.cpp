@@ -686,6 +686,8 @@ TEST_F(ApiTest, AlertsAreAUsersOwnAndBadInputIsRefusedWithNothingWritten) {
     ASSERT_EQ(second.status, 201) << second.body;
     EXPECT_EQ(Field(second.json(), "level"), "-3.5");
     EXPECT_EQ(Field(second.json(), "webhook_url"), "https://hooks.example.com/investking");
+    EXPECT_EQ(Field(second.json(), "webhook_secret").rfind("whsec_", 0), 0U) << "the owner gets the signing secret";
+    EXPECT_EQ(Field(second.json(), "language"), "ko");
 
     auto mine = http().Get("/api/v1/alerts", a.bearer());
     ASSERT_EQ(mine.status, 200) << mine.body;
@@ -734,6 +736,13 @@ TEST_F(ApiTest, AlertsAreAUsersOwnAndBadInputIsRefusedWithNothingWritten) {
         {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["in_app"],"expires_at":"2001-01-01T00:00:00Z"})",
          "future"},
         {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["in_app"],"extra":1})", "extra"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["in_app"],"language":"fr"})",
+         "language"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["sns"]})", "phone number"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["sns"],"sns_topic_arn":"arn:aws:sqs:ap-northeast-2:123456789012:q"})",
+         "sns_topic_arn"},
+        {R"({"symbol":"005930","kind":"price_at_or_above","level":"1000","channels":["in_app"],"sns_topic_arn":"arn:aws:sns:ap-northeast-2:123456789012:t"})",
+         "no sns"},
         {R"({"symbol":"005930","kind":"price_at_or_above","channels":["in_app"]})", "level is required"},
         {R"([1,2])", ""},
         {R"({"symbol":)", ""},

@@ -48,7 +48,13 @@ class FakeAlerts {
     if (method !== "GET" && this.refuse) return json(this.refuse.status, { code: this.refuse.code, message: this.refuse.message });
     if (path === "/api/v1/alerts" && method === "GET") return json(200, this.alerts);
     if (path === "/api/v1/alerts" && method === "POST") {
-      const created = alertJson(this.next++, { ...body, cooldown_s: body.cooldown_s ?? 0, expires_at: body.expires_at ?? null, webhook_url: body.webhook_url ?? null });
+      const created = alertJson(this.next++, {
+        ...body,
+        cooldown_s: body.cooldown_s ?? 0,
+        expires_at: body.expires_at ?? null,
+        webhook_url: body.webhook_url ?? null,
+        webhook_secret: body.webhook_url ? "whsec_test" : null,
+      });
       this.alerts.unshift(created);
       return json(201, created);
     }
@@ -137,7 +143,7 @@ describe("the stock page's alert form", () => {
     await type(root, `${form} input[name="level"]`, "71,500");
     await submit(root);
     expect(server.writes()).toEqual([
-      { method: "POST", path: "/api/v1/alerts", body: { symbol: "005930", kind: "price_at_or_above", level: "71500", mode: "once", channels: ["in_app"] } },
+      { method: "POST", path: "/api/v1/alerts", body: { symbol: "005930", kind: "price_at_or_above", level: "71500", mode: "once", channels: ["in_app"], language: "ko" } },
     ]);
     const status = root.querySelector(`${form} [role="status"]`)!;
     expect(status.getAttribute("data-alert-id")).toBe("10");
@@ -165,10 +171,13 @@ describe("the stock page's alert form", () => {
     expect(server.writes()[0]!.body).toEqual({
       symbol: "005930", kind: "change_pct_at_or_above", level: "5.5", mode: "repeat", cooldown_s: 1800,
       expires_at: "2099-01-01T00:00:00Z", channels: ["in_app", "webhook"], webhook_url: "https://hooks.example.com/x",
+      language: "en",
     });
     expect(root.querySelector(`${form} [role="status"]`)!.textContent).toBe(
-      "Alert created: Change at or above +5.5% · Repeat (at most every 30 min) · until 2099-01-01 09:00:00",
+      "Alert created: Change at or above +5.5% · Repeat (at most every 30 min) · until 2099-01-01 09:00:00" +
+        "Webhook signing secret (to check X-InvestKing-Signature): whsec_test",
     );
+    expect(root.querySelector(`${form} [data-webhook-secret]`)!.textContent).toBe("whsec_test");
   });
 
   it("lists its own problems in the page's language and sends nothing", async () => {

@@ -29,7 +29,7 @@ type Authed = Pick<Session, "authed">;
 
 // The field a server refusal names at its start ("webhook_url points at …", "level must be …"), if any.
 export function refusedField(message: string): DraftField | null {
-  const m = /^(level|cooldown_s|expires_at|channels|webhook_url)\b/.exec(message);
+  const m = /^(level|cooldown_s|expires_at|channels|webhook_url|sns_topic_arn)\b/.exec(message);
   if (!m) return null;
   return m[1] === "cooldown_s" ? "cooldown" : m[1] === "expires_at" ? "expires" : (m[1] as DraftField);
 }
@@ -48,6 +48,7 @@ export function AlertForm({ lang, session, stock, onCreated, now = Date.now }: {
   const [expires, setExpires] = useState("");
   const [channels, setChannels] = useState<readonly Channel[]>(["in_app"]);
   const [webhookUrl, setWebhookUrl] = useState("");
+  const [snsTopicArn, setSnsTopicArn] = useState("");
   const [problems, setProblems] = useState<string[]>([]);
   const [invalid, setInvalid] = useState<ReadonlySet<DraftField>>(new Set());
   const [created, setCreated] = useState<Alert | null>(null);
@@ -62,7 +63,7 @@ export function AlertForm({ lang, session, stock, onCreated, now = Date.now }: {
 
   const submit = async (ev: Event) => {
     ev.preventDefault();
-    const draft: AlertDraft = { kind, level, mode, cooldownMin, expires, channels, webhookUrl };
+    const draft: AlertDraft = { kind, level, mode, cooldownMin, expires, channels, webhookUrl, snsTopicArn };
     const checked = checkAlert(lang, stock.symbol, draft, now());
     setCreated(null);
     setInvalid(new Set(checked.problems.map((p) => p.field)));
@@ -179,6 +180,22 @@ export function AlertForm({ lang, session, stock, onCreated, now = Date.now }: {
           />
         </label>
       )}
+      {channels.includes("sns") && (
+        <label>
+          {t(lang, "snsTopicArn")}
+          <input
+            type="text"
+            name="sns_topic_arn"
+            autocomplete="off"
+            placeholder="arn:aws:sns:ap-northeast-2:123456789012:alerts"
+            value={snsTopicArn}
+            aria-invalid={invalidIf("sns_topic_arn")}
+            aria-describedby={described}
+            onInput={(e) => setSnsTopicArn(e.currentTarget.value)}
+          />
+          <small>{t(lang, "snsTopicHint")}</small>
+        </label>
+      )}
       {problems.length > 0 && (
         <ul role="alert" class="error" id="alert-problems">
           {problems.map((p) => (
@@ -189,6 +206,12 @@ export function AlertForm({ lang, session, stock, onCreated, now = Date.now }: {
       {created && (
         <p role="status" class="created" data-alert-id={created.id} data-status={created.status}>
           {t(lang, "alertCreated")}: {conditionText(lang, created)} · {modeText(lang, created)}
+          {created.webhook_secret && (
+            <>
+              <br />
+              {t(lang, "webhookSecret")}: <code data-webhook-secret>{created.webhook_secret}</code>
+            </>
+          )}
         </p>
       )}
       <button type="submit" disabled={busy}>

@@ -33,7 +33,7 @@ describe("checkAlert", () => {
   it("builds the request body the server takes", () => {
     expect(checkAlert("en", "005930", draft({ level: "71,000" }), NOW)).toEqual({
       problems: [],
-      body: { symbol: "005930", kind: "price_at_or_above", level: "71000", mode: "once", channels: ["in_app"] },
+      body: { symbol: "005930", kind: "price_at_or_above", level: "71000", mode: "once", channels: ["in_app"], language: "en" },
     });
     const repeat = checkAlert(
       "en",
@@ -58,11 +58,26 @@ describe("checkAlert", () => {
       expires_at: "2026-11-27T06:30:00Z", // 15:30 KST
       channels: ["in_app", "webhook"],
       webhook_url: "https://hooks.example.com/ik",
+      language: "en",
     });
     expect(checkAlert("en", "005930", draft({ kind: "volume_above", level: "1000000", mode: "repeat", cooldownMin: "" }), NOW).body).toMatchObject({
       level: "1000000",
       cooldown_s: 0,
     });
+  });
+
+  it("sends an SNS topic when one is given, and refuses what is not a topic ARN", () => {
+    const arn = "arn:aws:sns:ap-northeast-2:123456789012:alerts";
+    expect(checkAlert("ko", "005930", draft({ level: "71000", channels: ["sns"], snsTopicArn: ` ${arn} ` }), NOW).body).toMatchObject({
+      channels: ["sns"],
+      sns_topic_arn: arn,
+      language: "ko",
+    });
+    expect(checkAlert("ko", "005930", draft({ level: "71000", channels: ["sns"], snsTopicArn: "" }), NOW).body).not.toHaveProperty("sns_topic_arn");
+    expect(problems("en", { level: "71000", channels: ["sns"], snsTopicArn: "arn:aws:sns:x:1:y" })).toEqual([
+      { field: "sns_topic_arn", text: "The SNS topic ARN must look like arn:aws:sns:region:account:name" },
+    ]);
+    expect(problems("en", { level: "71000", channels: ["in_app"], snsTopicArn: "not an arn" })).toEqual([]); // ignored without sns
   });
 
   it("wants whole won for prices, at most four decimals for percentages and whole shares for volumes", () => {

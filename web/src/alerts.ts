@@ -25,6 +25,9 @@ export interface Alert {
   expires_at: string | null;
   channels: Channel[];
   webhook_url: string | null;
+  webhook_secret?: string | null; // whsec_…: what the receiver checks X-InvestKing-Signature with
+  sns_topic_arn?: string | null;
+  language?: Lang;
   status: AlertStatus;
   last_fired_at: string | null;
   created_at: string;
@@ -40,6 +43,8 @@ export interface NewAlert {
   expires_at?: string;
   channels: Channel[];
   webhook_url?: string;
+  sns_topic_arn?: string;
+  language?: Lang;
 }
 
 export interface Notification {
@@ -103,9 +108,13 @@ export interface AlertDraft {
   expires: string; // "YYYY-MM-DDTHH:MM" in Korea Standard Time (a datetime-local input), or empty
   channels: readonly Channel[];
   webhookUrl: string; // with the webhook channel
+  snsTopicArn?: string; // with the sns channel: a topic, or empty for an SMS to the profile's phone
 }
 
-export type DraftField = "level" | "cooldown" | "expires" | "channels" | "webhook_url";
+export type DraftField = "level" | "cooldown" | "expires" | "channels" | "webhook_url" | "sns_topic_arn";
+
+// An SNS topic ARN as the server accepts it.
+const TOPIC_ARN = /^arn:aws:sns:[a-z0-9-]{1,32}:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
 export interface Checked {
   problems: Array<{ field: DraftField; text: string }>;
@@ -200,12 +209,16 @@ export function checkAlert(lang: Lang, symbol: string, d: AlertDraft, now: numbe
   if (channels.length === 0) add("channels", "channelsRequired");
   const webhook = channels.includes("webhook");
   if (webhook && !webhookOk(d.webhookUrl)) add("webhook_url", "webhookRule");
+  const topic = channels.includes("sns") ? (d.snsTopicArn ?? "").trim() : "";
+  if (topic && !TOPIC_ARN.test(topic)) add("sns_topic_arn", "snsTopicRule");
 
   if (problems.length > 0 || level === null) return { problems, body: null };
   const body: NewAlert = { symbol, kind: d.kind, level, mode: d.mode, channels };
   if (cooldown !== undefined) body.cooldown_s = cooldown;
   if (expires) body.expires_at = expires;
   if (webhook) body.webhook_url = d.webhookUrl.trim();
+  if (topic) body.sns_topic_arn = topic;
+  body.language = lang; // the message comes in the language the user reads the site in
   return { problems, body };
 }
 
