@@ -150,7 +150,8 @@ void AlertIndex::FireRange(Stock& s, Side side, std::size_t begin, std::size_t e
             slot.gone = any_gone = true;
             continue;
         }
-        fired.push_back(Firing{r.id, r.user, r.symbol, r.kind, r.mode, r.channels, t.price, day_volume, t.ts});
+        fired.push_back(
+            Firing{r.id, r.user, r.symbol, r.kind, r.mode, r.channels, t.price, day_volume, t.ts, r.version});
         r.last_fired = t.ts;
         e.quiet_until = QuietUntil(r);
         if (r.mode == Mode::kOnce) slot.gone = any_gone = true;

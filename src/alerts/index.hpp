@@ -37,6 +37,7 @@ struct Firing {
     Won price = 0;       // the tick's price
     Qty day_volume = 0;  // the day's volume after the tick
     Timestamp ts = 0;    // the tick's time
+    Timestamp version = 0;  // the rule's (Rule::version)
 };
 
 class AlertIndex {

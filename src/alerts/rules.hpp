@@ -60,6 +60,9 @@ struct Rule {
     Timestamp expires_at = 0;     // 0 = never; a rule does not fire at or after it
     std::uint8_t channels = kInApp;
     Timestamp last_fired = 0;  // 0 = never fired
+    // The stored alert's updated_at when this rule was read: a firing decided on an older version of the alert
+    // (changed meanwhile through the API) is not stored.
+    Timestamp version = 0;
 };
 
 // The won threshold a change rule stands for, given the previous close: the lowest price whose change is at or

@@ -21,6 +21,21 @@ bool Permanent(const Error& e) {
            e.code == ErrorCode::kNotFound || e.code == ErrorCode::kFailedPrecondition;
 }
 
+// What the user's inbox says about a failed attempt. An HTTP status and a timeout are the receiver's own; a refused
+// address (the message names what it resolved to) and SNS's answers (which name the server's AWS identity) are
+// summarised.
+std::string UserError(const std::string& channel, const Error& e) {
+    if (channel == "webhook") {
+        if (e.code == ErrorCode::kPermissionDenied) {
+            return "the webhook host resolves to an address webhooks may not reach (loopback, private or link-local)";
+        }
+        return e.message.size() > 200 ? e.message.substr(0, 200) : e.message;
+    }
+    if (e.code == ErrorCode::kFailedPrecondition) return e.message;  // SNS is not configured
+    if (e.code == ErrorCode::kUnavailable) return "SNS did not take the message (unavailable or throttled)";
+    return "SNS refused the message; the server's log has the reason";
+}
+
 std::string Truncated(std::string text, std::size_t max = 500) {
     if (text.size() > max) {
         text.resize(max);
@@ -134,25 +149,29 @@ void AlertDelivery::Attempt(storage::DeliveryRecord& d) {
         outcome = MakeError(ErrorCode::kInvalidArgument, "unknown channel " + d.channel);
     }
     auto log = GetLogger("alerts");
+    const Timestamp after = clock_.Now();  // retries count from the end of this attempt
     if (outcome) {
         d.status = "delivered";
-        d.delivered_at = clock_.Now();
+        d.delivered_at = after;
         d.last_error.clear();
         log->info("event=alert_delivered delivery={} notification={} channel={} attempts={}", d.id, d.notification_id,
                   d.channel, d.attempts);
         return;
     }
-    d.last_error = Truncated(outcome.error().message);
+    // The log has the whole error; the user sees one that tells nothing about the inside (resolved addresses, the
+    // server's AWS account).
+    const std::string error = Truncated(outcome.error().message);
+    d.last_error = UserError(d.channel, outcome.error());
     if (Permanent(outcome.error()) || d.attempts >= options_.max_attempts) {
         d.status = "dead";
         log->warn("event=alert_delivery_dead delivery={} notification={} channel={} attempts={} error=\"{}\"", d.id,
-                  d.notification_id, d.channel, d.attempts, d.last_error);
+                  d.notification_id, d.channel, d.attempts, error);
         return;
     }
-    d.next_attempt_at = now + Backoff(d.attempts);
+    d.next_attempt_at = after + Backoff(d.attempts);
     log->info(
         "event=alert_delivery_retry delivery={} notification={} channel={} attempts={} retry_in_ms={} error=\"{}\"",
-        d.id, d.notification_id, d.channel, d.attempts, (d.next_attempt_at - now) / 1'000'000, d.last_error);
+        d.id, d.notification_id, d.channel, d.attempts, (d.next_attempt_at - after) / 1'000'000, error);
 }
 
 void AlertDelivery::Run() {
@@ -173,6 +192,9 @@ void AlertDelivery::Run() {
             Attempt(d);
             if (auto ok = store_.FinishDelivery(d); !ok) {
                 log->error("event=alert_outbox_failed delivery={} error=\"{}\"", d.id, ok.error().message);
+                std::unique_lock lock(mutex_);  // not at once again: the store is in trouble
+                cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+                break;
             }
             std::lock_guard lock(mutex_);
             if (d.status == "delivered") ++stats_.delivered;

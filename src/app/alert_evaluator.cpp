@@ -18,8 +18,12 @@ std::optional<alerts::Rule> ArmedRule(const storage::AlertRecord& a) {
 }  // namespace
 
 AlertEvaluator::AlertEvaluator(storage::AlertStore& store, const market::Universe& universe, const Clock& clock,
-                               Published published)
-    : store_(store), universe_(universe), clock_(clock), published_(std::move(published)) {}
+                               Published published, std::chrono::milliseconds mark_interval)
+    : store_(store),
+      universe_(universe),
+      clock_(clock),
+      published_(std::move(published)),
+      mark_interval_(mark_interval) {}
 
 AlertEvaluator::~AlertEvaluator() { Stop(); }
 
@@ -62,7 +66,9 @@ Status AlertEvaluator::Replay() {
             if (ticks->empty()) break;
             std::vector<storage::FiringRecord> firings;
             Evaluate(*ticks, firings);
-            auto notes = store_.RecordFirings(firings, std::vector<storage::AlertMark>{marks_[m.symbol]}, clock_.Now());
+            std::vector<storage::AlertMark> mark;
+            if (auto it = marks_.find(m.symbol); it != marks_.end()) mark.push_back(it->second);
+            auto notes = store_.RecordFirings(firings, mark, clock_.Now());
             if (!notes) return std::unexpected(notes.error());
             marks_.clear();
             replayed += ticks->size();
@@ -108,6 +114,15 @@ void AlertEvaluator::Upsert(const storage::AlertRecord& alert) {
     cv_.notify_one();
 }
 
+void AlertEvaluator::Reconcile(std::vector<storage::AlertRecord> armed) {
+    {
+        std::lock_guard lock(mutex_);
+        queue_.emplace_back(std::move(armed));
+        ++submitted_;
+    }
+    cv_.notify_one();
+}
+
 void AlertEvaluator::Remove(alerts::AlertId id) {
     {
         std::lock_guard lock(mutex_);
@@ -120,7 +135,7 @@ void AlertEvaluator::Remove(alerts::AlertId id) {
 bool AlertEvaluator::Flush(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     const std::uint64_t target = submitted_;
-    return done_cv_.wait_for(lock, timeout, [&] { return done_ >= target; });
+    return done_cv_.wait_for(lock, timeout, [&] { return done_ >= target || stopping_; }) && done_ >= target;
 }
 
 AlertEvaluatorStats AlertEvaluator::stats() const {
@@ -131,6 +146,7 @@ void AlertEvaluator::Apply(const Change& change) {
     const alerts::AlertId id = change.rule ? change.rule->id : change.remove;
     index_.Remove(id);
     languages_.erase(id);
+    versions_.erase(id);
     if (!change.rule) return;
     const market::SymbolId symbol = change.rule->symbol;
     if (index_.State(symbol).previous_close <= 0 && symbol < universe_.size()) {
@@ -141,6 +157,27 @@ void AlertEvaluator::Apply(const Change& change) {
         return;
     }
     if (change.language == "en") languages_[id] = alerts::Language::kEnglish;
+    versions_[id] = change.rule->version;
+}
+
+void AlertEvaluator::ApplyArmed(const std::vector<storage::AlertRecord>& armed) {
+    std::unordered_map<alerts::AlertId, const storage::AlertRecord*> stored;
+    for (const auto& a : armed) stored.emplace(a.rule.id, &a);
+    std::vector<alerts::AlertId> gone;
+    for (const auto& [id, version] : versions_) {
+        if (!stored.contains(id)) gone.push_back(id);
+    }
+    for (alerts::AlertId id : gone) Apply(Change{id, std::nullopt, {}});
+    std::size_t taken = 0;
+    for (const auto& a : armed) {
+        auto it = versions_.find(a.rule.id);
+        if (it != versions_.end() && it->second == a.rule.version) continue;
+        Apply(Change{0, ArmedRule(a), a.language});
+        ++taken;
+    }
+    if (!gone.empty() || taken > 0) {
+        GetLogger("alerts")->warn("event=alerts_reconciled dropped={} taken={}", gone.size(), taken);
+    }
 }
 
 void AlertEvaluator::Evaluate(std::span<const market::Tick> ticks, std::vector<storage::FiringRecord>& firings) {
@@ -185,6 +222,7 @@ bool AlertEvaluator::Store(std::vector<storage::FiringRecord>& firings) {
         auto notes = store_.RecordFirings(firings, marks, clock_.Now());
         if (notes) {
             marks_.clear();
+            marks_stored_ = std::chrono::steady_clock::now();
             ++commits_;
             notifications_ += notes->size();
             if (!notes->empty() && published_) published_(*notes);
@@ -201,12 +239,19 @@ bool AlertEvaluator::Store(std::vector<storage::FiringRecord>& firings) {
 void AlertEvaluator::Run() {
     std::vector<storage::FiringRecord> firings;
     for (;;) {
-        std::deque<std::variant<std::vector<market::Tick>, Change>> work;
+        std::deque<std::variant<std::vector<market::Tick>, Change, Armed>> work;
         std::uint64_t upto = 0;
         {
             std::unique_lock lock(mutex_);
             cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // stopping with nothing left
+            if (queue_.empty()) {  // stopping with nothing left: the marks not stored yet go now
+                lock.unlock();
+                if (!marks_.empty()) {
+                    firings.clear();
+                    (void)Store(firings);
+                }
+                return;
+            }
             work.swap(queue_);
             upto = submitted_;
         }
@@ -216,12 +261,16 @@ void AlertEvaluator::Run() {
             if (const auto* ticks = std::get_if<std::vector<market::Tick>>(&item)) {
                 Evaluate(*ticks, firings);
                 ticked = true;
+            } else if (const auto* change = std::get_if<Change>(&item)) {
+                Apply(*change);
             } else {
-                Apply(std::get<Change>(item));
+                ApplyArmed(std::get<Armed>(item));
             }
         }
         rules_ = index_.size();
-        if ((ticked || !firings.empty()) && !Store(firings)) return;
+        const bool marks_due = ticked && (mark_interval_.count() == 0 ||
+                                          std::chrono::steady_clock::now() - marks_stored_ >= mark_interval_);
+        if ((marks_due || !firings.empty()) && !Store(firings)) return;
         {
             std::lock_guard lock(mutex_);
             done_ = upto;

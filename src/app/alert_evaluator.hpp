@@ -49,8 +49,11 @@ public:
     // Gets the notifications of each commit, on the evaluator's thread, after they are durable.
     using Published = std::function<void(const std::vector<storage::NotificationRecord>&)>;
 
+    // `mark_interval`: how often the marks of ticks that fired nothing are stored (with every firing they are,
+    // always). 0 = with every batch, which the alerts role needs (its offsets are committed after each batch);
+    // `serve` replays the stored ticks after a mark, so an older mark only means a longer replay there.
     AlertEvaluator(storage::AlertStore& store, const market::Universe& universe, const Clock& clock,
-                   Published published);
+                   Published published, std::chrono::milliseconds mark_interval = std::chrono::milliseconds(0));
     ~AlertEvaluator();
     AlertEvaluator(const AlertEvaluator&) = delete;
     AlertEvaluator& operator=(const AlertEvaluator&) = delete;
@@ -65,6 +68,9 @@ public:
     // An alert created or changed: armed ones are (re)indexed, others leave the index.
     void Upsert(const storage::AlertRecord& alert);
     void Remove(alerts::AlertId id);
+    // Every armed alert as stored now: the index drops what is not among them and takes what it lacks or holds in
+    // an older version (a change message that never arrived). Queued like the other changes.
+    void Reconcile(std::vector<storage::AlertRecord> armed);
     // The API's changes (Api::AlertListener).
     void AlertChanged(const storage::AlertRecord& alert) override { Upsert(alert); }
     void AlertRemoved(std::int64_t, alerts::AlertId id) override { Remove(id); }
@@ -81,6 +87,7 @@ private:
     };
     void Run();
     void Apply(const Change& change);
+    void ApplyArmed(const std::vector<storage::AlertRecord>& armed);
     // Evaluates ticks; appends firings and records the touched stocks' marks.
     void Evaluate(std::span<const market::Tick> ticks, std::vector<storage::FiringRecord>& firings);
     // Stores firings and marks, retrying while the store fails (the evaluation is not repeated); false when
@@ -92,6 +99,8 @@ private:
     const market::Universe& universe_;
     const Clock& clock_;
     Published published_;
+    std::chrono::milliseconds mark_interval_;
+    std::chrono::steady_clock::time_point marks_stored_{};
 
     // The evaluator thread's own.
     alerts::AlertIndex index_;
@@ -99,12 +108,14 @@ private:
     std::unordered_map<market::SymbolId, Timestamp> last_ts_;          // time of each stock's last evaluated tick
     std::unordered_map<market::SymbolId, storage::AlertMark> marks_;   // touched since the last commit
     std::unordered_map<alerts::AlertId, alerts::Language> languages_;  // rules not in Korean
+    std::unordered_map<alerts::AlertId, Timestamp> versions_;          // of the indexed rules
     std::vector<alerts::Firing> fired_;
 
     mutable std::mutex mutex_;
     std::condition_variable cv_;
     std::condition_variable done_cv_;
-    std::deque<std::variant<std::vector<market::Tick>, Change>> queue_;
+    using Armed = std::vector<storage::AlertRecord>;
+    std::deque<std::variant<std::vector<market::Tick>, Change, Armed>> queue_;
     std::uint64_t submitted_ = 0;  // queue entries ever submitted
     std::uint64_t done_ = 0;       // … of which evaluated and stored
     bool stopping_ = false;

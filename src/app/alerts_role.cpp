@@ -61,9 +61,12 @@ Status AlertsRole::Start() {
     // The ticks come from the bus (from the committed offsets), not from the database.
     if (auto s = evaluator_->Start(false); !s) return s;
     delivery_->Start();
+    // A new group starts at the topics' ends: what came before is in the database (the stocks, the alerts), and
+    // old ticks must not fire today's alerts. Then it resumes at its committed offsets.
     auto consumer = bus_.NewConsumer({.group = options_.group,
                                       .topics = {std::string(bus::kStocksTopic), std::string(kAlertChangesTopic),
-                                                 std::string(bus::kStockInfosTopic)}});
+                                                 std::string(bus::kStockInfosTopic)},
+                                      .start = bus::ConsumerOptions::Start::kLatest});
     if (!consumer) return std::unexpected(consumer.error());
     consumer_ = std::move(*consumer);
     return {};
@@ -87,6 +90,13 @@ void AlertsRole::Publish(const std::vector<storage::NotificationRecord>& notes) 
 }
 
 Result<std::size_t> AlertsRole::Step(std::chrono::milliseconds wait) {
+    // A change message lost on its way (the gateway answered the user anyway) is made good here.
+    if (std::chrono::steady_clock::now() - reconciled_ >= options_.reconcile_every) {
+        auto armed = alerts_->LoadArmedAlerts();
+        if (!armed) return std::unexpected(armed.error());
+        evaluator_->Reconcile(std::move(*armed));
+        reconciled_ = std::chrono::steady_clock::now();
+    }
     auto read = consumer_->Poll(wait, options_.max_batch);
     if (!read) return std::unexpected(read.error());
     if (read->empty()) return std::size_t{0};
@@ -151,7 +161,10 @@ void AlertsRole::Stop() {
     }
     if (evaluator_) evaluator_->Stop();
     if (delivery_) delivery_->Stop();
-    if (producer_) (void)producer_->Flush(std::chrono::seconds(5));
+    if (producer_) {
+        (void)producer_->Flush(std::chrono::seconds(5));
+        producer_.reset();  // its callbacks touch the counters: gone before they are
+    }
 }
 
 std::string AlertsRole::ActivityLine() const {

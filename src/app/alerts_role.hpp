@@ -32,6 +32,7 @@ struct AlertsRoleOptions {
     std::string group = "investking-alerts";
     std::size_t max_batch = 5'000;                    // messages per evaluation and commit
     std::chrono::milliseconds store_timeout{30'000};  // for the evaluator to store a batch
+    std::chrono::milliseconds reconcile_every{60'000};  // re-reads the armed alerts (lost change messages)
 };
 
 class AlertsRole final {
@@ -65,6 +66,7 @@ private:
     std::unique_ptr<bus::Consumer> consumer_;
     std::unique_ptr<AlertDelivery> delivery_;
     std::unique_ptr<AlertEvaluator> evaluator_;
+    std::chrono::steady_clock::time_point reconciled_ = std::chrono::steady_clock::now();
     std::atomic<std::uint64_t> batches_{0}, changes_{0}, malformed_{0}, published_{0}, publish_failures_{0};
 };
 

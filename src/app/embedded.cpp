@@ -341,11 +341,16 @@ Status EmbeddedServer::StartAlerts() {
     d.max_backoff = std::chrono::milliseconds(cfg.alerts.max_backoff_ms);
     d.sns = SnsSettings(cfg.sns, clock_);
     alert_delivery_ = std::make_unique<AlertDelivery>(*store, universe_, clock_, std::move(d));
+    // Marks of ticks that fire nothing at most once a second: a restart replays the stored ticks after them.
     alert_evaluator_ = std::make_unique<AlertEvaluator>(
-        *store, universe_, clock_, [this, store](const std::vector<storage::NotificationRecord>& notes) {
-            PushInApp(*store, *streams_, notes);
+        *store, universe_, clock_,
+        [this, store](const std::vector<storage::NotificationRecord>& notes) {
+            // Unread counts on the read connection once the API has opened it, beside the commits.
+            storage::AlertStore* reads = unread_store_.load(std::memory_order_acquire);
+            PushInApp(reads != nullptr ? *reads : *store, *streams_, notes);
             alert_delivery_->Wake();
-        });
+        },
+        std::chrono::seconds(1));
     if (auto s = alert_evaluator_->Start(true); !s) return s;
     alert_delivery_->Start();
     return {};
@@ -356,6 +361,7 @@ Status EmbeddedServer::StartHttp() {
     auto reader = data_->OpenServiceReader();
     if (!reader) return std::unexpected(reader.error());
     reader_ = std::move(*reader);
+    unread_store_.store(dynamic_cast<storage::AlertStore*>(reader_.get()), std::memory_order_release);
     auto* reads = dynamic_cast<storage::PlatformStore*>(reader_.get());
     if (reads == nullptr) return MakeError(ErrorCode::kInternal, "the store has no platform queries");
     auto key = JwtKey();
@@ -370,6 +376,8 @@ Status EmbeddedServer::StartHttp() {
     ao.price_limit_ppm = cfg.market.price_limit_ppm;
     ao.max_alerts_per_user = static_cast<std::size_t>(cfg.alerts.max_per_user);
     ao.allow_internal_webhooks = cfg.alerts.allow_internal_webhooks;
+    ao.min_external_cooldown_s = cfg.alerts.min_external_cooldown_s;
+    ao.allowed_topic_arns = cfg.sns.allowed_topic_arns;
     backend_ = std::make_unique<PipelineBackend>(*pipeline_, session_);
     PriceSourceHooks prices;
     if (simulator_ != nullptr) {

@@ -104,6 +104,7 @@ private:
     std::unique_ptr<gateway::StreamHub> streams_;
     std::unique_ptr<AlertEvaluator> alert_evaluator_;  // fed by the commit observer; null without an AlertStore
     std::unique_ptr<AlertDelivery> alert_delivery_;
+    std::atomic<storage::AlertStore*> unread_store_{nullptr};  // reader_'s alert queries, once it is open
     std::atomic<bool> ready_{false};
 
     mutable std::mutex mutex_;

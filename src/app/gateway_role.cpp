@@ -388,6 +388,8 @@ Status GatewayNode::Start() {
     ao.price_limit_ppm = cfg.market.price_limit_ppm;
     ao.max_alerts_per_user = static_cast<std::size_t>(cfg.alerts.max_per_user);
     ao.allow_internal_webhooks = cfg.alerts.allow_internal_webhooks;
+    ao.min_external_cooldown_s = cfg.alerts.min_external_cooldown_s;
+    ao.allowed_topic_arns = cfg.sns.allowed_topic_arns;
     api_ = std::make_unique<gateway::Api>(ao, clock_, *backend_, stores_.writes, stores_.platform_writes,
                                           stores_.platform_reads, stores_.reads, universe_, *admin_, calendar_, market_,
                                           accounts_);

@@ -428,6 +428,9 @@ const std::vector<Field>& Fields() {
             "alerts", "first_backoff_ms", [](auto& c) -> auto& { return c.alerts.first_backoff_ms; }, 10, 3'600'000));
         f.push_back(IntegerField(
             "alerts", "max_backoff_ms", [](auto& c) -> auto& { return c.alerts.max_backoff_ms; }, 10, 86'400'000));
+        f.push_back(IntegerField(
+            "alerts", "min_external_cooldown_s", [](auto& c) -> auto& { return c.alerts.min_external_cooldown_s; }, 0,
+            86'400));
         // sns
         for (const auto& [key, member, secret] :
              {std::tuple{std::string_view("region"), &SnsConfig::region, false},
@@ -454,6 +457,19 @@ const std::vector<Field>& Fields() {
                       [member](const Config& c) { return Items{c.sns.*member}; },
                       secret ? std::function<std::string(const std::string&)>(RedactSecret) : nullptr});
         }
+        f.push_back(Field{"sns", "allowed_topic_arns", Shape::kList, Style::kQuoted,
+                          "a list of SNS topic ARNs or ARN prefixes (arn:aws:sns:…)",
+                          [](Config& c, const Items& items) -> std::optional<std::string> {
+                              for (const auto& item : items) {
+                                  if (!item.starts_with("arn:aws:sns:") || item.size() > 300) {
+                                      return "expected SNS topic ARNs or prefixes (arn:aws:sns:…); " + Quote(item) +
+                                             " is not one";
+                                  }
+                              }
+                              c.sns.allowed_topic_arns = items;
+                              return std::nullopt;
+                          },
+                          [](const Config& c) { return c.sns.allowed_topic_arns; }});
         // storage
         f.push_back(IntegerField(
             "storage", "group_commit_max_batch", [](auto& c) -> auto& { return c.storage.group_commit_max_batch; }, 1,

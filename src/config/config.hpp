@@ -122,6 +122,7 @@ struct AlertsConfig {
     int max_attempts = 6;                  // a delivery is dead after this many failed attempts, 1 … 50
     int first_backoff_ms = 1'000;          // the wait after the first failure, doubling, 10 … 3,600,000
     int max_backoff_ms = 300'000;          // the longest wait between attempts, 10 … 86,400,000
+    int min_external_cooldown_s = 60;      // a repeat alert with a webhook or SNS waits at least this, 0 … 86,400
     friend bool operator==(const AlertsConfig&, const AlertsConfig&) = default;
 };
 // Amazon SNS for alert SMS and topic messages. Without an access key id, SNS deliveries are not attempted (dead,
@@ -132,6 +133,9 @@ struct SnsConfig {
     std::string access_key_id;
     std::string secret_access_key;
     std::string session_token;
+    // Topic ARNs (or ARN prefixes, e.g. "arn:aws:sns:ap-northeast-2:123456789012:alerts-") users may publish to;
+    // empty = no topics, SMS only. The server's credentials must not publish wherever a user names.
+    std::vector<std::string> allowed_topic_arns;
     friend bool operator==(const SnsConfig&, const SnsConfig&) = default;
 };
 struct LogConfig {

@@ -526,14 +526,18 @@ TEST_F(ConfigTest, DatabasePasswordsAreNeverShown) {
 }
 
 TEST_F(ConfigTest, AlertSettingsLoadAndSnsSecretsAreNeverShown) {
-    auto c = Load(std::nullopt, Env{{"INVESTKING_ALERTS_ALLOW_INTERNAL_WEBHOOKS", "true"},
-                                    {"INVESTKING_ALERTS_MAX_ATTEMPTS", "4"},
-                                    {"INVESTKING_ALERTS_FIRST_BACKOFF_MS", "200"},
-                                    {"INVESTKING_SNS_REGION", "us-east-1"},
-                                    {"INVESTKING_SNS_ENDPOINT", "http://127.0.0.1:4566"},
-                                    {"INVESTKING_SNS_ACCESS_KEY_ID", "AKIAEXAMPLE"},
-                                    {"INVESTKING_SNS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG"},
-                                    {"INVESTKING_SNS_SESSION_TOKEN", "FwoGZXIvYXdzEXAMPLETOKEN"}});
+    auto c =
+        Load(std::nullopt, Env{{"INVESTKING_ALERTS_ALLOW_INTERNAL_WEBHOOKS", "true"},
+                               {"INVESTKING_ALERTS_MAX_ATTEMPTS", "4"},
+                               {"INVESTKING_ALERTS_FIRST_BACKOFF_MS", "200"},
+                               {"INVESTKING_SNS_REGION", "us-east-1"},
+                               {"INVESTKING_SNS_ENDPOINT", "http://127.0.0.1:4566"},
+                               {"INVESTKING_SNS_ACCESS_KEY_ID", "AKIAEXAMPLE"},
+                               {"INVESTKING_SNS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG"},
+                               {"INVESTKING_SNS_SESSION_TOKEN", "FwoGZXIvYXdzEXAMPLETOKEN"},
+                               {"INVESTKING_SNS_ALLOWED_TOPIC_ARNS",
+                                "arn:aws:sns:us-east-1:123456789012:alerts-,arn:aws:sns:us-east-1:123456789012:ops"},
+                               {"INVESTKING_ALERTS_MIN_EXTERNAL_COOLDOWN_S", "0"}});
     ASSERT_TRUE(c.has_value()) << c.error().message;
     EXPECT_TRUE(c->alerts.allow_internal_webhooks);
     EXPECT_EQ(c->alerts.max_attempts, 4);
@@ -542,6 +546,11 @@ TEST_F(ConfigTest, AlertSettingsLoadAndSnsSecretsAreNeverShown) {
     EXPECT_EQ(c->sns.region, "us-east-1");
     EXPECT_EQ(c->sns.endpoint, "http://127.0.0.1:4566");
     EXPECT_EQ(c->sns.secret_access_key, "wJalrXUtnFEMI/K7MDENG");
+    EXPECT_EQ(c->sns.allowed_topic_arns, (std::vector<std::string>{"arn:aws:sns:us-east-1:123456789012:alerts-",
+                                                                   "arn:aws:sns:us-east-1:123456789012:ops"}));
+    EXPECT_EQ(c->alerts.min_external_cooldown_s, 0);
+    EXPECT_EQ(Config{}.alerts.min_external_cooldown_s, 60);
+    EXPECT_TRUE(Config{}.sns.allowed_topic_arns.empty()) << "no topics unless the operator names them";
     const std::string text = Describe(*c);
     EXPECT_EQ(text.find("wJalr"), std::string::npos) << text;
     EXPECT_EQ(text.find("FwoGZ"), std::string::npos) << text;

@@ -47,6 +47,8 @@ struct ApiOptions {
     Ppm price_limit_ppm = market::kDefaultPriceLimitPpm;
     std::size_t max_alerts_per_user = 100;  // armed alerts
     bool allow_internal_webhooks = false;   // webhook URLs on loopback or private addresses (tests, intranets)
+    std::int64_t min_external_cooldown_s = 60;    // repeat alerts with a webhook or SNS
+    std::vector<std::string> allowed_topic_arns;  // sns_topic_arn must start with one of them; empty = none
 };
 
 class Api final {

@@ -109,7 +109,9 @@ json::object Api::AlertJson(const storage::AlertRecord& a) const {
     o["webhook_secret"] = a.webhook_secret.empty() ? json::value(nullptr) : json::value(a.webhook_secret);
     o["sns_topic_arn"] = a.sns_topic_arn.empty() ? json::value(nullptr) : json::value(a.sns_topic_arn);
     o["language"] = a.language;
-    o["status"] = a.status;
+    // An armed alert past its expiry has stopped watching, whether or not a tick has come by since.
+    const bool expired = a.status == "armed" && a.rule.expires_at != 0 && a.rule.expires_at <= clock_.Now();
+    o["status"] = expired ? std::string("expired") : a.status;
     o["last_fired_at"] = TimeOrNull(a.rule.last_fired);
     o["created_at"] = TimeOrNull(a.created_at);
     o["updated_at"] = TimeOrNull(a.updated_at);
@@ -210,6 +212,20 @@ Status Api::ReadAlertFields(const json::object& body, bool creating, storage::Al
     if ((alert.rule.channels & alerts::kSns) == 0 && !alert.sns_topic_arn.empty()) {
         return std::unexpected(Invalid("sns_topic_arn is given but channels has no sns"));
     }
+    if (!alert.sns_topic_arn.empty() &&
+        std::none_of(options_.allowed_topic_arns.begin(), options_.allowed_topic_arns.end(),
+                     [&](const std::string& allowed) { return alert.sns_topic_arn.starts_with(allowed); })) {
+        return std::unexpected(
+            Invalid("sns_topic_arn: this server publishes only to the topics its operator allows "
+                    "(sns.allowed_topic_arns)"));
+    }
+    const bool external = (alert.rule.channels & (alerts::kWebhook | alerts::kSns)) != 0;
+    if (external && alert.rule.mode == alerts::Mode::kRepeat &&
+        alert.rule.cooldown_s < options_.min_external_cooldown_s) {
+        return std::unexpected(Invalid("cooldown_s must be at least " +
+                                       std::to_string(options_.min_external_cooldown_s) +
+                                       " for a repeat alert with a webhook or SNS"));
+    }
     if (auto language = OptionalString(body, "language", 8); !language) {
         return std::unexpected(language.error());
     } else if (*language) {
@@ -255,6 +271,7 @@ HttpResponse Api::CreateAlert(const HttpRequest& req, const Principal& who) {
         return ErrorResponse(id.error());
     }
     alert.rule.id = *id;
+    alert.rule.version = alert.updated_at;
     if (alert_listener_ != nullptr) alert_listener_->AlertChanged(alert);
     return Json(201, AlertJson(alert));
 }
@@ -296,25 +313,37 @@ HttpResponse Api::UpdateAlert(const HttpRequest& req, const Principal& who) {
         return ErrorResponse(s.error());
     }
     if (body->empty()) return ErrorResponse(Invalid("nothing to change"));
+    const Timestamp read_version = (*a)->updated_at;
     storage::AlertRecord alert = **a;
     if (auto s = ReadAlertFields(*body, false, alert); !s) return ErrorResponse(s.error());
+    bool set_status = false;
     if (auto status = OptionalString(*body, "status", 16); !status) {
         return ErrorResponse(status.error());
     } else if (*status) {
         // Only re-arming is asked for: a fired once alert watches again; "fired" and "expired" are the evaluator's.
         if (**status != "armed") return ErrorResponse(Invalid("status can only be set to armed"));
         alert.status = "armed";
+        set_status = true;
     }
     if (auto s = CheckSnsTarget(alert); !s) return ErrorResponse(s.error());
     if ((alert.rule.channels & alerts::kWebhook) != 0 && alert.webhook_secret.empty()) {
         alert.webhook_secret = NewWebhookSecret();
     }
-    alert.updated_at = clock_.Now();
-    auto ok = alerts_->UpdateAlert(alert);
+    alert.updated_at = std::max(clock_.Now(), read_version + 1);  // a new version, even on a coarse clock
+    // The status is written only when asked for: a firing may have disarmed the alert since it was read.
+    auto ok = alerts_->UpdateAlert(alert, read_version, set_status);
     if (!ok) return ErrorResponse(ok.error());
-    if (!*ok) return JsonError(404, kCodeNotFound, "alert not found");
-    if (alert_listener_ != nullptr) alert_listener_->AlertChanged(alert);
-    return Json(AlertJson(alert));
+    if (!*ok) {
+        auto still = alerts_->GetAlert(who.user_id, alert.rule.id);
+        if (!still) return ErrorResponse(still.error());
+        if (!*still) return JsonError(404, kCodeNotFound, "alert not found");
+        return JsonError(409, kCodeConflict, "the alert was changed meanwhile; read it again and retry");
+    }
+    auto stored = alerts_->GetAlert(who.user_id, alert.rule.id);
+    if (!stored) return ErrorResponse(stored.error());
+    if (!*stored) return JsonError(404, kCodeNotFound, "alert not found");  // deleted in between
+    if (alert_listener_ != nullptr) alert_listener_->AlertChanged(**stored);
+    return Json(AlertJson(**stored));
 }
 
 HttpResponse Api::DeleteAlert(const HttpRequest& req, const Principal& who) {

@@ -316,6 +316,7 @@ Result<AlertRecord> AlertFromRow(const Row& s, const std::string& where) {
     a.rule.last_fired = s.Int(11);
     a.created_at = s.Int(12);
     a.updated_at = s.Int(13);
+    a.rule.version = a.updated_at;
     a.webhook_secret = s.Text(14);
     a.sns_topic_arn = s.Text(15);
     a.language = s.Text(16);

@@ -320,13 +320,16 @@ public:
     virtual Result<std::vector<AlertRecord>> ListAlerts(std::int64_t user_id) = 0;
     // nullopt when the user has no alert of that id (another user's included).
     virtual Result<std::optional<AlertRecord>> GetAlert(std::int64_t user_id, alerts::AlertId id) = 0;
-    // Replaces level, mode, cooldown, expiry, channels, webhook URL and status of the user's alert
-    // (alert.rule.user, alert.rule.id); false when the user has no such alert.
-    virtual Result<bool> UpdateAlert(const AlertRecord& alert) = 0;
+    // Replaces level, mode, cooldown, expiry, channels, webhook URL, secret, topic, language and updated_at of the
+    // user's alert (alert.rule.user, alert.rule.id) if its updated_at is still `expected_updated_at`, and its status
+    // only with `set_status` (a firing may have changed it since it was read). false when the user has no such
+    // alert or it changed meanwhile.
+    virtual Result<bool> UpdateAlert(const AlertRecord& alert, Timestamp expected_updated_at, bool set_status) = 0;
     virtual Result<bool> DeleteAlert(std::int64_t user_id, alerts::AlertId id) = 0;
     // Every armed alert, by id: what the AlertIndex is built from.
     virtual Result<std::vector<AlertRecord>> LoadArmedAlerts() = 0;
-    // One transaction. For each firing of an alert that is still armed: a notification (one per alert and
+    // One transaction. For each firing of an alert that is still armed and unchanged since the firing's rule was
+    // read (its updated_at is the firing's version): a notification (one per alert and
     // crossing time: a firing stored before, e.g. replayed after a crash, is skipped; read already when the alert
     // has no in-app channel), a pending delivery per other channel, and the alert's last firing, with a once
     // alert marked fired. Then the marks are upserted. Returns the notifications stored by this call.

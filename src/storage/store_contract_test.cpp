@@ -592,13 +592,16 @@ TEST_P(StoreContract, AlertsAreKeptPerUserAndEachCrossingIsStoredOnce) {
     EXPECT_FALSE(store->GetAlert(8, *a).value().has_value()) << "another user's alert is not there for them";
     EXPECT_FALSE(store->DeleteAlert(8, *a).value());
     AlertRecord changed = store->GetAlert(7, *a).value().value();
+    EXPECT_EQ(changed.rule.version, 1'000) << "a rule's version is its alert's updated_at";
     changed.rule.level = 253'000;
     changed.updated_at = 2'000;
-    EXPECT_TRUE(store->UpdateAlert(changed).value());
-    EXPECT_TRUE(store->UpdateAlert(changed).value()) << "unchanged values: still there";
+    EXPECT_TRUE(store->UpdateAlert(changed, 1'000, false).value());
+    EXPECT_FALSE(store->UpdateAlert(changed, 1'000, false).value()) << "changed since it was read";
+    EXPECT_TRUE(store->UpdateAlert(changed, 2'000, false).value()) << "unchanged values: still there";
     EXPECT_EQ(store->GetAlert(7, *a).value()->rule.level, 253'000);
+    EXPECT_EQ(store->GetAlert(7, *a).value()->rule.version, 2'000);
     changed.rule.user = 8;
-    EXPECT_FALSE(store->UpdateAlert(changed).value()) << "not the owner";
+    EXPECT_FALSE(store->UpdateAlert(changed, 2'000, false).value()) << "not the owner";
     EXPECT_EQ(store->LoadArmedAlerts().value().size(), 3U);
 
     // Fire both of user 7's alerts; replay the same firings (as after a crash): nothing more is stored.
@@ -616,6 +619,20 @@ TEST_P(StoreContract, AlertsAreKeptPerUserAndEachCrossingIsStoredOnce) {
     EXPECT_EQ(store->GetAlert(7, *b).value()->status, "armed");
     EXPECT_EQ(store->GetAlert(7, *b).value()->rule.last_fired, 5'000);
     EXPECT_EQ(store->LoadArmedAlerts().value().size(), 2U);
+    EXPECT_EQ(store->GetAlert(7, *a).value()->updated_at, 2'000) << "a firing is not a change of the alert";
+    // A firing decided on an older version of the alert (its level changed meanwhile) is not stored.
+    FiringRecord stale = Fired(repeat, *b, 8'000, 239'000);
+    stale.firing.version = 999;
+    EXPECT_TRUE(store->RecordFirings(std::vector<FiringRecord>{stale}, {}, 8'500).value().empty());
+    // A once alert fired since it was read keeps its status through a change that does not ask for one.
+    AlertRecord late = store->GetAlert(7, *a).value().value();
+    late.status = "armed";
+    late.updated_at = 3'000;
+    EXPECT_TRUE(store->UpdateAlert(late, 2'000, false).value());
+    EXPECT_EQ(store->GetAlert(7, *a).value()->status, "fired");
+    late.updated_at = 4'000;
+    EXPECT_TRUE(store->UpdateAlert(late, 3'000, true).value()) << "re-armed when asked";
+    EXPECT_EQ(store->GetAlert(7, *a).value()->status, "armed");
     // The repeat alert fires again at a later crossing; a deleted alert no more.
     EXPECT_EQ(
         store->RecordFirings(std::vector<FiringRecord>{Fired(repeat, *b, 9'000, 241'000)}, {}, 9'500).value().size(),

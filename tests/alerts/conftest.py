@@ -294,7 +294,9 @@ def receiver() -> Receiver:
 
 def sns_env(moto_url: str) -> dict:
     return dict(INVESTKING_SNS_ENDPOINT=moto_url, INVESTKING_SNS_REGION=SNS_REGION,
-                INVESTKING_SNS_ACCESS_KEY_ID="AKIAINVESTKINGTEST01", INVESTKING_SNS_SECRET_ACCESS_KEY="test-secret")
+                INVESTKING_SNS_ACCESS_KEY_ID="AKIAINVESTKINGTEST01", INVESTKING_SNS_SECRET_ACCESS_KEY="test-secret",
+                # moto's account: the topics the tests make are there
+                INVESTKING_SNS_ALLOWED_TOPIC_ARNS=f"arn:aws:sns:{SNS_REGION}:123456789012:investking-")
 
 
 @pytest.fixture(scope="session")

@@ -160,6 +160,14 @@ def test_sns_needs_a_phone_number_or_a_topic(server: Server):
                          json={"symbol": SAMSUNG, "kind": "price_at_or_above", "level": "1", "channels": ["sns"],
                                "sns_topic_arn": "arn:aws:sns:ap-northeast-2:12345:x"})
     assert r.status_code == 422 and "sns_topic_arn" in r.text
+    r = server.http.post(f"{server.url}/api/v1/alerts", headers=user.auth, timeout=30,
+                         json={"symbol": SAMSUNG, "kind": "price_at_or_above", "level": "1", "channels": ["sns"],
+                               "sns_topic_arn": "arn:aws:sns:ap-northeast-2:999999999999:ops-pager"})
+    assert r.status_code == 422 and "operator allows" in r.text, "the server's credentials publish only where allowed"
+    r = server.http.post(f"{server.url}/api/v1/alerts", headers=user.auth, timeout=30,
+                         json={"symbol": SAMSUNG, "kind": "price_at_or_above", "level": "1", "mode": "repeat",
+                               "channels": ["webhook"], "webhook_url": "https://hooks.example.com/x"})
+    assert r.status_code == 422 and "cooldown_s must be at least 60" in r.text
 
 
 @pytest.mark.parametrize("moment", ["right after the tick", "after the firing was stored",
@@ -168,7 +176,7 @@ def test_a_sigkill_between_crossing_and_delivery_loses_nothing_and_repeats_nothi
         tmp_path, moto: str, receiver: Receiver, moment: str):
     receiver.status = 503
     env = dict(INVESTKING_ALERTS_FIRST_BACKOFF_MS="100", INVESTKING_ALERTS_MAX_BACKOFF_MS="400",
-               INVESTKING_ALERTS_MAX_ATTEMPTS="50")
+               INVESTKING_ALERTS_MAX_ATTEMPTS="50", INVESTKING_ALERTS_MIN_EXTERNAL_COOLDOWN_S="0")
     env.update(sns_env(moto))
     server = Server(tmp_path, env)
     server.start()

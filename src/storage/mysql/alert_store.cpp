@@ -19,7 +19,9 @@ using mysql::Statement;
 using mysql::Transaction;
 using Stmt = mysql::Statement;
 
-constexpr const char* kArmedOfUser = "SELECT COUNT(*) FROM alerts WHERE user_id = ? AND status = 'armed'";
+// Armed and not expired: an expired alert does not count towards the limit.
+constexpr const char* kArmedOfUser =
+    "SELECT COUNT(*) FROM alerts WHERE user_id = ? AND status = 'armed' AND (expires_at = 0 OR expires_at > ?)";
 constexpr const char* kInsertAlert = R"sql(
 INSERT INTO alerts (user_id, stock_id, kind, level, mode, cooldown_s, expires_at, channels, webhook_url, status,
                     last_fired_at, created_at, updated_at, webhook_secret, sns_topic_arn, language)
@@ -29,13 +31,14 @@ constexpr const char* kAlertOfUser = "SELECT " IK_ALERT_COLUMNS " FROM alerts WH
 constexpr const char* kArmedAlerts = "SELECT " IK_ALERT_COLUMNS " FROM alerts WHERE status = 'armed' ORDER BY id";
 constexpr const char* kUpdateAlert = R"sql(
 UPDATE alerts SET level = ?, mode = ?, cooldown_s = ?, expires_at = ?, channels = ?, webhook_url = ?,
-                  status = ?, updated_at = ?, webhook_secret = ?, sns_topic_arn = ?, language = ?
-WHERE user_id = ? AND id = ?)sql";
+                  status = CASE WHEN ? THEN ? ELSE status END, updated_at = ?, webhook_secret = ?,
+                  sns_topic_arn = ?, language = ?
+WHERE user_id = ? AND id = ? AND updated_at = ?)sql";
 constexpr const char* kDeleteAlert = "DELETE FROM alerts WHERE user_id = ? AND id = ?";
 // What a firing needs of its alert: whether it is still armed, and where its deliveries go.
 constexpr const char* kAlertForFiring = R"sql(
-SELECT a.status, a.webhook_url, a.webhook_secret, a.sns_topic_arn, COALESCE(u.phone, '')
-FROM alerts a LEFT JOIN users u ON u.id = a.user_id WHERE a.id = ? FOR UPDATE)sql";
+SELECT status, webhook_url, webhook_secret, sns_topic_arn, user_id, updated_at FROM alerts WHERE id = ? FOR UPDATE)sql";
+constexpr const char* kPhone = "SELECT phone FROM users WHERE id = ?";
 constexpr const char* kInsertNotification = R"sql(
 INSERT INTO notifications (user_id, alert_id, stock_id, price, message, channels, fired_at, created_at, read_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -65,10 +68,10 @@ constexpr const char* kDeliveriesOfNotification = "SELECT " IK_DELIVERY_COLUMNS
                                                   " FROM alert_deliveries d"
                                                   " WHERE d.user_id = ? AND d.notification_id = ? ORDER BY d.id";
 constexpr const char* kFired = R"sql(
-UPDATE alerts SET last_fired_at = ?, updated_at = ?,
-                  status = CASE WHEN mode = 'once' THEN 'fired' ELSE status END
+UPDATE alerts SET last_fired_at = ?, status = CASE WHEN mode = 'once' THEN 'fired' ELSE status END
 WHERE id = ?)sql";
-constexpr const char* kAlertExists = "SELECT COUNT(*) FROM alerts WHERE user_id = ? AND id = ?";
+constexpr const char* kAlertCurrent =
+    "SELECT COUNT(*) FROM alerts WHERE user_id = ? AND id = ? AND updated_at = ? FOR UPDATE";
 constexpr const char* kNotificationsOfUser = "SELECT " IK_NOTIFICATION_COLUMNS
                                              " FROM notifications WHERE user_id = ? AND id < ?"
                                              " ORDER BY id DESC LIMIT ?";
@@ -120,7 +123,7 @@ Result<alerts::AlertId> MysqlServiceStore::CreateAlert(const AlertRecord& alert,
     std::lock_guard lock(mutex_);
     auto txn = Transaction::Begin(*c_);
     if (!txn) return std::unexpected(txn.error());
-    auto armed = Count(*c_, kArmedOfUser, alert.rule.user);
+    auto armed = Count(*c_, kArmedOfUser, alert.rule.user, alert.created_at);
     if (!armed) return std::unexpected(armed.error());
     if (*armed >= static_cast<std::int64_t>(max_armed)) {
         return MakeError(ErrorCode::kFailedPrecondition,
@@ -153,18 +156,22 @@ Result<std::optional<AlertRecord>> MysqlServiceStore::GetAlert(std::int64_t user
     return std::optional<AlertRecord>(std::move(rows->front()));
 }
 
-Result<bool> MysqlServiceStore::UpdateAlert(const AlertRecord& alert) {
+Result<bool> MysqlServiceStore::UpdateAlert(const AlertRecord& alert, Timestamp expected_updated_at, bool set_status) {
     std::lock_guard lock(mutex_);
     const alerts::Rule& r = alert.rule;
-    // Affected rows count only rows whose values changed: existence is asked first.
-    auto exists = Count(*c_, kAlertExists, r.user, AsInt(r.id));
+    // Affected rows count only rows whose values changed: the row is found (and locked) first.
+    auto txn = Transaction::Begin(*c_);
+    if (!txn) return std::unexpected(txn.error());
+    auto exists = Count(*c_, kAlertCurrent, r.user, AsInt(r.id), expected_updated_at);
     if (!exists) return std::unexpected(exists.error());
     if (*exists == 0) return false;
     auto n = Exec(*c_, kUpdateAlert, r.level, alerts::ModeName(r.mode), r.cooldown_s, r.expires_at,
                   static_cast<std::int64_t>(r.channels), std::string_view(alert.webhook_url),
-                  std::string_view(alert.status), alert.updated_at, std::string_view(alert.webhook_secret),
-                  std::string_view(alert.sns_topic_arn), std::string_view(alert.language), r.user, AsInt(r.id));
+                  std::int64_t{set_status ? 1 : 0}, std::string_view(alert.status), alert.updated_at,
+                  std::string_view(alert.webhook_secret), std::string_view(alert.sns_topic_arn),
+                  std::string_view(alert.language), r.user, AsInt(r.id), expected_updated_at);
     if (!n) return std::unexpected(n.error());
+    if (auto ok = txn->Commit(); !ok) return std::unexpected(ok.error());
     return true;
 }
 
@@ -190,6 +197,8 @@ Result<std::vector<NotificationRecord>> MysqlServiceStore::RecordFirings(std::sp
     for (const FiringRecord& f : firings) {
         const alerts::Firing& x = f.firing;
         std::string status, url, secret, arn, phone;
+        std::int64_t owner = 0;
+        Timestamp version = 0;
         if (auto ok = Each(
                 *c_, kAlertForFiring,
                 [&](const Statement& s) {
@@ -197,13 +206,23 @@ Result<std::vector<NotificationRecord>> MysqlServiceStore::RecordFirings(std::sp
                     url = s.Text(1);
                     secret = s.Text(2);
                     arn = s.Text(3);
-                    phone = s.Text(4);
+                    owner = s.Int(4);
+                    version = s.Int(5);
                 },
                 AsInt(x.id));
             !ok) {
             return std::unexpected(ok.error());
         }
         if (status != "armed") continue;  // deleted, fired or expired meanwhile
+        if (x.version != 0 && x.version != version) continue;  // changed since: decided on an old level
+        if ((x.channels & alerts::kSns) != 0 && arn.empty()) {
+            // Read without a lock: a firing must not hold the user's row.
+            if (auto ok = Each(
+                    *c_, kPhone, [&](const Statement& s) { phone = s.Text(0); }, owner);
+                !ok) {
+                return std::unexpected(ok.error());
+            }
+        }
         const Timestamp read_at = (x.channels & alerts::kInApp) != 0 ? 0 : now;
         auto stmt = c_->Prepare(kInsertNotification);
         if (!stmt) return std::unexpected(stmt.error());
@@ -213,7 +232,7 @@ Result<std::vector<NotificationRecord>> MysqlServiceStore::RecordFirings(std::sp
         if (stmt->AffectedRows() != 1) continue;  // this crossing is stored already
         NotificationRecord r;
         r.id = stmt->LastInsertId();
-        if (auto u = Exec(*c_, kFired, x.ts, now, AsInt(x.id)); !u) return std::unexpected(u.error());
+        if (auto u = Exec(*c_, kFired, x.ts, AsInt(x.id)); !u) return std::unexpected(u.error());
         for (const DeliveryRecord& d : rows::PlanDeliveries(x.channels, url, secret, arn, phone)) {
             auto ins =
                 Exec(*c_, kInsertDelivery, r.id, x.user, std::string_view(d.channel), std::string_view(d.target),

@@ -357,7 +357,9 @@ constexpr std::array kServiceV3 = {kDepositEquity, kRefreshTokens, kWatchlists, 
 constexpr std::array kServiceV4 = {kUniverse};
 constexpr std::array kServiceV5 = {kConsumerOffsets};
 constexpr std::array kServiceV6 = {kAlerts, kNotifications};
-constexpr std::array kServiceV7 = {kAlertColumnsV7, kAlertMarks, kAlertDeliveries};
+constexpr std::string_view kNotificationsUnread =
+    "CREATE INDEX IF NOT EXISTS notifications_unread ON notifications (user_id, read_at)";
+constexpr std::array kServiceV7 = {kAlertColumnsV7, kAlertMarks, kAlertDeliveries, kNotificationsUnread};
 constexpr std::array kRecommendV1 = {kStocks, kStockInfos, kWeathers, kRecommendations};
 
 void CheckOrdered(std::span<const Migration> migrations) {

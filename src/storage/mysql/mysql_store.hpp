@@ -79,7 +79,7 @@ public:
     Result<alerts::AlertId> CreateAlert(const AlertRecord& alert, std::size_t max_armed) override;
     Result<std::vector<AlertRecord>> ListAlerts(std::int64_t user_id) override;
     Result<std::optional<AlertRecord>> GetAlert(std::int64_t user_id, alerts::AlertId id) override;
-    Result<bool> UpdateAlert(const AlertRecord& alert) override;
+    Result<bool> UpdateAlert(const AlertRecord& alert, Timestamp expected_updated_at, bool set_status) override;
     Result<bool> DeleteAlert(std::int64_t user_id, alerts::AlertId id) override;
     Result<std::vector<AlertRecord>> LoadArmedAlerts() override;
     Result<std::vector<NotificationRecord>> RecordFirings(std::span<const FiringRecord> firings,

@@ -16,7 +16,9 @@ using impl::Exec;
 using impl::Stmt;
 using impl::Transaction;
 
-constexpr const char* kArmedOfUser = "SELECT COUNT(*) FROM alerts WHERE user_id = ?1 AND status = 'armed'";
+// Armed and not expired at ?2: an expired alert does not count towards the limit.
+constexpr const char* kArmedOfUser =
+    "SELECT COUNT(*) FROM alerts WHERE user_id = ?1 AND status = 'armed' AND (expires_at = 0 OR expires_at > ?2)";
 constexpr const char* kInsertAlert = R"sql(
 INSERT INTO alerts (user_id, stock_id, kind, level, mode, cooldown_s, expires_at, channels, webhook_url, status,
                     last_fired_at, created_at, updated_at, webhook_secret, sns_topic_arn, language)
@@ -26,12 +28,13 @@ constexpr const char* kAlertOfUser = "SELECT " IK_ALERT_COLUMNS " FROM alerts WH
 constexpr const char* kArmedAlerts = "SELECT " IK_ALERT_COLUMNS " FROM alerts WHERE status = 'armed' ORDER BY id";
 constexpr const char* kUpdateAlert = R"sql(
 UPDATE alerts SET level = ?3, mode = ?4, cooldown_s = ?5, expires_at = ?6, channels = ?7, webhook_url = ?8,
-                  status = ?9, updated_at = ?10, webhook_secret = ?11, sns_topic_arn = ?12, language = ?13
-WHERE user_id = ?1 AND id = ?2)sql";
+                  status = CASE WHEN ?15 THEN ?9 ELSE status END, updated_at = ?10, webhook_secret = ?11,
+                  sns_topic_arn = ?12, language = ?13
+WHERE user_id = ?1 AND id = ?2 AND updated_at = ?14)sql";
 constexpr const char* kDeleteAlert = "DELETE FROM alerts WHERE user_id = ?1 AND id = ?2";
 // What a firing needs of its alert: whether it is still armed, and where its deliveries go.
 constexpr const char* kAlertForFiring = R"sql(
-SELECT a.status, a.webhook_url, a.webhook_secret, a.sns_topic_arn, COALESCE(u.phone, '')
+SELECT a.status, a.webhook_url, a.webhook_secret, a.sns_topic_arn, COALESCE(u.phone, ''), a.updated_at
 FROM alerts a LEFT JOIN users u ON u.id = a.user_id WHERE a.id = ?1)sql";
 constexpr const char* kInsertNotification = R"sql(
 INSERT INTO notifications (user_id, alert_id, stock_id, price, message, channels, fired_at, created_at, read_at)
@@ -63,8 +66,7 @@ constexpr const char* kDeliveriesOfNotification = "SELECT " IK_DELIVERY_COLUMNS
                                                   " WHERE d.user_id = ?1 AND d.notification_id = ?2 ORDER BY d.id";
 constexpr const char* kLastRowId = "SELECT last_insert_rowid()";
 constexpr const char* kFired = R"sql(
-UPDATE alerts SET last_fired_at = ?2, updated_at = ?3,
-                  status = CASE WHEN mode = 'once' THEN 'fired' ELSE status END
+UPDATE alerts SET last_fired_at = ?2, status = CASE WHEN mode = 'once' THEN 'fired' ELSE status END
 WHERE id = ?1)sql";
 constexpr const char* kNotificationsOfUser = "SELECT " IK_NOTIFICATION_COLUMNS
                                              " FROM notifications WHERE user_id = ?1 AND id < ?2"
@@ -107,7 +109,7 @@ Result<alerts::AlertId> SqliteServiceStore::CreateAlert(const AlertRecord& alert
     if (!txn) return std::unexpected(txn.error());
     std::int64_t armed = 0;
     if (auto ok = Each(
-            *db_, kArmedOfUser, [&](const Stmt& s) { armed = s.Int(0); }, alert.rule.user);
+            *db_, kArmedOfUser, [&](const Stmt& s) { armed = s.Int(0); }, alert.rule.user, alert.created_at);
         !ok) {
         return std::unexpected(ok.error());
     }
@@ -141,13 +143,14 @@ Result<std::optional<AlertRecord>> SqliteServiceStore::GetAlert(std::int64_t use
     return std::optional<AlertRecord>(std::move(rows->front()));
 }
 
-Result<bool> SqliteServiceStore::UpdateAlert(const AlertRecord& alert) {
+Result<bool> SqliteServiceStore::UpdateAlert(const AlertRecord& alert, Timestamp expected_updated_at, bool set_status) {
     std::lock_guard lock(mutex_);
     const alerts::Rule& r = alert.rule;
-    auto n = Exec(*db_, kUpdateAlert, r.user, AsInt(r.id), r.level, alerts::ModeName(r.mode), r.cooldown_s,
-                  r.expires_at, static_cast<std::int64_t>(r.channels), std::string_view(alert.webhook_url),
-                  std::string_view(alert.status), alert.updated_at, std::string_view(alert.webhook_secret),
-                  std::string_view(alert.sns_topic_arn), std::string_view(alert.language));
+    auto n =
+        Exec(*db_, kUpdateAlert, r.user, AsInt(r.id), r.level, alerts::ModeName(r.mode), r.cooldown_s, r.expires_at,
+             static_cast<std::int64_t>(r.channels), std::string_view(alert.webhook_url), std::string_view(alert.status),
+             alert.updated_at, std::string_view(alert.webhook_secret), std::string_view(alert.sns_topic_arn),
+             std::string_view(alert.language), expected_updated_at, std::int64_t{set_status ? 1 : 0});
     if (!n) return std::unexpected(n.error());
     return *n > 0;
 }
@@ -174,6 +177,7 @@ Result<std::vector<NotificationRecord>> SqliteServiceStore::RecordFirings(std::s
     for (const FiringRecord& f : firings) {
         const alerts::Firing& x = f.firing;
         std::string status, url, secret, arn, phone;
+        Timestamp version = 0;
         if (auto ok = Each(
                 *db_, kAlertForFiring,
                 [&](const Stmt& s) {
@@ -182,12 +186,14 @@ Result<std::vector<NotificationRecord>> SqliteServiceStore::RecordFirings(std::s
                     secret = s.Text(2);
                     arn = s.Text(3);
                     phone = s.Text(4);
+                    version = s.Int(5);
                 },
                 AsInt(x.id));
             !ok) {
             return std::unexpected(ok.error());
         }
         if (status != "armed") continue;  // deleted, fired or expired meanwhile
+        if (x.version != 0 && x.version != version) continue;  // changed since: decided on an old level
         const Timestamp read_at = (x.channels & alerts::kInApp) != 0 ? 0 : now;
         auto n = Exec(*db_, kInsertNotification, x.user, AsInt(x.id), static_cast<std::int64_t>(x.symbol), x.price,
                       std::string_view(f.message), static_cast<std::int64_t>(x.channels), x.ts, now, read_at);
@@ -197,7 +203,7 @@ Result<std::vector<NotificationRecord>> SqliteServiceStore::RecordFirings(std::s
         if (auto ok = Each(*db_, kLastRowId, [&](const Stmt& s) { r.id = s.Int(0); }); !ok) {
             return std::unexpected(ok.error());
         }
-        if (auto u = Exec(*db_, kFired, AsInt(x.id), x.ts, now); !u) return std::unexpected(u.error());
+        if (auto u = Exec(*db_, kFired, AsInt(x.id), x.ts); !u) return std::unexpected(u.error());
         for (const DeliveryRecord& d : rows::PlanDeliveries(x.channels, url, secret, arn, phone)) {
             auto ins =
                 Exec(*db_, kInsertDelivery, r.id, x.user, std::string_view(d.channel), std::string_view(d.target),

@@ -303,6 +303,7 @@ CREATE TABLE alert_deliveries (
     UNIQUE (notification_id, channel)
 );
 CREATE INDEX alert_deliveries_due ON alert_deliveries (status, next_attempt_at);
+CREATE INDEX notifications_unread ON notifications (user_id, read_at);
 )sql";
 
 constexpr std::string_view kRecommendV1Tail = R"sql(
