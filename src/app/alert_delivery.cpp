@@ -46,16 +46,25 @@ std::string Truncated(std::string text, std::size_t max = 500) {
 
 }  // namespace
 
-std::optional<alerts::delivery::SnsConfig> SnsSettings(const config::SnsConfig& sns, const Clock& clock) {
-    if (sns.access_key_id.empty()) return std::nullopt;
-    alerts::delivery::SnsConfig c;
-    c.region = sns.region;
-    c.endpoint = sns.endpoint;
-    c.credentials.access_key_id = sns.access_key_id;
-    c.credentials.secret_access_key = sns.secret_access_key;
-    c.credentials.session_token = sns.session_token;
-    c.clock = &clock;
-    return c;
+AlertDeliveryOptions DeliveryOptions(const config::Config& config, const Clock& clock) {
+    AlertDeliveryOptions d;
+    d.allow_internal_webhooks = config.alerts.allow_internal_webhooks;
+    d.timeout_ms = config.alerts.webhook_timeout_ms;
+    d.max_attempts = config.alerts.max_attempts;
+    d.first_backoff = std::chrono::milliseconds(config.alerts.first_backoff_ms);
+    d.max_backoff = std::chrono::milliseconds(config.alerts.max_backoff_ms);
+    const config::SnsConfig& sns = config.sns;
+    if (!sns.access_key_id.empty()) {
+        alerts::delivery::SnsConfig c;
+        c.region = sns.region;
+        c.endpoint = sns.endpoint;
+        c.credentials.access_key_id = sns.access_key_id;
+        c.credentials.secret_access_key = sns.secret_access_key;
+        c.credentials.session_token = sns.session_token;
+        c.clock = &clock;
+        d.sns = std::move(c);
+    }
+    return d;
 }
 
 AlertDelivery::AlertDelivery(storage::AlertStore& store, const market::Universe& universe, const Clock& clock,

@@ -36,8 +36,9 @@ struct AlertDeliveryStats {
     std::uint64_t dead = 0;
 };
 
-// The SNS client settings of the configuration; nullopt when no access key id is configured.
-std::optional<alerts::delivery::SnsConfig> SnsSettings(const config::SnsConfig& sns, const Clock& clock);
+// The delivery settings of the configuration (alerts.*; SNS only with an access key id), for `serve` and the
+// alerts role alike.
+AlertDeliveryOptions DeliveryOptions(const config::Config& config, const Clock& clock);
 
 class AlertDelivery final {
 public:

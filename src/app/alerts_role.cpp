@@ -45,14 +45,7 @@ Status AlertsRole::Start() {
     if (!producer) return std::unexpected(producer.error());
     producer_ = std::move(*producer);
 
-    AlertDeliveryOptions d;
-    d.allow_internal_webhooks = cfg.alerts.allow_internal_webhooks;
-    d.timeout_ms = cfg.alerts.webhook_timeout_ms;
-    d.max_attempts = cfg.alerts.max_attempts;
-    d.first_backoff = std::chrono::milliseconds(cfg.alerts.first_backoff_ms);
-    d.max_backoff = std::chrono::milliseconds(cfg.alerts.max_backoff_ms);
-    d.sns = SnsSettings(cfg.sns, clock_);
-    delivery_ = std::make_unique<AlertDelivery>(*alerts_, universe_, clock_, std::move(d));
+    delivery_ = std::make_unique<AlertDelivery>(*alerts_, universe_, clock_, DeliveryOptions(cfg, clock_));
     evaluator_ = std::make_unique<AlertEvaluator>(*alerts_, universe_, clock_,
                                                   [this](const std::vector<storage::NotificationRecord>& notes) {
                                                       Publish(notes);

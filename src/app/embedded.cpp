@@ -333,14 +333,7 @@ Status EmbeddedServer::StartAlerts() {
     auto* store = dynamic_cast<storage::AlertStore*>(data_->service.get());
     if (store == nullptr) return {};
     const auto& cfg = options_.config;
-    AlertDeliveryOptions d;
-    d.allow_internal_webhooks = cfg.alerts.allow_internal_webhooks;
-    d.timeout_ms = cfg.alerts.webhook_timeout_ms;
-    d.max_attempts = cfg.alerts.max_attempts;
-    d.first_backoff = std::chrono::milliseconds(cfg.alerts.first_backoff_ms);
-    d.max_backoff = std::chrono::milliseconds(cfg.alerts.max_backoff_ms);
-    d.sns = SnsSettings(cfg.sns, clock_);
-    alert_delivery_ = std::make_unique<AlertDelivery>(*store, universe_, clock_, std::move(d));
+    alert_delivery_ = std::make_unique<AlertDelivery>(*store, universe_, clock_, DeliveryOptions(cfg, clock_));
     // Marks of ticks that fire nothing at most once a second: a restart replays the stored ticks after them.
     alert_evaluator_ = std::make_unique<AlertEvaluator>(
         *store, universe_, clock_,
